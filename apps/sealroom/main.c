@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+
 #include <sealroom/version.h>
 
 #include "commands.h"

@@ -2,6 +2,7 @@
 /* `sealroomd`: the server. Its roles (kms, meeting, sfu, content) are chosen with --role. */
 #include <stdio.h>
 #include <string.h>
+
 #include <sealroom/version.h>
 
 static void usage(FILE *out)

@@ -47,18 +47,18 @@ SR_API const char *sr_err_str(sr_err err);
 SR_API const char *sr_err_name(sr_err err);
 
 /** Return the error of `expr` from the current function when it is not SR_OK. */
-#define SR_TRY(expr)                   \
-    do {                               \
-        sr_err sr_try_err_ = (expr);   \
-        if (sr_try_err_ != SR_OK) {    \
-            return sr_try_err_;        \
-        }                              \
+#define SR_TRY(expr)                 \
+    do {                             \
+        sr_err sr_try_err_ = (expr); \
+        if (sr_try_err_ != SR_OK) {  \
+            return sr_try_err_;      \
+        }                            \
     } while (0)
 
 /** Return `err` from the current function when `cond` is false. */
-#define SR_CHECK(cond, err)            \
-    do {                               \
-        if (!(cond)) {                 \
-            return (err);              \
-        }                              \
+#define SR_CHECK(cond, err) \
+    do {                    \
+        if (!(cond)) {      \
+            return (err);   \
+        }                   \
     } while (0)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Growable buffers with a hard limit, secure wiping, and hex conversion. */
-#include <sealroom/buf.h>
-
 #include <string.h>
+
+#include <sealroom/buf.h>
 
 #include "core/alloc.h"
 

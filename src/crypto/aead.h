@@ -20,7 +20,7 @@ struct sr_aead_ctx;
 
 /** A context for `alg` keyed with `key` (alg->key_len bytes). */
 SR_MUST_USE sr_err sr_aead_ctx_new(const struct sr_aead_alg *alg, struct sr_slice key,
-        struct sr_aead_ctx **out);
+                                   struct sr_aead_ctx **out);
 
 /** Replace the key, keeping the context. */
 SR_MUST_USE sr_err sr_aead_ctx_set_key(struct sr_aead_ctx *ctx, struct sr_slice key);
@@ -28,20 +28,20 @@ SR_MUST_USE sr_err sr_aead_ctx_set_key(struct sr_aead_ctx *ctx, struct sr_slice 
 /** Free the context and wipe its key schedule; NULL is a no-op. */
 void sr_aead_ctx_free(struct sr_aead_ctx *ctx);
 
-SR_MUST_USE sr_err sr_aead_seal(struct sr_aead_ctx *ctx, const uint8_t *nonce,
-        struct sr_slice aad, struct sr_slice pt, uint8_t *out, size_t out_cap, size_t *out_len);
+SR_MUST_USE sr_err sr_aead_seal(struct sr_aead_ctx *ctx, const uint8_t *nonce, struct sr_slice aad,
+                                struct sr_slice pt, uint8_t *out, size_t out_cap, size_t *out_len);
 
-SR_MUST_USE sr_err sr_aead_open(struct sr_aead_ctx *ctx, const uint8_t *nonce,
-        struct sr_slice aad, struct sr_slice ct, uint8_t *out, size_t out_cap, size_t *out_len);
+SR_MUST_USE sr_err sr_aead_open(struct sr_aead_ctx *ctx, const uint8_t *nonce, struct sr_slice aad,
+                                struct sr_slice ct, uint8_t *out, size_t out_cap, size_t *out_len);
 
 /** One-shot forms that make and free a context; for cold paths. */
 SR_MUST_USE sr_err sr_aead_seal_once(const struct sr_aead_alg *alg, struct sr_slice key,
-        const uint8_t *nonce, struct sr_slice aad, struct sr_slice pt, uint8_t *out,
-        size_t out_cap, size_t *out_len);
+                                     const uint8_t *nonce, struct sr_slice aad, struct sr_slice pt,
+                                     uint8_t *out, size_t out_cap, size_t *out_len);
 
 SR_MUST_USE sr_err sr_aead_open_once(const struct sr_aead_alg *alg, struct sr_slice key,
-        const uint8_t *nonce, struct sr_slice aad, struct sr_slice ct, uint8_t *out,
-        size_t out_cap, size_t *out_len);
+                                     const uint8_t *nonce, struct sr_slice aad, struct sr_slice ct,
+                                     uint8_t *out, size_t out_cap, size_t *out_len);
 
 /** AES-CTR keystream for SFrame's AES_128_CTR_HMAC suites (RFC 9605 §4.5.1). */
 struct sr_ctr_ctx;
@@ -51,6 +51,6 @@ SR_MUST_USE sr_err sr_ctr_ctx_new(struct sr_slice key, struct sr_ctr_ctx **out);
 
 /** out[n] = in[n] XOR AES-CTR(key, iv) with a 16-byte initial counter block; may be in place. */
 SR_MUST_USE sr_err sr_ctr_ctx_xor(struct sr_ctr_ctx *ctx, const uint8_t iv[16], const uint8_t *in,
-        size_t n, uint8_t *out);
+                                  size_t n, uint8_t *out);
 
 void sr_ctr_ctx_free(struct sr_ctr_ctx *ctx);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdbool.h>
+
 #include <sealroom/err.h>
 
 #include "core/secret.h"
@@ -14,14 +15,14 @@
 
 /** pub[kem->pk_len] = the public key of raw private key `priv`. */
 SR_MUST_USE sr_err sr_dh_public_from_private(const struct sr_kem_alg *kem, struct sr_slice priv,
-        uint8_t *pub);
+                                             uint8_t *pub);
 
 /**
  * shared[kem->dh_len] = DH(priv, peer). SR_ERR_INVALID when `peer` is not a valid public
  * key or the result is the identity/all-zero value (RFC 9180 §7.1.4).
  */
 SR_MUST_USE sr_err sr_dh_derive(const struct sr_kem_alg *kem, struct sr_slice priv,
-        struct sr_slice peer, uint8_t *shared);
+                                struct sr_slice peer, uint8_t *shared);
 
 /** For NIST curves: whether `scalar` (Nsk bytes) is in [1, n-1]; always true for X25519/X448. */
 bool sr_dh_private_in_range(const struct sr_kem_alg *kem, struct sr_slice scalar);

@@ -16,28 +16,28 @@ SR_MUST_USE sr_err sr_hash(const struct sr_hash_alg *alg, struct sr_slice in, ui
 
 /** out[alg->len] = H(parts[0] || ... || parts[n-1]). */
 SR_MUST_USE sr_err sr_hash_parts(const struct sr_hash_alg *alg, const struct sr_slice *parts,
-        size_t n, uint8_t *out);
+                                 size_t n, uint8_t *out);
 
 /** out[alg->len] = HMAC(key, data). */
-SR_MUST_USE sr_err sr_hmac(const struct sr_hash_alg *alg, struct sr_slice key,
-        struct sr_slice data, uint8_t *out);
+SR_MUST_USE sr_err sr_hmac(const struct sr_hash_alg *alg, struct sr_slice key, struct sr_slice data,
+                           uint8_t *out);
 
 /** prk[alg->len] = HKDF-Extract(salt, ikm). */
 SR_MUST_USE sr_err sr_hkdf_extract(const struct sr_hash_alg *alg, struct sr_slice salt,
-        struct sr_slice ikm, uint8_t *prk);
+                                   struct sr_slice ikm, uint8_t *prk);
 
 /** out[out_len] = HKDF-Expand(prk, info, out_len); out_len <= 255 * Nh. */
 SR_MUST_USE sr_err sr_hkdf_expand(const struct sr_hash_alg *alg, struct sr_slice prk,
-        struct sr_slice info, uint8_t *out, size_t out_len);
+                                  struct sr_slice info, uint8_t *out, size_t out_len);
 
 /** A keyed HMAC reused across calls (SFrame's per-frame tag). */
 struct sr_hmac_ctx;
 
 SR_MUST_USE sr_err sr_hmac_ctx_new(const struct sr_hash_alg *alg, struct sr_slice key,
-        struct sr_hmac_ctx **out);
+                                   struct sr_hmac_ctx **out);
 
 /** out[alg->len] = HMAC(key, parts[0] || ...); allocates nothing. */
-SR_MUST_USE sr_err sr_hmac_ctx_mac(struct sr_hmac_ctx *ctx, const struct sr_slice *parts,
-        size_t n, uint8_t *out);
+SR_MUST_USE sr_err sr_hmac_ctx_mac(struct sr_hmac_ctx *ctx, const struct sr_slice *parts, size_t n,
+                                   uint8_t *out);
 
 void sr_hmac_ctx_free(struct sr_hmac_ctx *ctx);

@@ -18,29 +18,29 @@
 
 /** A new key pair from crypto/rand: the private key in `priv`, the public key appended to `pub`. */
 SR_MUST_USE sr_err sr_sig_generate(const struct sr_sig_alg *alg, struct sr_secret *priv,
-        struct sr_buf *pub);
+                                   struct sr_buf *pub);
 
 /** Append the public key of raw private key `priv` to `pub`. */
-SR_MUST_USE sr_err sr_sig_public_from_private(const struct sr_sig_alg *alg,
-        struct sr_slice priv, struct sr_buf *pub);
+SR_MUST_USE sr_err sr_sig_public_from_private(const struct sr_sig_alg *alg, struct sr_slice priv,
+                                              struct sr_buf *pub);
 
 /** Append a signature over `msg` by raw private key `priv` to `sig`. */
 SR_MUST_USE sr_err sr_sig_sign(const struct sr_sig_alg *alg, struct sr_slice priv,
-        struct sr_slice msg, struct sr_buf *sig);
+                               struct sr_slice msg, struct sr_buf *sig);
 
 /** SR_OK when `sig` is a valid signature over `msg` by raw public key `pub`. */
 SR_MUST_USE sr_err sr_sig_verify(const struct sr_sig_alg *alg, struct sr_slice pub,
-        struct sr_slice msg, struct sr_slice sig);
+                                 struct sr_slice msg, struct sr_slice sig);
 
 /** A parsed key kept for repeated use (avoids re-importing a key on every call). */
 struct sr_sig_key;
 
 SR_MUST_USE sr_err sr_sig_key_from_private(const struct sr_sig_alg *alg, struct sr_slice priv,
-        struct sr_sig_key **out);
+                                           struct sr_sig_key **out);
 SR_MUST_USE sr_err sr_sig_key_from_public(const struct sr_sig_alg *alg, struct sr_slice pub,
-        struct sr_sig_key **out);
+                                          struct sr_sig_key **out);
 SR_MUST_USE sr_err sr_sig_key_sign(const struct sr_sig_key *key, struct sr_slice msg,
-        struct sr_buf *sig);
+                                   struct sr_buf *sig);
 SR_MUST_USE sr_err sr_sig_key_verify(const struct sr_sig_key *key, struct sr_slice msg,
-        struct sr_slice sig);
+                                     struct sr_slice sig);
 void sr_sig_key_free(struct sr_sig_key *key);

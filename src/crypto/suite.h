@@ -19,16 +19,16 @@
 #include <stdint.h>
 
 /* Upper bounds used to size stack buffers. */
-#define SR_HASH_MAX     64  /* SHA-512 */
-#define SR_AEAD_KEY_MAX 32
+#define SR_HASH_MAX       64 /* SHA-512 */
+#define SR_AEAD_KEY_MAX   32
 #define SR_AEAD_NONCE_MAX 12
-#define SR_AEAD_TAG_MAX 16
-#define SR_KEM_PK_MAX   133 /* P-521 uncompressed point */
-#define SR_KEM_SK_MAX   66  /* P-521 scalar */
-#define SR_DH_MAX       66  /* P-521 shared x-coordinate */
-#define SR_SIG_PUB_MAX  133 /* P-521 uncompressed point */
-#define SR_SIG_PRIV_MAX 66
-#define SR_SIG_MAX      139 /* DER ECDSA P-521 */
+#define SR_AEAD_TAG_MAX   16
+#define SR_KEM_PK_MAX     133 /* P-521 uncompressed point */
+#define SR_KEM_SK_MAX     66  /* P-521 scalar */
+#define SR_DH_MAX         66  /* P-521 shared x-coordinate */
+#define SR_SIG_PUB_MAX    133 /* P-521 uncompressed point */
+#define SR_SIG_PRIV_MAX   66
+#define SR_SIG_MAX        139 /* DER ECDSA P-521 */
 
 enum sr_hash_id {
     SR_HASH_SHA256 = 1,
@@ -42,7 +42,7 @@ struct sr_hash_alg {
     uint16_t hpke_kdf_id; /* 0x0001 HKDF-SHA256, 0x0002 HKDF-SHA384, 0x0003 HKDF-SHA512 */
     size_t len;           /* Nh */
     size_t block_len;
-    const char *name;     /* OpenSSL digest name */
+    const char *name; /* OpenSSL digest name */
 };
 
 /** An AEAD; `name` is NULL for HPKE's export-only mode (id 0xFFFF). */
@@ -74,7 +74,7 @@ struct sr_sig_alg {
     size_t pub_len;                 /* raw public key: 32, 57, or an uncompressed point */
     size_t priv_len;                /* raw private key: 32, 57, or a big-endian scalar */
     size_t max_sig_len;
-    const char *name;               /* "Ed25519", "Ed448", "P-256", "P-384", "P-521" */
+    const char *name; /* "Ed25519", "Ed448", "P-256", "P-384", "P-521" */
 };
 
 /** An MLS cipher suite (RFC 9420 §17.1). */

@@ -35,18 +35,18 @@ struct sr_hpke_suite {
 
 /** The suite named by RFC 9180 registry ids; SR_ERR_UNSUPPORTED when any is unknown. */
 SR_MUST_USE sr_err sr_hpke_suite_from_ids(uint16_t kem_id, uint16_t kdf_id, uint16_t aead_id,
-        struct sr_hpke_suite *out);
+                                          struct sr_hpke_suite *out);
 
 /** The HPKE suite an MLS cipher suite uses. */
 struct sr_hpke_suite sr_hpke_suite_of(const struct sr_suite *suite);
 
 /** DeriveKeyPair(ikm) (§7.1.3): sk into `sk`, pk[kem->pk_len] into `pk`. */
 SR_MUST_USE sr_err sr_hpke_derive_key_pair(const struct sr_kem_alg *kem, struct sr_slice ikm,
-        struct sr_secret *sk, uint8_t *pk);
+                                           struct sr_secret *sk, uint8_t *pk);
 
 /** GenerateKeyPair(): DeriveKeyPair of Nsk random bytes from crypto/rand. */
 SR_MUST_USE sr_err sr_hpke_generate_key_pair(const struct sr_kem_alg *kem, struct sr_secret *sk,
-        uint8_t *pk);
+                                             uint8_t *pk);
 
 /** Optional inputs of the PSK and Auth modes; zero them for the base mode. */
 struct sr_hpke_mode_args {
@@ -64,25 +64,28 @@ struct sr_hpke_ctx;
  * (kem->enc_len bytes) into `enc`.
  */
 SR_MUST_USE sr_err sr_hpke_setup_sender(const struct sr_hpke_suite *suite, enum sr_hpke_mode mode,
-        struct sr_slice pk_r, struct sr_slice info, const struct sr_hpke_mode_args *args,
-        struct sr_slice ikm_e, uint8_t *enc, struct sr_hpke_ctx **out);
+                                        struct sr_slice pk_r, struct sr_slice info,
+                                        const struct sr_hpke_mode_args *args, struct sr_slice ikm_e,
+                                        uint8_t *enc, struct sr_hpke_ctx **out);
 
 /** SetupR for `mode` with recipient private key `sk_r` (its public key is recomputed). */
 SR_MUST_USE sr_err sr_hpke_setup_recipient(const struct sr_hpke_suite *suite,
-        enum sr_hpke_mode mode, struct sr_slice enc, struct sr_slice sk_r, struct sr_slice info,
-        const struct sr_hpke_mode_args *args, struct sr_hpke_ctx **out);
+                                           enum sr_hpke_mode mode, struct sr_slice enc,
+                                           struct sr_slice sk_r, struct sr_slice info,
+                                           const struct sr_hpke_mode_args *args,
+                                           struct sr_hpke_ctx **out);
 
 /** Append Seal(aad, pt) to `ct`. */
 SR_MUST_USE sr_err sr_hpke_seal(struct sr_hpke_ctx *ctx, struct sr_slice aad, struct sr_slice pt,
-        struct sr_buf *ct);
+                                struct sr_buf *ct);
 
 /** Append Open(aad, ct) to `pt`; SR_ERR_AUTH on a bad tag (the sequence number is unchanged). */
 SR_MUST_USE sr_err sr_hpke_open(struct sr_hpke_ctx *ctx, struct sr_slice aad, struct sr_slice ct,
-        struct sr_buf *pt);
+                                struct sr_buf *pt);
 
 /** out[len] = Export(exporter_context, len); len <= 255 * Nh. */
 SR_MUST_USE sr_err sr_hpke_export(const struct sr_hpke_ctx *ctx, struct sr_slice exporter_context,
-        uint8_t *out, size_t len);
+                                  uint8_t *out, size_t len);
 
 /** Test seam: set the next sequence number (to check exhaustion without 2^96 messages). */
 void sr_hpke_ctx_set_seq(struct sr_hpke_ctx *ctx, uint64_t seq_hi, uint64_t seq_lo);
@@ -91,10 +94,10 @@ void sr_hpke_ctx_free(struct sr_hpke_ctx *ctx);
 
 /** Single-shot base-mode Seal: enc into `enc` (kem->enc_len bytes), ciphertext appended to `ct`. */
 SR_MUST_USE sr_err sr_hpke_seal_base(const struct sr_hpke_suite *suite, struct sr_slice pk_r,
-        struct sr_slice info, struct sr_slice aad, struct sr_slice pt, uint8_t *enc,
-        struct sr_buf *ct);
+                                     struct sr_slice info, struct sr_slice aad, struct sr_slice pt,
+                                     uint8_t *enc, struct sr_buf *ct);
 
 /** Single-shot base-mode Open: plaintext appended to `pt`. */
 SR_MUST_USE sr_err sr_hpke_open_base(const struct sr_hpke_suite *suite, struct sr_slice enc,
-        struct sr_slice sk_r, struct sr_slice info, struct sr_slice aad, struct sr_slice ct,
-        struct sr_buf *pt);
+                                     struct sr_slice sk_r, struct sr_slice info,
+                                     struct sr_slice aad, struct sr_slice ct, struct sr_buf *pt);

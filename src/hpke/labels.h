@@ -12,10 +12,12 @@
 
 /** kem_output and ciphertext are appended to the two buffers. */
 SR_MUST_USE sr_err sr_mls_encrypt_with_label(const struct sr_suite *suite, struct sr_slice pub,
-        const char *label, struct sr_slice context, struct sr_slice plaintext,
-        struct sr_buf *kem_output, struct sr_buf *ciphertext);
+                                             const char *label, struct sr_slice context,
+                                             struct sr_slice plaintext, struct sr_buf *kem_output,
+                                             struct sr_buf *ciphertext);
 
 /** The plaintext is appended to `plaintext`; SR_ERR_AUTH when decryption fails. */
 SR_MUST_USE sr_err sr_mls_decrypt_with_label(const struct sr_suite *suite, struct sr_slice priv,
-        const char *label, struct sr_slice context, struct sr_slice kem_output,
-        struct sr_slice ciphertext, struct sr_buf *plaintext);
+                                             const char *label, struct sr_slice context,
+                                             struct sr_slice kem_output, struct sr_slice ciphertext,
+                                             struct sr_buf *plaintext);

@@ -2,6 +2,7 @@
 /* A program outside the tree: it must build and run against an installed libsealroom. */
 #include <stdio.h>
 #include <string.h>
+
 #include <sealroom/buf.h>
 #include <sealroom/err.h>
 #include <sealroom/version.h>
@@ -10,7 +11,7 @@ int main(void)
 {
     struct sr_buf b = { 0 };
     if (sr_hex_decode("5365616c726f6f6d", 16, &b) != SR_OK || b.len != 8 ||
-            memcmp(b.p, "Sealroom", 8) != 0) {
+        memcmp(b.p, "Sealroom", 8) != 0) {
         fprintf(stderr, "hex decode through the installed library failed\n");
         return 1;
     }

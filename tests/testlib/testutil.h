@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+
 #include <sealroom/buf.h>
 #include <sealroom/err.h>
 

@@ -25,8 +25,8 @@ json_t *sr_vec_load(const char *relpath)
     const char *ci = getenv("CI");
     bool in_ci = ci != NULL && strcmp(ci, "true") == 0;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "%s: vector directory %s is missing (set SEALROOM_VECTORS)%s\n",
-                relpath, dir, in_ci ? "; CI=true, so this is a failure" : "; skipping");
+        fprintf(stderr, "%s: vector directory %s is missing (set SEALROOM_VECTORS)%s\n", relpath,
+                dir, in_ci ? "; CI=true, so this is a failure" : "; skipping");
         exit(in_ci ? 1 : 77);
     }
     int n = snprintf(path, sizeof(path), "%s/%s", dir, relpath);
@@ -37,8 +37,7 @@ json_t *sr_vec_load(const char *relpath)
     json_error_t jerr;
     json_t *root = json_load_file(path, 0, &jerr);
     if (root == NULL) {
-        fprintf(stderr, "%s: cannot load %s: %s (line %d)\n", relpath, path, jerr.text,
-                jerr.line);
+        fprintf(stderr, "%s: cannot load %s: %s (line %d)\n", relpath, path, jerr.text, jerr.line);
         exit(1);
     }
     return root;
@@ -75,11 +74,11 @@ static void print_hex(const char *label, const uint8_t *p, size_t n)
 }
 
 bool sr_vec_expect(const json_t *obj, const char *key, const uint8_t *got, size_t got_len,
-        const char *what)
+                   const char *what)
 {
     struct sr_buf want = { 0 };
     bool ok = sr_vec_hex(obj, key, &want) && want.len == got_len &&
-            (got_len == 0 || memcmp(want.p, got, got_len) == 0);
+              (got_len == 0 || memcmp(want.p, got, got_len) == 0);
     if (!ok) {
         fprintf(stderr, "mismatch in %s (%s)\n", what, key);
         print_hex("want", want.p, want.len);

@@ -10,7 +10,9 @@
 #pragma once
 
 #include <stdbool.h>
+
 #include <jansson.h>
+
 #include <sealroom/buf.h>
 
 struct sr_vec_counts {
@@ -33,7 +35,7 @@ const char *sr_vec_str(const json_t *obj, const char *key);
 
 /** Compare `got` with the hex member `key`; on mismatch print both with `what` and return false. */
 bool sr_vec_expect(const json_t *obj, const char *key, const uint8_t *got, size_t got_len,
-        const char *what);
+                   const char *what);
 
 /** Record one case as passed or failed. */
 void sr_vec_count(struct sr_vec_counts *c, bool ok);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+
 #include <cmocka.h>
 
 #include "core/codec.h"
@@ -16,8 +17,14 @@ static void varint_forms(void **state)
         const char *hex;
         uint32_t value;
     } ok[] = {
-        { "00", 0 }, { "25", 37 }, { "3f", 63 }, { "4040", 64 }, { "7bbd", 15293 },
-        { "7fff", 16383 }, { "80004000", 16384 }, { "9d7f3e7d", 494878333 },
+        { "00", 0 },
+        { "25", 37 },
+        { "3f", 63 },
+        { "4040", 64 },
+        { "7bbd", 15293 },
+        { "7fff", 16383 },
+        { "80004000", 16384 },
+        { "9d7f3e7d", 494878333 },
         { "bfffffff", SR_VARINT_MAX },
     };
     struct sr_buf in = { 0 }, out = { 0 };
@@ -43,7 +50,7 @@ static void varint_rejects(void **state)
     (void)state;
     /* non-minimal forms, the reserved 0b11 prefix, and truncations */
     static const char *bad[] = { "4000", "403f", "80000000", "80003fff", "c0", "ff00000000000000",
-        "40", "80", "800040", "" };
+                                 "40",   "80",   "800040",   "" };
     struct sr_buf in = { 0 };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         sr_test_hex(bad[i], &in);
