@@ -30,6 +30,16 @@ SR_MUST_USE sr_err sr_hkdf_extract(const struct sr_hash_alg *alg, struct sr_slic
 SR_MUST_USE sr_err sr_hkdf_expand(const struct sr_hash_alg *alg, struct sr_slice prk,
                                   struct sr_slice info, uint8_t *out, size_t out_len);
 
+/** The most info parts sr_hkdf_expand_parts accepts. */
+#define SR_HKDF_INFO_PARTS_MAX 8
+
+/**
+ * HKDF-Expand with info given as the concatenation of `n` parts (n <= SR_HKDF_INFO_PARTS_MAX),
+ * so labelled derivations need not copy a large context into one buffer.
+ */
+SR_MUST_USE sr_err sr_hkdf_expand_parts(const struct sr_hash_alg *alg, struct sr_slice prk,
+        const struct sr_slice *info, size_t n, uint8_t *out, size_t out_len);
+
 /** A keyed HMAC reused across calls (SFrame's per-frame tag). */
 struct sr_hmac_ctx;
 

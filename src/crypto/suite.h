@@ -30,6 +30,18 @@
 #define SR_SIG_PRIV_MAX   66
 #define SR_SIG_MAX        139 /* DER ECDSA P-521 */
 
+/** The curve behind a KEM or signature descriptor; crypto/ maps it to OpenSSL objects. */
+enum sr_curve {
+    SR_CURVE_NONE = 0,
+    SR_CURVE_P256 = 1,
+    SR_CURVE_P384 = 2,
+    SR_CURVE_P521 = 3,
+    SR_CURVE_X25519 = 4,
+    SR_CURVE_X448 = 5,
+    SR_CURVE_ED25519 = 6,
+    SR_CURVE_ED448 = 7,
+};
+
 enum sr_hash_id {
     SR_HASH_SHA256 = 1,
     SR_HASH_SHA384 = 2,
@@ -65,6 +77,7 @@ struct sr_kem_alg {
     size_t dh_len;                 /* length of the raw DH output */
     int is_nist;                   /* P-curves: scalar keys, uncompressed points */
     const char *name;              /* "P-256", "P-384", "P-521", "X25519", "X448" */
+    enum sr_curve curve;
 };
 
 /** A signature scheme, named by its TLS SignatureScheme value. */
@@ -74,7 +87,8 @@ struct sr_sig_alg {
     size_t pub_len;                 /* raw public key: 32, 57, or an uncompressed point */
     size_t priv_len;                /* raw private key: 32, 57, or a big-endian scalar */
     size_t max_sig_len;
-    const char *name; /* "Ed25519", "Ed448", "P-256", "P-384", "P-521" */
+    const char *name;               /* "Ed25519", "Ed448", "P-256", "P-384", "P-521" */
+    enum sr_curve curve;
 };
 
 /** An MLS cipher suite (RFC 9420 §17.1). */
@@ -86,6 +100,14 @@ struct sr_suite {
     const struct sr_aead_alg *aead;
     const struct sr_sig_alg *sig;
 };
+
+/* The descriptors, for callers that need one algorithm outside an MLS suite (SFrame). */
+extern const struct sr_hash_alg sr_hash_sha256, sr_hash_sha384, sr_hash_sha512;
+extern const struct sr_aead_alg sr_aead_aes128gcm, sr_aead_aes256gcm, sr_aead_chacha20poly1305,
+        sr_aead_export_only;
+extern const struct sr_kem_alg sr_kem_p256, sr_kem_p384, sr_kem_p521, sr_kem_x25519, sr_kem_x448;
+extern const struct sr_sig_alg sr_sig_ed25519, sr_sig_ed448, sr_sig_p256, sr_sig_p384,
+        sr_sig_p521;
 
 /** The suite with MLS id `id` (1..7), or NULL. */
 const struct sr_suite *sr_suite_get(uint16_t id);
