@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Single-step derivations from epoch secrets:
+ *
+ *   MLS-Exporter(Label, Context, Length)                                   (§8.5)
+ *       = ExpandWithLabel(DeriveSecret(exporter_secret, Label), "exported", Hash(Context), Length)
+ *   external_priv, external_pub = KEM.DeriveKeyPair(external_secret)      (§8.3)
+ *   sender_data_key   = ExpandWithLabel(sender_data_secret, "key", ciphertext_sample, AEAD.Nk)
+ *   sender_data_nonce = ExpandWithLabel(sender_data_secret, "nonce", ciphertext_sample, AEAD.Nn)
+ *   welcome_key       = ExpandWithLabel(welcome_secret, "key", "", AEAD.Nk)      (§12.4.3.1)
+ *   welcome_nonce     = ExpandWithLabel(welcome_secret, "nonce", "", AEAD.Nn)
+ */
+#include "mls/schedule_keys.h"
+
+#include "core/codec.h"
+#include "crypto/hash.h"
+#include "crypto/labels.h"
+#include "hpke/hpke.h"
+
+#define MLS_LABEL_PREFIX "MLS 1.0 "
+/* Exporter labels are application names; refuse absurd ones before building KDFLabel. */
+#define EXPORTER_LABEL_MAX 4096
+
+/*
+ * DeriveSecret(secret, label) for a label given as raw bytes, which crypto/labels.h (taking
+ * C strings) cannot express: KDFLabel{Nh, "MLS 1.0 " || label, ""} as HKDF-Expand info.
+ */
+static sr_err derive_secret_bytes(const struct sr_suite *suite, struct sr_slice secret,
+        struct sr_slice label, uint8_t *out)
+{
+    struct sr_buf info;
+    struct sr_vec_mark mark;
+    size_t nh = suite->hash->len;
+    sr_buf_init(&info, 0, 0);
+    sr_err err = sr_write_u16(&info, (uint16_t)nh);
+    if (err == SR_OK) {
+        err = sr_write_vector_begin(&info, &mark);
+    }
+    if (err == SR_OK) {
+        err = sr_write_bytes(&info, MLS_LABEL_PREFIX, sizeof(MLS_LABEL_PREFIX) - 1);
+    }
+    if (err == SR_OK) {
+        err = sr_write_bytes(&info, label.p, label.len);
+    }
+    if (err == SR_OK) {
+        err = sr_write_vector_end(&info, &mark);
+    }
+    if (err == SR_OK) {
+        err = sr_write_opaque_v(&info, NULL, 0);
+    }
+    if (err == SR_OK) {
+        err = sr_hkdf_expand(suite->hash, secret, sr_buf_slice(&info), out, nh);
+    }
+    sr_buf_cleanup(&info);
+    return err;
+}
+
+sr_err sr_mls_exporter(const struct sr_suite *suite, struct sr_slice exporter_secret,
+        struct sr_slice label, struct sr_slice context, uint8_t *out, size_t len)
+{
+    uint8_t derived[SR_HASH_MAX], context_hash[SR_HASH_MAX];
+    size_t nh = suite != NULL ? suite->hash->len : 0;
+    sr_err err = SR_ERR_ARG;
+    if (out == NULL || len == 0 || len > 255 * nh || label.len > EXPORTER_LABEL_MAX) {
+        goto out;
+    }
+    err = derive_secret_bytes(suite, exporter_secret, label, derived);
+    if (err == SR_OK) {
+        err = sr_hash(suite->hash, context, context_hash);
+    }
+    if (err == SR_OK) {
+        err = sr_mls_expand_with_label(suite, sr_slice_of(derived, nh), "exported",
+                sr_slice_of(context_hash, nh), out, len);
+    }
+out:
+    sr_wipe(derived, sizeof(derived));
+    if (err != SR_OK && out != NULL && len <= 255 * nh) {
+        sr_wipe(out, len);
+    }
+    return err;
+}
+
+sr_err sr_mls_external_key_pair(const struct sr_suite *suite, struct sr_slice external_secret,
+        struct sr_secret *sk, uint8_t *pk)
+{
+    SR_CHECK(suite != NULL && sk != NULL && pk != NULL, SR_ERR_ARG);
+    return sr_hpke_derive_key_pair(suite->kem, external_secret, sk, pk);
+}
+
+/* key[Nk] and nonce[Nn] = ExpandWithLabel(secret, "key"/"nonce", context, .). */
+static sr_err key_nonce(const struct sr_suite *suite, struct sr_slice secret,
+        struct sr_slice context, struct sr_secret *key, struct sr_secret *nonce)
+{
+    size_t nk = suite->aead->key_len, nn = suite->aead->nonce_len;
+    sr_secret_cleanup(key);
+    sr_secret_cleanup(nonce);
+    sr_err err = sr_mls_expand_with_label(suite, secret, "key", context, key->p, nk);
+    if (err == SR_OK) {
+        err = sr_mls_expand_with_label(suite, secret, "nonce", context, nonce->p, nn);
+    }
+    if (err != SR_OK) {
+        sr_secret_cleanup(key);
+        sr_secret_cleanup(nonce);
+        return err;
+    }
+    key->len = nk;
+    nonce->len = nn;
+    return SR_OK;
+}
+
+sr_err sr_mls_sender_data_key_nonce(const struct sr_suite *suite,
+        struct sr_slice sender_data_secret, struct sr_slice ciphertext, struct sr_secret *key,
+        struct sr_secret *nonce)
+{
+    SR_CHECK(suite != NULL && key != NULL && nonce != NULL, SR_ERR_ARG);
+    /* §6.3.2: "If the length of the ciphertext is less than KDF.Nh, the whole ciphertext
+     * is used." */
+    struct sr_slice sample = ciphertext;
+    if (sample.len > suite->hash->len) {
+        sample.len = suite->hash->len;
+    }
+    return key_nonce(suite, sender_data_secret, sample, key, nonce);
+}
+
+sr_err sr_mls_welcome_key_nonce(const struct sr_suite *suite, struct sr_slice welcome_secret,
+        struct sr_secret *key, struct sr_secret *nonce)
+{
+    SR_CHECK(suite != NULL && key != NULL && nonce != NULL, SR_ERR_ARG);
+    return key_nonce(suite, welcome_secret, sr_slice_of(NULL, 0), key, nonce);
+}
