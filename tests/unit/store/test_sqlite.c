@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The store over SQLite: every shared operation case on a fresh database file in a temporary
+ * directory, plus SQLite specifics (WAL mode, URL forms).
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store_cases_more.h"
+
+static char dir[] = "/tmp/sr-store-XXXXXX";
+static char url[600];
+static unsigned counter;
+
+static const char *store_url(void)
+{
+    snprintf(url, sizeof(url), "sqlite:%s/db%u.sqlite", dir, counter++);
+    return url;
+}
+
+static void wal_mode(void **state)
+{
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof(path), "%s/wal.sqlite", dir);
+    char u[620];
+    snprintf(u, sizeof(u), "sqlite://%s", path);
+    struct sr_store *st = NULL;
+    assert_int_equal(sr_store_open(u, &st), SR_OK);
+    assert_string_equal(sr_store_backend(st), "sqlite");
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    sr_store_close(st);
+}
+
+static void bad_path(void **state)
+{
+    (void)state;
+    struct sr_store *st = NULL;
+    assert_int_equal(sr_store_open("sqlite:/nonexistent-dir/x/y.db", &st), SR_ERR_STORE);
+    assert_null(st);
+}
+
+static int cleanup(void **state)
+{
+    (void)state;
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    if (mkdtemp(dir) == NULL) {
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        STORE_CASES,
+        cmocka_unit_test(wal_mode),
+        cmocka_unit_test(bad_path),
+    };
+    return cmocka_run_group_tests(tests, NULL, cleanup);
+}
