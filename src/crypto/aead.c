@@ -11,6 +11,7 @@
 
 #include <limits.h>
 #include <string.h>
+
 #include <sealroom/buf.h>
 
 #include "core/alloc.h"
@@ -35,8 +36,7 @@ sr_err sr_aead_ctx_set_key(struct sr_aead_ctx *ctx, struct sr_slice key)
     return SR_OK;
 }
 
-sr_err sr_aead_ctx_new(const struct sr_aead_alg *alg, struct sr_slice key,
-        struct sr_aead_ctx **out)
+sr_err sr_aead_ctx_new(const struct sr_aead_alg *alg, struct sr_slice key, struct sr_aead_ctx **out)
 {
     SR_CHECK(out != NULL && alg != NULL, SR_ERR_ARG);
     *out = NULL;
@@ -68,7 +68,7 @@ void sr_aead_ctx_free(struct sr_aead_ctx *ctx)
 }
 
 sr_err sr_aead_seal(struct sr_aead_ctx *ctx, const uint8_t *nonce, struct sr_slice aad,
-        struct sr_slice pt, uint8_t *out, size_t out_cap, size_t *out_len)
+                    struct sr_slice pt, uint8_t *out, size_t out_cap, size_t *out_len)
 {
     SR_CHECK(ctx != NULL && nonce != NULL && out != NULL && out_len != NULL, SR_ERR_ARG);
     *out_len = 0;
@@ -79,14 +79,14 @@ sr_err sr_aead_seal(struct sr_aead_ctx *ctx, const uint8_t *nonce, struct sr_sli
     EVP_CIPHER_CTX *c = ctx->c;
     int n = 0;
     int fin = 0;
-    if (EVP_CipherInit_ex2(c, NULL, NULL, nonce, 1, NULL) != 1
-            || (aad.len > 0 && EVP_CipherUpdate(c, NULL, &n, aad.p, (int)aad.len) != 1)) {
+    if (EVP_CipherInit_ex2(c, NULL, NULL, nonce, 1, NULL) != 1 ||
+        (aad.len > 0 && EVP_CipherUpdate(c, NULL, &n, aad.p, (int)aad.len) != 1)) {
         return sr_ossl_fail(SR_ERR_CRYPTO);
     }
     n = 0;
-    if ((pt.len > 0 && EVP_CipherUpdate(c, out, &n, pt.p, (int)pt.len) != 1)
-            || EVP_CipherFinal_ex(c, out + n, &fin) != 1
-            || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, (int)tag_len, out + pt.len) != 1) {
+    if ((pt.len > 0 && EVP_CipherUpdate(c, out, &n, pt.p, (int)pt.len) != 1) ||
+        EVP_CipherFinal_ex(c, out + n, &fin) != 1 ||
+        EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, (int)tag_len, out + pt.len) != 1) {
         sr_wipe(out, pt.len);
         return sr_ossl_fail(SR_ERR_CRYPTO);
     }
@@ -95,7 +95,7 @@ sr_err sr_aead_seal(struct sr_aead_ctx *ctx, const uint8_t *nonce, struct sr_sli
 }
 
 sr_err sr_aead_open(struct sr_aead_ctx *ctx, const uint8_t *nonce, struct sr_slice aad,
-        struct sr_slice ct, uint8_t *out, size_t out_cap, size_t *out_len)
+                    struct sr_slice ct, uint8_t *out, size_t out_cap, size_t *out_len)
 {
     SR_CHECK(ctx != NULL && nonce != NULL && out_len != NULL, SR_ERR_ARG);
     *out_len = 0;
@@ -113,9 +113,9 @@ sr_err sr_aead_open(struct sr_aead_ctx *ctx, const uint8_t *nonce, struct sr_sli
     EVP_CIPHER_CTX *c = ctx->c;
     int n = 0;
     int fin = 0;
-    if (EVP_CipherInit_ex2(c, NULL, NULL, nonce, 0, NULL) != 1
-            || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, (int)tag_len, tag) != 1
-            || (aad.len > 0 && EVP_CipherUpdate(c, NULL, &n, aad.p, (int)aad.len) != 1)) {
+    if (EVP_CipherInit_ex2(c, NULL, NULL, nonce, 0, NULL) != 1 ||
+        EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, (int)tag_len, tag) != 1 ||
+        (aad.len > 0 && EVP_CipherUpdate(c, NULL, &n, aad.p, (int)aad.len) != 1)) {
         return sr_ossl_fail(SR_ERR_CRYPTO);
     }
     n = 0;
@@ -134,9 +134,9 @@ sr_err sr_aead_open(struct sr_aead_ctx *ctx, const uint8_t *nonce, struct sr_sli
     return SR_OK;
 }
 
-sr_err sr_aead_seal_once(const struct sr_aead_alg *alg, struct sr_slice key,
-        const uint8_t *nonce, struct sr_slice aad, struct sr_slice pt, uint8_t *out,
-        size_t out_cap, size_t *out_len)
+sr_err sr_aead_seal_once(const struct sr_aead_alg *alg, struct sr_slice key, const uint8_t *nonce,
+                         struct sr_slice aad, struct sr_slice pt, uint8_t *out, size_t out_cap,
+                         size_t *out_len)
 {
     struct sr_aead_ctx *ctx = NULL;
     SR_TRY(sr_aead_ctx_new(alg, key, &ctx));
@@ -145,9 +145,9 @@ sr_err sr_aead_seal_once(const struct sr_aead_alg *alg, struct sr_slice key,
     return err;
 }
 
-sr_err sr_aead_open_once(const struct sr_aead_alg *alg, struct sr_slice key,
-        const uint8_t *nonce, struct sr_slice aad, struct sr_slice ct, uint8_t *out,
-        size_t out_cap, size_t *out_len)
+sr_err sr_aead_open_once(const struct sr_aead_alg *alg, struct sr_slice key, const uint8_t *nonce,
+                         struct sr_slice aad, struct sr_slice ct, uint8_t *out, size_t out_cap,
+                         size_t *out_len)
 {
     struct sr_aead_ctx *ctx = NULL;
     SR_TRY(sr_aead_ctx_new(alg, key, &ctx));
@@ -180,7 +180,7 @@ sr_err sr_ctr_ctx_new(struct sr_slice key, struct sr_ctr_ctx **out)
 }
 
 sr_err sr_ctr_ctx_xor(struct sr_ctr_ctx *ctx, const uint8_t iv[16], const uint8_t *in, size_t n,
-        uint8_t *out)
+                      uint8_t *out)
 {
     SR_CHECK(ctx != NULL && iv != NULL, SR_ERR_ARG);
     SR_CHECK(n == 0 || (in != NULL && out != NULL), SR_ERR_ARG);

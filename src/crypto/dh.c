@@ -20,7 +20,7 @@ static sr_err ecx_priv_key(const struct sr_kem_alg *kem, struct sr_slice priv, E
     *out = NULL;
     SR_CHECK(priv.p != NULL && priv.len == kem->sk_len, SR_ERR_DECODE);
     *out = EVP_PKEY_new_raw_private_key_ex(NULL, sr_ossl_ecx_name(kem->curve), NULL, priv.p,
-            priv.len);
+                                           priv.len);
     if (*out == NULL) {
         return sr_ossl_fail(SR_ERR_CRYPTO);
     }
@@ -58,7 +58,7 @@ sr_err sr_dh_public_from_private(const struct sr_kem_alg *kem, struct sr_slice p
 }
 
 static sr_err ecx_derive(const struct sr_kem_alg *kem, struct sr_slice priv, struct sr_slice peer,
-        uint8_t *shared)
+                         uint8_t *shared)
 {
     static const uint8_t zeros[SR_DH_MAX] = { 0 };
     SR_TRY(sr_dh_check_public(kem, peer));
@@ -68,14 +68,14 @@ static sr_err ecx_derive(const struct sr_kem_alg *kem, struct sr_slice priv, str
     size_t len = kem->dh_len;
     EVP_PKEY_CTX *pctx = NULL;
     EVP_PKEY *theirs = EVP_PKEY_new_raw_public_key_ex(NULL, sr_ossl_ecx_name(kem->curve), NULL,
-            peer.p, peer.len);
+                                                      peer.p, peer.len);
     if (theirs == NULL || (pctx = EVP_PKEY_CTX_new_from_pkey(NULL, mine, NULL)) == NULL) {
         err = SR_ERR_CRYPTO;
         goto out;
     }
     /* OpenSSL fails the derivation itself on an all-zero result; that is an invalid peer. */
-    if (EVP_PKEY_derive_init(pctx) != 1 || EVP_PKEY_derive_set_peer(pctx, theirs) != 1
-            || EVP_PKEY_derive(pctx, shared, &len) != 1 || len != kem->dh_len) {
+    if (EVP_PKEY_derive_init(pctx) != 1 || EVP_PKEY_derive_set_peer(pctx, theirs) != 1 ||
+        EVP_PKEY_derive(pctx, shared, &len) != 1 || len != kem->dh_len) {
         goto out;
     }
     if (sr_ct_equal(shared, zeros, kem->dh_len)) {
@@ -94,7 +94,7 @@ out:
 }
 
 static sr_err nist_derive(const struct sr_kem_alg *kem, struct sr_slice priv, struct sr_slice peer,
-        uint8_t *shared)
+                          uint8_t *shared)
 {
     const EC_GROUP *g = sr_ossl_group(kem->curve);
     SR_CHECK(g != NULL, SR_ERR_UNSUPPORTED);
@@ -124,8 +124,8 @@ static sr_err nist_derive(const struct sr_kem_alg *kem, struct sr_slice priv, st
         err = SR_ERR_INVALID;
         goto out;
     }
-    if (EC_POINT_get_affine_coordinates(g, r, x, NULL, bn) != 1
-            || BN_bn2binpad(x, shared, (int)kem->dh_len) != (int)kem->dh_len) {
+    if (EC_POINT_get_affine_coordinates(g, r, x, NULL, bn) != 1 ||
+        BN_bn2binpad(x, shared, (int)kem->dh_len) != (int)kem->dh_len) {
         err = SR_ERR_CRYPTO;
         goto out;
     }
@@ -143,7 +143,7 @@ out:
 }
 
 sr_err sr_dh_derive(const struct sr_kem_alg *kem, struct sr_slice priv, struct sr_slice peer,
-        uint8_t *shared)
+                    uint8_t *shared)
 {
     SR_CHECK(kem != NULL && shared != NULL, SR_ERR_ARG);
     return kem->is_nist ? nist_derive(kem, priv, peer, shared)

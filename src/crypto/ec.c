@@ -6,8 +6,8 @@
 #include "crypto/ec.h"
 
 #include <openssl/core_names.h>
-#include <openssl/params.h>
 #include <openssl/param_build.h>
+#include <openssl/params.h>
 
 #include "crypto/ossl.h"
 
@@ -86,8 +86,8 @@ sr_err sr_ec_point_decode(enum sr_curve curve, struct sr_slice pub, BN_CTX *bn, 
         return sr_ossl_fail(SR_ERR_NOMEM);
     }
     /* oct2point rejects coordinates >= p and points off the curve (SEC1 §3.2.2.1). */
-    if (EC_POINT_oct2point(g, pt, pub.p, pub.len, bn) != 1 || EC_POINT_is_at_infinity(g, pt)
-            || EC_POINT_is_on_curve(g, pt, bn) != 1) {
+    if (EC_POINT_oct2point(g, pt, pub.p, pub.len, bn) != 1 || EC_POINT_is_at_infinity(g, pt) ||
+        EC_POINT_is_on_curve(g, pt, bn) != 1) {
         EC_POINT_free(pt);
         return sr_ossl_fail(SR_ERR_INVALID);
     }
@@ -102,8 +102,8 @@ sr_err sr_ec_public_of(enum sr_curve curve, const BIGNUM *k, BN_CTX *bn, uint8_t
     size_t len = 1 + 2 * sr_ec_scalar_len(curve);
     EC_POINT *pt = EC_POINT_new(g);
     sr_err err = SR_OK;
-    if (pt == NULL || EC_POINT_mul(g, pt, k, NULL, NULL, bn) != 1
-            || EC_POINT_point2oct(g, pt, POINT_CONVERSION_UNCOMPRESSED, pub, len, bn) != len) {
+    if (pt == NULL || EC_POINT_mul(g, pt, k, NULL, NULL, bn) != 1 ||
+        EC_POINT_point2oct(g, pt, POINT_CONVERSION_UNCOMPRESSED, pub, len, bn) != len) {
         err = sr_ossl_fail(SR_ERR_CRYPTO);
     }
     EC_POINT_free(pt);
@@ -111,7 +111,7 @@ sr_err sr_ec_public_of(enum sr_curve curve, const BIGNUM *k, BN_CTX *bn, uint8_t
 }
 
 sr_err sr_ec_pkey_new(enum sr_curve curve, struct sr_slice priv, struct sr_slice pub,
-        EVP_PKEY **out)
+                      EVP_PKEY **out)
 {
     *out = NULL;
     const char *name = group_name(curve);
@@ -126,21 +126,20 @@ sr_err sr_ec_pkey_new(enum sr_curve curve, struct sr_slice priv, struct sr_slice
     }
     if (priv.len > 0) {
         k = BN_secure_new();
-        if (k == NULL || BN_bin2bn(priv.p, (int)priv.len, k) == NULL
-                || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, k) != 1) {
+        if (k == NULL || BN_bin2bn(priv.p, (int)priv.len, k) == NULL ||
+            OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, k) != 1) {
             goto out;
         }
     }
-    if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, name, 0) != 1
-            || OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub.p, pub.len)
-                    != 1) {
+    if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, name, 0) != 1 ||
+        OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub.p, pub.len) != 1) {
         goto out;
     }
     params = OSSL_PARAM_BLD_to_param(bld);
     pctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
     int selection = priv.len > 0 ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY;
-    if (params == NULL || pctx == NULL || EVP_PKEY_fromdata_init(pctx) != 1
-            || EVP_PKEY_fromdata(pctx, out, selection, params) != 1) {
+    if (params == NULL || pctx == NULL || EVP_PKEY_fromdata_init(pctx) != 1 ||
+        EVP_PKEY_fromdata(pctx, out, selection, params) != 1) {
         goto out;
     }
     err = SR_OK;

@@ -12,6 +12,7 @@
 #include "crypto/hash.h"
 
 #include <string.h>
+
 #include <sealroom/buf.h>
 
 #include "core/alloc.h"
@@ -29,7 +30,7 @@ struct sr_hmac_ctx {
 
 /* The streaming form every entry point shares: H(parts[0] || ... ) into out. */
 static sr_err digest_parts(EVP_MD_CTX *mdctx, const EVP_MD *md, const struct sr_slice *parts,
-        size_t n, uint8_t *out)
+                           size_t n, uint8_t *out)
 {
     if (EVP_DigestInit_ex2(mdctx, md, NULL) != 1) {
         return sr_ossl_fail(SR_ERR_CRYPTO);
@@ -46,7 +47,7 @@ static sr_err digest_parts(EVP_MD_CTX *mdctx, const EVP_MD *md, const struct sr_
 }
 
 sr_err sr_hash_parts(const struct sr_hash_alg *alg, const struct sr_slice *parts, size_t n,
-        uint8_t *out)
+                     uint8_t *out)
 {
     SR_CHECK(out != NULL && (parts != NULL || n == 0), SR_ERR_ARG);
     const EVP_MD *md = sr_ossl_md(alg);
@@ -84,14 +85,13 @@ static sr_err hmac_pads(struct sr_hmac_ctx *h, struct sr_slice key)
 }
 
 /* HMAC with pads already set; `out` may be one of the parts' buffers. */
-static sr_err hmac_run(struct sr_hmac_ctx *h, const struct sr_slice *parts, size_t n,
-        uint8_t *out)
+static sr_err hmac_run(struct sr_hmac_ctx *h, const struct sr_slice *parts, size_t n, uint8_t *out)
 {
     uint8_t inner[SR_HASH_MAX];
     sr_err err = SR_ERR_CRYPTO;
     size_t bl = h->alg->block_len;
-    if (EVP_DigestInit_ex2(h->mdctx, h->md, NULL) != 1
-            || EVP_DigestUpdate(h->mdctx, h->ipad, bl) != 1) {
+    if (EVP_DigestInit_ex2(h->mdctx, h->md, NULL) != 1 ||
+        EVP_DigestUpdate(h->mdctx, h->ipad, bl) != 1) {
         goto fail;
     }
     for (size_t i = 0; i < n; i++) {
@@ -99,11 +99,11 @@ static sr_err hmac_run(struct sr_hmac_ctx *h, const struct sr_slice *parts, size
             goto fail;
         }
     }
-    if (EVP_DigestFinal_ex(h->mdctx, inner, NULL) != 1
-            || EVP_DigestInit_ex2(h->mdctx, h->md, NULL) != 1
-            || EVP_DigestUpdate(h->mdctx, h->opad, bl) != 1
-            || EVP_DigestUpdate(h->mdctx, inner, h->alg->len) != 1
-            || EVP_DigestFinal_ex(h->mdctx, out, NULL) != 1) {
+    if (EVP_DigestFinal_ex(h->mdctx, inner, NULL) != 1 ||
+        EVP_DigestInit_ex2(h->mdctx, h->md, NULL) != 1 ||
+        EVP_DigestUpdate(h->mdctx, h->opad, bl) != 1 ||
+        EVP_DigestUpdate(h->mdctx, inner, h->alg->len) != 1 ||
+        EVP_DigestFinal_ex(h->mdctx, out, NULL) != 1) {
         goto fail;
     }
     err = SR_OK;
@@ -116,8 +116,7 @@ out:
 }
 
 /* Set up a caller-embedded context (no heap beyond OpenSSL's EVP_MD_CTX). */
-static sr_err hmac_setup(struct sr_hmac_ctx *h, const struct sr_hash_alg *alg,
-        struct sr_slice key)
+static sr_err hmac_setup(struct sr_hmac_ctx *h, const struct sr_hash_alg *alg, struct sr_slice key)
 {
     memset(h, 0, sizeof(*h));
     SR_CHECK(key.p != NULL || key.len == 0, SR_ERR_ARG);
@@ -138,7 +137,7 @@ static void hmac_teardown(struct sr_hmac_ctx *h)
 }
 
 sr_err sr_hmac(const struct sr_hash_alg *alg, struct sr_slice key, struct sr_slice data,
-        uint8_t *out)
+               uint8_t *out)
 {
     SR_CHECK(out != NULL, SR_ERR_ARG);
     struct sr_hmac_ctx h;
@@ -152,7 +151,7 @@ sr_err sr_hmac(const struct sr_hash_alg *alg, struct sr_slice key, struct sr_sli
 
 /* RFC 5869 §2.2: PRK = HMAC-Hash(salt, IKM); an absent salt is HashLen zeros. */
 sr_err sr_hkdf_extract(const struct sr_hash_alg *alg, struct sr_slice salt, struct sr_slice ikm,
-        uint8_t *prk)
+                       uint8_t *prk)
 {
     static const uint8_t zeros[SR_HASH_MAX] = { 0 };
     SR_CHECK(alg != NULL && prk != NULL, SR_ERR_ARG);
@@ -164,7 +163,7 @@ sr_err sr_hkdf_extract(const struct sr_hash_alg *alg, struct sr_slice salt, stru
 
 /* RFC 5869 §2.3: T(i) = HMAC(PRK, T(i-1) || info || i), OKM = first L bytes of T(1)... */
 sr_err sr_hkdf_expand_parts(const struct sr_hash_alg *alg, struct sr_slice prk,
-        const struct sr_slice *info, size_t n, uint8_t *out, size_t out_len)
+                            const struct sr_slice *info, size_t n, uint8_t *out, size_t out_len)
 {
     SR_CHECK(alg != NULL && (out != NULL || out_len == 0), SR_ERR_ARG);
     SR_CHECK(n <= SR_HKDF_INFO_PARTS_MAX && (info != NULL || n == 0), SR_ERR_ARG);
@@ -203,13 +202,12 @@ out:
 }
 
 sr_err sr_hkdf_expand(const struct sr_hash_alg *alg, struct sr_slice prk, struct sr_slice info,
-        uint8_t *out, size_t out_len)
+                      uint8_t *out, size_t out_len)
 {
     return sr_hkdf_expand_parts(alg, prk, &info, 1, out, out_len);
 }
 
-sr_err sr_hmac_ctx_new(const struct sr_hash_alg *alg, struct sr_slice key,
-        struct sr_hmac_ctx **out)
+sr_err sr_hmac_ctx_new(const struct sr_hash_alg *alg, struct sr_slice key, struct sr_hmac_ctx **out)
 {
     SR_CHECK(out != NULL, SR_ERR_ARG);
     *out = NULL;
@@ -226,7 +224,7 @@ sr_err sr_hmac_ctx_new(const struct sr_hash_alg *alg, struct sr_slice key,
 }
 
 sr_err sr_hmac_ctx_mac(struct sr_hmac_ctx *ctx, const struct sr_slice *parts, size_t n,
-        uint8_t *out)
+                       uint8_t *out)
 {
     SR_CHECK(ctx != NULL && out != NULL && (parts != NULL || n == 0), SR_ERR_ARG);
     return hmac_run(ctx, parts, n, out);

@@ -38,7 +38,8 @@ SR_MUST_USE sr_err sr_hkdf_expand(const struct sr_hash_alg *alg, struct sr_slice
  * so labelled derivations need not copy a large context into one buffer.
  */
 SR_MUST_USE sr_err sr_hkdf_expand_parts(const struct sr_hash_alg *alg, struct sr_slice prk,
-        const struct sr_slice *info, size_t n, uint8_t *out, size_t out_len);
+                                        const struct sr_slice *info, size_t n, uint8_t *out,
+                                        size_t out_len);
 
 /** A keyed HMAC reused across calls (SFrame's per-frame tag). */
 struct sr_hmac_ctx;

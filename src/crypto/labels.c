@@ -51,7 +51,8 @@ static size_t put_varint(uint8_t *out, size_t v)
 }
 
 sr_err sr_mls_expand_with_label(const struct sr_suite *suite, struct sr_slice secret,
-        const char *label, struct sr_slice context, uint8_t *out, size_t len)
+                                const char *label, struct sr_slice context, uint8_t *out,
+                                size_t len)
 {
     SR_CHECK(suite != NULL && label != NULL, SR_ERR_ARG);
     SR_CHECK(secret.p != NULL || secret.len == 0, SR_ERR_ARG);
@@ -59,8 +60,7 @@ sr_err sr_mls_expand_with_label(const struct sr_suite *suite, struct sr_slice se
     /* KDFLabel.length is a uint16. */
     SR_CHECK(len <= UINT16_MAX, SR_ERR_ARG);
     size_t label_len = strlen(label);
-    SR_CHECK(label_len <= SR_VARINT_MAX - PREFIX_LEN && context.len <= SR_VARINT_MAX,
-            SR_ERR_ARG);
+    SR_CHECK(label_len <= SR_VARINT_MAX - PREFIX_LEN && context.len <= SR_VARINT_MAX, SR_ERR_ARG);
 
     /* uint16 length || varint(label) || "MLS 1.0 " */
     uint8_t head[2 + 4 + PREFIX_LEN];
@@ -81,16 +81,16 @@ sr_err sr_mls_expand_with_label(const struct sr_suite *suite, struct sr_slice se
     return sr_hkdf_expand_parts(suite->hash, secret, info, 4, out, len);
 }
 
-sr_err sr_mls_derive_secret(const struct sr_suite *suite, struct sr_slice secret,
-        const char *label, uint8_t *out)
+sr_err sr_mls_derive_secret(const struct sr_suite *suite, struct sr_slice secret, const char *label,
+                            uint8_t *out)
 {
     SR_CHECK(suite != NULL, SR_ERR_ARG);
     return sr_mls_expand_with_label(suite, secret, label, sr_slice_of(NULL, 0), out,
-            suite->hash->len);
+                                    suite->hash->len);
 }
 
 sr_err sr_mls_derive_tree_secret(const struct sr_suite *suite, struct sr_slice secret,
-        const char *label, uint32_t generation, uint8_t *out, size_t len)
+                                 const char *label, uint32_t generation, uint8_t *out, size_t len)
 {
     const uint8_t gen[4] = {
         (uint8_t)(generation >> 24),
@@ -98,12 +98,11 @@ sr_err sr_mls_derive_tree_secret(const struct sr_suite *suite, struct sr_slice s
         (uint8_t)(generation >> 8),
         (uint8_t)generation,
     };
-    return sr_mls_expand_with_label(suite, secret, label, sr_slice_of(gen, sizeof(gen)), out,
-            len);
+    return sr_mls_expand_with_label(suite, secret, label, sr_slice_of(gen, sizeof(gen)), out, len);
 }
 
 sr_err sr_mls_ref_hash(const struct sr_suite *suite, const char *label, struct sr_slice value,
-        uint8_t *out)
+                       uint8_t *out)
 {
     SR_CHECK(suite != NULL && label != NULL && out != NULL, SR_ERR_ARG);
     SR_CHECK(value.p != NULL || value.len == 0, SR_ERR_ARG);
@@ -135,8 +134,8 @@ static sr_err sign_content(const char *label, struct sr_slice content, struct sr
     return sr_write_opaque_v(tbs, content.p, content.len);
 }
 
-sr_err sr_mls_sign_with_label(const struct sr_suite *suite, struct sr_slice priv,
-        const char *label, struct sr_slice content, struct sr_buf *sig)
+sr_err sr_mls_sign_with_label(const struct sr_suite *suite, struct sr_slice priv, const char *label,
+                              struct sr_slice content, struct sr_buf *sig)
 {
     SR_CHECK(suite != NULL && sig != NULL, SR_ERR_ARG);
     struct sr_buf tbs;
@@ -150,7 +149,7 @@ sr_err sr_mls_sign_with_label(const struct sr_suite *suite, struct sr_slice priv
 }
 
 sr_err sr_mls_verify_with_label(const struct sr_suite *suite, struct sr_slice pub,
-        const char *label, struct sr_slice content, struct sr_slice sig)
+                                const char *label, struct sr_slice content, struct sr_slice sig)
 {
     SR_CHECK(suite != NULL, SR_ERR_ARG);
     struct sr_buf tbs;

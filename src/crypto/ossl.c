@@ -8,13 +8,14 @@
 #include "crypto/ossl.h"
 
 #include <pthread.h>
+
 #include <openssl/obj_mac.h>
 
 static struct {
-    EVP_MD *md[3];         /* indexed by enum sr_hash_id - 1 */
-    EVP_CIPHER *aead[3];   /* indexed by HPKE AEAD id - 1 */
-    EVP_CIPHER *ctr[3];    /* AES-128/192/256-CTR */
-    EC_GROUP *group[3];    /* P-256, P-384, P-521 */
+    EVP_MD *md[3];       /* indexed by enum sr_hash_id - 1 */
+    EVP_CIPHER *aead[3]; /* indexed by HPKE AEAD id - 1 */
+    EVP_CIPHER *ctr[3];  /* AES-128/192/256-CTR */
+    EC_GROUP *group[3];  /* P-256, P-384, P-521 */
 } cache;
 
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
@@ -22,8 +23,7 @@ static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 static void cache_init(void)
 {
     static const char *const md_names[] = { "SHA256", "SHA384", "SHA512" };
-    static const char *const aead_names[] = { "AES-128-GCM", "AES-256-GCM",
-        "ChaCha20-Poly1305" };
+    static const char *const aead_names[] = { "AES-128-GCM", "AES-256-GCM", "ChaCha20-Poly1305" };
     static const char *const ctr_names[] = { "AES-128-CTR", "AES-192-CTR", "AES-256-CTR" };
     static const int nids[] = { NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1 };
 

@@ -9,6 +9,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+
 #include <sealroom/err.h>
 
 #include "crypto/suite.h"

@@ -6,6 +6,7 @@
 #include "crypto/rand.h"
 
 #include <limits.h>
+
 #include <openssl/rand.h>
 
 #include "crypto/ossl.h"

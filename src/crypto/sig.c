@@ -33,12 +33,12 @@ static sr_err public_of(const struct sr_sig_alg *alg, struct sr_slice priv, uint
 {
     SR_CHECK(priv.p != NULL && priv.len == alg->priv_len, SR_ERR_DECODE);
     if (is_eddsa(alg)) {
-        EVP_PKEY *pkey = EVP_PKEY_new_raw_private_key_ex(NULL, sr_ossl_ecx_name(alg->curve),
-                NULL, priv.p, priv.len);
+        EVP_PKEY *pkey = EVP_PKEY_new_raw_private_key_ex(NULL, sr_ossl_ecx_name(alg->curve), NULL,
+                                                         priv.p, priv.len);
         size_t len = alg->pub_len;
         sr_err err = SR_OK;
-        if (pkey == NULL || EVP_PKEY_get_raw_public_key(pkey, pub, &len) != 1
-                || len != alg->pub_len) {
+        if (pkey == NULL || EVP_PKEY_get_raw_public_key(pkey, pub, &len) != 1 ||
+            len != alg->pub_len) {
             err = sr_ossl_fail(SR_ERR_CRYPTO);
         }
         EVP_PKEY_free(pkey);
@@ -54,7 +54,7 @@ static sr_err public_of(const struct sr_sig_alg *alg, struct sr_slice priv, uint
 }
 
 sr_err sr_sig_public_from_private(const struct sr_sig_alg *alg, struct sr_slice priv,
-        struct sr_buf *pub)
+                                  struct sr_buf *pub)
 {
     SR_CHECK(alg != NULL && pub != NULL, SR_ERR_ARG);
     uint8_t tmp[SR_SIG_PUB_MAX];
@@ -104,7 +104,7 @@ sr_err sr_sig_generate(const struct sr_sig_alg *alg, struct sr_secret *priv, str
 }
 
 sr_err sr_sig_key_from_private(const struct sr_sig_alg *alg, struct sr_slice priv,
-        struct sr_sig_key **out)
+                               struct sr_sig_key **out)
 {
     SR_CHECK(alg != NULL && out != NULL, SR_ERR_ARG);
     *out = NULL;
@@ -117,7 +117,7 @@ sr_err sr_sig_key_from_private(const struct sr_sig_alg *alg, struct sr_slice pri
     sr_err err = SR_OK;
     if (is_eddsa(alg)) {
         key->pkey = EVP_PKEY_new_raw_private_key_ex(NULL, sr_ossl_ecx_name(alg->curve), NULL,
-                priv.p, priv.len);
+                                                    priv.p, priv.len);
         err = key->pkey == NULL ? sr_ossl_fail(SR_ERR_CRYPTO) : SR_OK;
     } else {
         err = sr_ec_pkey_new(alg->curve, priv, sr_slice_of(pub, alg->pub_len), &key->pkey);
@@ -131,7 +131,7 @@ sr_err sr_sig_key_from_private(const struct sr_sig_alg *alg, struct sr_slice pri
 }
 
 sr_err sr_sig_key_from_public(const struct sr_sig_alg *alg, struct sr_slice pub,
-        struct sr_sig_key **out)
+                              struct sr_sig_key **out)
 {
     SR_CHECK(alg != NULL && out != NULL, SR_ERR_ARG);
     *out = NULL;
@@ -140,7 +140,7 @@ sr_err sr_sig_key_from_public(const struct sr_sig_alg *alg, struct sr_slice pub,
     if (is_eddsa(alg)) {
         /* An EdDSA key that is not a curve point fails verification (RFC 8032 §5.1.7). */
         pkey = EVP_PKEY_new_raw_public_key_ex(NULL, sr_ossl_ecx_name(alg->curve), NULL, pub.p,
-                pub.len);
+                                              pub.len);
         SR_CHECK(pkey != NULL, sr_ossl_fail(SR_ERR_CRYPTO));
     } else {
         BN_CTX *bn = BN_CTX_new();
@@ -189,9 +189,8 @@ sr_err sr_sig_key_sign(const struct sr_sig_key *key, struct sr_slice msg, struct
     static const uint8_t empty[1] = { 0 };
     size_t len = alg->max_sig_len;
     sr_err err = SR_OK;
-    if (EVP_DigestSignInit(mdctx, NULL, sig_md(alg), NULL, key->pkey) != 1
-            || EVP_DigestSign(mdctx, sig->p + sig->len, &len, msg.len ? msg.p : empty, msg.len)
-                    != 1) {
+    if (EVP_DigestSignInit(mdctx, NULL, sig_md(alg), NULL, key->pkey) != 1 ||
+        EVP_DigestSign(mdctx, sig->p + sig->len, &len, msg.len ? msg.p : empty, msg.len) != 1) {
         err = sr_ossl_fail(SR_ERR_CRYPTO);
     } else {
         sig->len += len;
@@ -220,7 +219,7 @@ sr_err sr_sig_key_verify(const struct sr_sig_key *key, struct sr_slice msg, stru
 }
 
 sr_err sr_sig_sign(const struct sr_sig_alg *alg, struct sr_slice priv, struct sr_slice msg,
-        struct sr_buf *sig)
+                   struct sr_buf *sig)
 {
     struct sr_sig_key *key = NULL;
     SR_TRY(sr_sig_key_from_private(alg, priv, &key));
@@ -230,7 +229,7 @@ sr_err sr_sig_sign(const struct sr_sig_alg *alg, struct sr_slice priv, struct sr
 }
 
 sr_err sr_sig_verify(const struct sr_sig_alg *alg, struct sr_slice pub, struct sr_slice msg,
-        struct sr_slice sig)
+                     struct sr_slice sig)
 {
     struct sr_sig_key *key = NULL;
     SR_TRY(sr_sig_key_from_public(alg, pub, &key));

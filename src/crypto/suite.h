@@ -87,7 +87,7 @@ struct sr_sig_alg {
     size_t pub_len;                 /* raw public key: 32, 57, or an uncompressed point */
     size_t priv_len;                /* raw private key: 32, 57, or a big-endian scalar */
     size_t max_sig_len;
-    const char *name;               /* "Ed25519", "Ed448", "P-256", "P-384", "P-521" */
+    const char *name; /* "Ed25519", "Ed448", "P-256", "P-384", "P-521" */
     enum sr_curve curve;
 };
 
@@ -106,8 +106,7 @@ extern const struct sr_hash_alg sr_hash_sha256, sr_hash_sha384, sr_hash_sha512;
 extern const struct sr_aead_alg sr_aead_aes128gcm, sr_aead_aes256gcm, sr_aead_chacha20poly1305,
         sr_aead_export_only;
 extern const struct sr_kem_alg sr_kem_p256, sr_kem_p384, sr_kem_p521, sr_kem_x25519, sr_kem_x448;
-extern const struct sr_sig_alg sr_sig_ed25519, sr_sig_ed448, sr_sig_p256, sr_sig_p384,
-        sr_sig_p521;
+extern const struct sr_sig_alg sr_sig_ed25519, sr_sig_ed448, sr_sig_p256, sr_sig_p384, sr_sig_p521;
 
 /** The suite with MLS id `id` (1..7), or NULL. */
 const struct sr_suite *sr_suite_get(uint16_t id);

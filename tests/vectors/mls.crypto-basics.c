@@ -41,16 +41,16 @@ static bool check_expand(const struct sr_suite *suite, const json_t *t, struct b
 {
     const char *label = sr_vec_str(t, "label");
     long long len = sr_vec_int(t, "length", -1);
-    if (label == NULL || len < 0 || len > 65535 || !sr_vec_hex(t, "secret", &w->a)
-            || !sr_vec_hex(t, "context", &w->b)) {
+    if (label == NULL || len < 0 || len > 65535 || !sr_vec_hex(t, "secret", &w->a) ||
+        !sr_vec_hex(t, "context", &w->b)) {
         return fail("expand_with_label: bad vector", SR_ERR_DECODE);
     }
     sr_buf_reset(&w->c);
     if (sr_buf_reserve(&w->c, (size_t)len) != SR_OK) {
         return fail("expand_with_label", SR_ERR_NOMEM);
     }
-    sr_err err = sr_mls_expand_with_label(suite, sr_buf_slice(&w->a), label,
-            sr_buf_slice(&w->b), w->c.p, (size_t)len);
+    sr_err err = sr_mls_expand_with_label(suite, sr_buf_slice(&w->a), label, sr_buf_slice(&w->b),
+                                          w->c.p, (size_t)len);
     if (err != SR_OK) {
         return fail("expand_with_label", err);
     }
@@ -76,16 +76,16 @@ static bool check_tree_secret(const struct sr_suite *suite, const json_t *t, str
     const char *label = sr_vec_str(t, "label");
     long long len = sr_vec_int(t, "length", -1);
     long long gen = sr_vec_int(t, "generation", -1);
-    if (label == NULL || len < 0 || len > 65535 || gen < 0 || gen > UINT32_MAX
-            || !sr_vec_hex(t, "secret", &w->a)) {
+    if (label == NULL || len < 0 || len > 65535 || gen < 0 || gen > UINT32_MAX ||
+        !sr_vec_hex(t, "secret", &w->a)) {
         return fail("derive_tree_secret: bad vector", SR_ERR_DECODE);
     }
     sr_buf_reset(&w->c);
     if (sr_buf_reserve(&w->c, (size_t)len) != SR_OK) {
         return fail("derive_tree_secret", SR_ERR_NOMEM);
     }
-    sr_err err = sr_mls_derive_tree_secret(suite, sr_buf_slice(&w->a), label, (uint32_t)gen,
-            w->c.p, (size_t)len);
+    sr_err err = sr_mls_derive_tree_secret(suite, sr_buf_slice(&w->a), label, (uint32_t)gen, w->c.p,
+                                           (size_t)len);
     if (err != SR_OK) {
         return fail("derive_tree_secret", err);
     }
@@ -96,23 +96,22 @@ static bool check_tree_secret(const struct sr_suite *suite, const json_t *t, str
 static bool check_sign(const struct sr_suite *suite, const json_t *t, struct bufs *w)
 {
     const char *label = sr_vec_str(t, "label");
-    if (label == NULL || !sr_vec_hex(t, "priv", &w->a) || !sr_vec_hex(t, "pub", &w->b)
-            || !sr_vec_hex(t, "content", &w->c) || !sr_vec_hex(t, "signature", &w->d)) {
+    if (label == NULL || !sr_vec_hex(t, "priv", &w->a) || !sr_vec_hex(t, "pub", &w->b) ||
+        !sr_vec_hex(t, "content", &w->c) || !sr_vec_hex(t, "signature", &w->d)) {
         return fail("sign_with_label: bad vector", SR_ERR_DECODE);
     }
-    sr_err err = sr_mls_verify_with_label(suite, sr_buf_slice(&w->b), label,
-            sr_buf_slice(&w->c), sr_buf_slice(&w->d));
+    sr_err err = sr_mls_verify_with_label(suite, sr_buf_slice(&w->b), label, sr_buf_slice(&w->c),
+                                          sr_buf_slice(&w->d));
     if (err != SR_OK) {
         return fail("verify_with_label (given signature)", err);
     }
     sr_buf_reset(&w->e);
-    err = sr_mls_sign_with_label(suite, sr_buf_slice(&w->a), label, sr_buf_slice(&w->c),
-            &w->e);
+    err = sr_mls_sign_with_label(suite, sr_buf_slice(&w->a), label, sr_buf_slice(&w->c), &w->e);
     if (err != SR_OK) {
         return fail("sign_with_label", err);
     }
     err = sr_mls_verify_with_label(suite, sr_buf_slice(&w->b), label, sr_buf_slice(&w->c),
-            sr_buf_slice(&w->e));
+                                   sr_buf_slice(&w->e));
     if (err != SR_OK) {
         return fail("verify_with_label (own signature)", err);
     }
@@ -123,14 +122,14 @@ static bool check_sign(const struct sr_suite *suite, const json_t *t, struct buf
 static bool check_encrypt(const struct sr_suite *suite, const json_t *t, struct bufs *w)
 {
     const char *label = sr_vec_str(t, "label");
-    if (label == NULL || !sr_vec_hex(t, "priv", &w->a) || !sr_vec_hex(t, "pub", &w->b)
-            || !sr_vec_hex(t, "context", &w->c) || !sr_vec_hex(t, "kem_output", &w->d)
-            || !sr_vec_hex(t, "ciphertext", &w->e)) {
+    if (label == NULL || !sr_vec_hex(t, "priv", &w->a) || !sr_vec_hex(t, "pub", &w->b) ||
+        !sr_vec_hex(t, "context", &w->c) || !sr_vec_hex(t, "kem_output", &w->d) ||
+        !sr_vec_hex(t, "ciphertext", &w->e)) {
         return fail("encrypt_with_label: bad vector", SR_ERR_DECODE);
     }
     sr_buf_reset(&w->f);
-    sr_err err = sr_mls_decrypt_with_label(suite, sr_buf_slice(&w->a), label,
-            sr_buf_slice(&w->c), sr_buf_slice(&w->d), sr_buf_slice(&w->e), &w->f);
+    sr_err err = sr_mls_decrypt_with_label(suite, sr_buf_slice(&w->a), label, sr_buf_slice(&w->c),
+                                           sr_buf_slice(&w->d), sr_buf_slice(&w->e), &w->f);
     if (err != SR_OK) {
         return fail("decrypt_with_label (given ciphertext)", err);
     }
@@ -143,10 +142,10 @@ static bool check_encrypt(const struct sr_suite *suite, const json_t *t, struct 
     sr_buf_reset(&w->d);
     sr_buf_reset(&w->e);
     err = sr_mls_encrypt_with_label(suite, sr_buf_slice(&w->b), label, sr_buf_slice(&w->c),
-            sr_buf_slice(&pt), &w->d, &w->e);
+                                    sr_buf_slice(&pt), &w->d, &w->e);
     if (err == SR_OK) {
         err = sr_mls_decrypt_with_label(suite, sr_buf_slice(&w->a), label, sr_buf_slice(&w->c),
-                sr_buf_slice(&w->d), sr_buf_slice(&w->e), &w->f);
+                                        sr_buf_slice(&w->d), sr_buf_slice(&w->e), &w->f);
     }
     bool ok = err == SR_OK && w->f.len == pt.len && memcmp(w->f.p, pt.p, pt.len) == 0;
     sr_buf_cleanup(&pt);
@@ -185,7 +184,8 @@ int main(void)
     memset(&w, 0, sizeof(w));
     size_t i;
     json_t *tc;
-    json_array_foreach(root, i, tc) {
+    json_array_foreach(root, i, tc)
+    {
         sr_vec_count(&counts, run_case(tc, &w));
     }
     struct sr_buf *all[] = { &w.a, &w.b, &w.c, &w.d, &w.e, &w.f };

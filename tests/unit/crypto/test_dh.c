@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+
 #include <cmocka.h>
 
 #include "crypto/dh.h"
@@ -15,7 +16,7 @@
 #include "testutil.h"
 
 static const struct sr_kem_alg *const kems[] = { &sr_kem_p256, &sr_kem_p384, &sr_kem_p521,
-    &sr_kem_x25519, &sr_kem_x448 };
+                                                 &sr_kem_x25519, &sr_kem_x448 };
 #define N_KEMS (sizeof(kems) / sizeof(kems[0]))
 
 static void expect_hex(const uint8_t *got, size_t len, const char *hex)
@@ -40,9 +41,9 @@ static void x25519_rfc7748(void **state)
     assert_int_equal(sr_dh_public_from_private(&sr_kem_x25519, sr_buf_slice(&b), pb), SR_OK);
     expect_hex(pb, 32, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
     assert_int_equal(sr_dh_derive(&sr_kem_x25519, sr_buf_slice(&a), sr_slice_of(pb, 32), s1),
-            SR_OK);
+                     SR_OK);
     assert_int_equal(sr_dh_derive(&sr_kem_x25519, sr_buf_slice(&b), sr_slice_of(pa, 32), s2),
-            SR_OK);
+                     SR_OK);
     expect_hex(s1, 32, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
     assert_memory_equal(s1, s2, 32);
     /* §5.2, first test vector */
@@ -65,16 +66,14 @@ static void p256_rfc5903(void **state)
     sr_test_hex("c6ef9c5d78ae012a011164acb397ce2088685d8f06bf9be0b283ab46476bee53", &r);
     assert_int_equal(sr_dh_public_from_private(&sr_kem_p256, sr_buf_slice(&i), gi), SR_OK);
     expect_hex(gi, 65,
-            "04dad0b65394221cf9b051e1feca5787d098dfe637fc90b9ef945d0c3772581180"
-            "5271a0461cdb8252d61f1c456fa3e59ab1f45b33accf5f58389e0577b8990bb3");
+               "04dad0b65394221cf9b051e1feca5787d098dfe637fc90b9ef945d0c3772581180"
+               "5271a0461cdb8252d61f1c456fa3e59ab1f45b33accf5f58389e0577b8990bb3");
     assert_int_equal(sr_dh_public_from_private(&sr_kem_p256, sr_buf_slice(&r), gr), SR_OK);
     expect_hex(gr, 65,
-            "04d12dfb5289c8d4f81208b70270398c342296970a0bccb74c736fc7554494bf63"
-            "56fbf3ca366cc23e8157854c13c58d6aac23f046ada30f8353e74f33039872ab");
-    assert_int_equal(sr_dh_derive(&sr_kem_p256, sr_buf_slice(&i), sr_slice_of(gr, 65), s1),
-            SR_OK);
-    assert_int_equal(sr_dh_derive(&sr_kem_p256, sr_buf_slice(&r), sr_slice_of(gi, 65), s2),
-            SR_OK);
+               "04d12dfb5289c8d4f81208b70270398c342296970a0bccb74c736fc7554494bf63"
+               "56fbf3ca366cc23e8157854c13c58d6aac23f046ada30f8353e74f33039872ab");
+    assert_int_equal(sr_dh_derive(&sr_kem_p256, sr_buf_slice(&i), sr_slice_of(gr, 65), s1), SR_OK);
+    assert_int_equal(sr_dh_derive(&sr_kem_p256, sr_buf_slice(&r), sr_slice_of(gi, 65), s2), SR_OK);
     expect_hex(s1, 32, "d6840f6b42f6edafd13116e0e12565202fef8e9ece7dce03812464d04b9442de");
     assert_memory_equal(s1, s2, 32);
     sr_buf_cleanup(&i);
@@ -104,19 +103,18 @@ static void agreement_all_kems(void **state)
         assert_int_equal(sr_dh_public_from_private(kem, sr_slice_of(a, kem->sk_len), pa), SR_OK);
         assert_int_equal(sr_dh_public_from_private(kem, sr_slice_of(b, kem->sk_len), pb), SR_OK);
         assert_int_equal(sr_dh_check_public(kem, sr_slice_of(pa, kem->pk_len)), SR_OK);
-        assert_int_equal(sr_dh_derive(kem, sr_slice_of(a, kem->sk_len),
-                                 sr_slice_of(pb, kem->pk_len), s1),
+        assert_int_equal(
+                sr_dh_derive(kem, sr_slice_of(a, kem->sk_len), sr_slice_of(pb, kem->pk_len), s1),
                 SR_OK);
-        assert_int_equal(sr_dh_derive(kem, sr_slice_of(b, kem->sk_len),
-                                 sr_slice_of(pa, kem->pk_len), s2),
+        assert_int_equal(
+                sr_dh_derive(kem, sr_slice_of(b, kem->sk_len), sr_slice_of(pa, kem->pk_len), s2),
                 SR_OK);
         assert_memory_equal(s1, s2, kem->dh_len);
         /* Wrong lengths. */
-        assert_int_equal(sr_dh_check_public(kem, sr_slice_of(pa, kem->pk_len - 1)),
-                SR_ERR_DECODE);
+        assert_int_equal(sr_dh_check_public(kem, sr_slice_of(pa, kem->pk_len - 1)), SR_ERR_DECODE);
         assert_int_equal(sr_dh_derive(kem, sr_slice_of(a, kem->sk_len - 1),
-                                 sr_slice_of(pb, kem->pk_len), s1),
-                SR_ERR_DECODE);
+                                      sr_slice_of(pb, kem->pk_len), s1),
+                         SR_ERR_DECODE);
     }
 }
 
@@ -132,8 +130,8 @@ static void ecx_all_zero(void **state)
             peer[0] = u; /* u = 0 and u = 1 are both of small order */
             memset(out, 0xa5, sizeof(out));
             assert_int_equal(sr_dh_derive(ecx[k], sr_slice_of(sk, ecx[k]->sk_len),
-                                     sr_slice_of(peer, ecx[k]->pk_len), out),
-                    SR_ERR_INVALID);
+                                          sr_slice_of(peer, ecx[k]->pk_len), out),
+                             SR_ERR_INVALID);
             for (size_t i = 0; i < ecx[k]->dh_len; i++) {
                 assert_int_equal(out[i], 0);
             }
@@ -200,12 +198,9 @@ static void scalar_range(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(x25519_rfc7748),
-        cmocka_unit_test(p256_rfc5903),
-        cmocka_unit_test(agreement_all_kems),
-        cmocka_unit_test(ecx_all_zero),
-        cmocka_unit_test(invalid_points),
-        cmocka_unit_test(scalar_range),
+        cmocka_unit_test(x25519_rfc7748),     cmocka_unit_test(p256_rfc5903),
+        cmocka_unit_test(agreement_all_kems), cmocka_unit_test(ecx_all_zero),
+        cmocka_unit_test(invalid_points),     cmocka_unit_test(scalar_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

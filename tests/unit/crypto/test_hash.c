@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+
 #include <cmocka.h>
 
 #include "crypto/hash.h"
@@ -48,7 +49,7 @@ static void hash_parts_split(void **state)
     assert_int_equal(sr_hash(&sr_hash_sha384, sr_slice_of(msg, n), whole), SR_OK);
     for (size_t cut = 0; cut <= n; cut++) {
         struct sr_slice parts[3] = { sr_slice_of(msg, cut), sr_slice_of(NULL, 0),
-            sr_slice_of(msg + cut, n - cut) };
+                                     sr_slice_of(msg + cut, n - cut) };
         assert_int_equal(sr_hash_parts(&sr_hash_sha384, parts, 3, parts_out), SR_OK);
         assert_memory_equal(whole, parts_out, sr_hash_sha384.len);
     }
@@ -65,8 +66,8 @@ static void hmac_rfc4231(void **state)
     expect_hex(out, 32, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
     assert_int_equal(sr_hmac(&sr_hash_sha512, sr_slice_of(key, 20), hi, out), SR_OK);
     expect_hex(out, 64,
-            "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde"
-            "daa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854");
+               "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde"
+               "daa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854");
     /* RFC 4231 §4.7, test case 6: a key longer than the block is hashed first. */
     static const char big[] = "Test Using Larger Than Block-Size Key - Hash Key First";
     memset(key, 0xaa, sizeof(key));
@@ -75,8 +76,8 @@ static void hmac_rfc4231(void **state)
     expect_hex(out, 32, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
     assert_int_equal(sr_hmac(&sr_hash_sha384, sr_slice_of(key, 131), data, out), SR_OK);
     expect_hex(out, 48,
-            "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c6"
-            "0c2ef6ab4030fe8296248df163f44952");
+               "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c6"
+               "0c2ef6ab4030fe8296248df163f44952");
 }
 
 static void hkdf_rfc5869(void **state)
@@ -92,26 +93,26 @@ static void hkdf_rfc5869(void **state)
     }
     /* RFC 5869 A.1, test case 1 */
     assert_int_equal(sr_hkdf_extract(&sr_hash_sha256, sr_slice_of(salt, sizeof(salt)),
-                             sr_slice_of(ikm, sizeof(ikm)), prk),
-            SR_OK);
+                                     sr_slice_of(ikm, sizeof(ikm)), prk),
+                     SR_OK);
     expect_hex(prk, 32, "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5");
     assert_int_equal(sr_hkdf_expand(&sr_hash_sha256, sr_slice_of(prk, 32),
-                             sr_slice_of(info, sizeof(info)), okm, sizeof(okm)),
-            SR_OK);
+                                    sr_slice_of(info, sizeof(info)), okm, sizeof(okm)),
+                     SR_OK);
     expect_hex(okm, 42,
-            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
-            "34007208d5b887185865");
+               "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
+               "34007208d5b887185865");
     /* RFC 5869 A.3, test case 3: empty salt means HashLen zeros; empty info. */
     assert_int_equal(sr_hkdf_extract(&sr_hash_sha256, sr_slice_of(NULL, 0),
-                             sr_slice_of(ikm, sizeof(ikm)), prk),
-            SR_OK);
+                                     sr_slice_of(ikm, sizeof(ikm)), prk),
+                     SR_OK);
     expect_hex(prk, 32, "19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04");
     assert_int_equal(
             sr_hkdf_expand(&sr_hash_sha256, sr_slice_of(prk, 32), sr_slice_of(NULL, 0), okm, 42),
             SR_OK);
     expect_hex(okm, 42,
-            "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
-            "9d201395faa4b61a96c8");
+               "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
+               "9d201395faa4b61a96c8");
 }
 
 static void hkdf_limits(void **state)
@@ -142,19 +143,19 @@ static void hkdf_expand_parts(void **state)
     (void)state;
     uint8_t prk[32] = { 7 }, a[80], b[80];
     static const char info[] = "0123456789abcdef";
-    assert_int_equal(sr_hkdf_expand(&sr_hash_sha256, sr_slice_of(prk, 32),
-                             sr_slice_of(info, 16), a, sizeof(a)),
-            SR_OK);
+    assert_int_equal(sr_hkdf_expand(&sr_hash_sha256, sr_slice_of(prk, 32), sr_slice_of(info, 16), a,
+                                    sizeof(a)),
+                     SR_OK);
     struct sr_slice parts[3] = { sr_slice_of(info, 3), sr_slice_of(info + 3, 0),
-        sr_slice_of(info + 3, 13) };
+                                 sr_slice_of(info + 3, 13) };
     assert_int_equal(
             sr_hkdf_expand_parts(&sr_hash_sha256, sr_slice_of(prk, 32), parts, 3, b, sizeof(b)),
             SR_OK);
     assert_memory_equal(a, b, sizeof(a));
     struct sr_slice many[SR_HKDF_INFO_PARTS_MAX + 1] = { { 0 } };
     assert_int_equal(sr_hkdf_expand_parts(&sr_hash_sha256, sr_slice_of(prk, 32), many,
-                             SR_HKDF_INFO_PARTS_MAX + 1, b, 1),
-            SR_ERR_ARG);
+                                          SR_HKDF_INFO_PARTS_MAX + 1, b, 1),
+                     SR_ERR_ARG);
 }
 
 static void hmac_ctx_reuse(void **state)
@@ -172,7 +173,7 @@ static void hmac_ctx_reuse(void **state)
             struct sr_slice parts[2] = { sr_slice_of("head", 4), sr_slice_of("body", 4) };
             assert_int_equal(sr_hmac_ctx_mac(ctx, parts, 2, one), SR_OK);
             assert_int_equal(sr_hmac(&sr_hash_sha512, key_s, sr_slice_of("headbody", 8), two),
-                    SR_OK);
+                             SR_OK);
             assert_memory_equal(one, two, 64);
         }
         sr_hmac_ctx_free(ctx);
@@ -202,14 +203,10 @@ static void hmac_ctx_alloc_failure(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(sha_abc),
-        cmocka_unit_test(hash_parts_split),
-        cmocka_unit_test(hmac_rfc4231),
-        cmocka_unit_test(hkdf_rfc5869),
-        cmocka_unit_test(hkdf_limits),
-        cmocka_unit_test(hkdf_expand_parts),
-        cmocka_unit_test(hmac_ctx_reuse),
-        cmocka_unit_test(hmac_ctx_alloc_failure),
+        cmocka_unit_test(sha_abc),        cmocka_unit_test(hash_parts_split),
+        cmocka_unit_test(hmac_rfc4231),   cmocka_unit_test(hkdf_rfc5869),
+        cmocka_unit_test(hkdf_limits),    cmocka_unit_test(hkdf_expand_parts),
+        cmocka_unit_test(hmac_ctx_reuse), cmocka_unit_test(hmac_ctx_alloc_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

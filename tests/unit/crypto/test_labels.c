@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+
 #include <cmocka.h>
 
 #include "core/codec.h"
@@ -19,7 +20,7 @@
 
 /* ExpandWithLabel written the slow way: KDFLabel encoded with the codec. */
 static void reference_expand(const struct sr_suite *suite, struct sr_slice secret,
-        const char *label, struct sr_slice context, uint8_t *out, size_t len)
+                             const char *label, struct sr_slice context, uint8_t *out, size_t len)
 {
     struct sr_buf info = { 0 }, full = { 0 };
     assert_int_equal(sr_buf_append(&full, "MLS 1.0 ", 8), SR_OK);
@@ -71,8 +72,8 @@ static void known_answer(void **state)
     sr_test_hex("c1e8eb360391526c0c64039f13e0c5b1", &want);
     uint8_t out[16];
     assert_int_equal(sr_mls_expand_with_label(sr_suite_get(1), sr_buf_slice(&secret),
-                             "ExpandWithLabel", sr_buf_slice(&context), out, 16),
-            SR_OK);
+                                              "ExpandWithLabel", sr_buf_slice(&context), out, 16),
+                     SR_OK);
     assert_memory_equal(out, want.p, 16);
     sr_buf_cleanup(&secret);
     sr_buf_cleanup(&context);
@@ -90,13 +91,13 @@ static void derived_forms(void **state)
         /* DeriveSecret = ExpandWithLabel(secret, label, "", Nh) */
         assert_int_equal(sr_mls_derive_secret(suite, s, "epoch", a), SR_OK);
         assert_int_equal(sr_mls_expand_with_label(suite, s, "epoch", sr_slice_of(NULL, 0), b, nh),
-                SR_OK);
+                         SR_OK);
         assert_memory_equal(a, b, nh);
         /* DeriveTreeSecret puts the generation in as a big-endian uint32 context. */
         static const uint8_t gen[4] = { 0xa0, 0xb1, 0xc2, 0xd3 };
         assert_int_equal(sr_mls_derive_tree_secret(suite, s, "key", 0xa0b1c2d3u, a, 16), SR_OK);
         assert_int_equal(sr_mls_expand_with_label(suite, s, "key", sr_slice_of(gen, 4), b, 16),
-                SR_OK);
+                         SR_OK);
         assert_memory_equal(a, b, 16);
         /* RefHash = H(varint(label) || label || varint(value) || value) */
         uint8_t value[70];
@@ -135,25 +136,25 @@ static void sign_with_label(void **state)
         struct sr_buf pub = { 0 }, sig = { 0 }, raw = { 0 }, tbs = { 0 };
         struct sr_slice content = sr_slice_of("content", 7);
         assert_int_equal(sr_sig_generate(suite->sig, &priv, &pub), SR_OK);
-        assert_int_equal(sr_mls_sign_with_label(suite, sr_secret_slice(&priv), "LeafNodeTBS",
-                                 content, &sig),
+        assert_int_equal(
+                sr_mls_sign_with_label(suite, sr_secret_slice(&priv), "LeafNodeTBS", content, &sig),
                 SR_OK);
         struct sr_slice p = sr_buf_slice(&pub);
         struct sr_slice g = sr_buf_slice(&sig);
         assert_int_equal(sr_mls_verify_with_label(suite, p, "LeafNodeTBS", content, g), SR_OK);
         /* Another label or content does not verify: the label separates domains. */
         assert_int_equal(sr_mls_verify_with_label(suite, p, "KeyPackageTBS", content, g),
-                SR_ERR_AUTH);
-        assert_int_equal(sr_mls_verify_with_label(suite, p, "LeafNodeTBS",
-                                 sr_slice_of("content", 6), g),
+                         SR_ERR_AUTH);
+        assert_int_equal(
+                sr_mls_verify_with_label(suite, p, "LeafNodeTBS", sr_slice_of("content", 6), g),
                 SR_ERR_AUTH);
         /* It is a plain signature over SignContent. */
         assert_int_equal(sr_write_opaque_v(&tbs, "MLS 1.0 LeafNodeTBS", 19), SR_OK);
         assert_int_equal(sr_write_opaque_v(&tbs, "content", 7), SR_OK);
         assert_int_equal(sr_sig_verify(suite->sig, p, sr_buf_slice(&tbs), g), SR_OK);
         assert_int_equal(sr_sig_sign(suite->sig, sr_secret_slice(&priv), content, &raw), SR_OK);
-        assert_int_equal(sr_mls_verify_with_label(suite, p, "LeafNodeTBS", content,
-                                 sr_buf_slice(&raw)),
+        assert_int_equal(
+                sr_mls_verify_with_label(suite, p, "LeafNodeTBS", content, sr_buf_slice(&raw)),
                 SR_ERR_AUTH);
         sr_secret_cleanup(&priv);
         sr_buf_cleanup(&pub);
@@ -166,10 +167,8 @@ static void sign_with_label(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(expand_matches_codec),
-        cmocka_unit_test(known_answer),
-        cmocka_unit_test(derived_forms),
-        cmocka_unit_test(expand_limits),
+        cmocka_unit_test(expand_matches_codec), cmocka_unit_test(known_answer),
+        cmocka_unit_test(derived_forms),        cmocka_unit_test(expand_limits),
         cmocka_unit_test(sign_with_label),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+
 #include <cmocka.h>
 
 #include "crypto/rand.h"
@@ -15,7 +16,7 @@
 #include "testutil.h"
 
 static const struct sr_sig_alg *const algs[] = { &sr_sig_ed25519, &sr_sig_ed448, &sr_sig_p256,
-    &sr_sig_p384, &sr_sig_p521 };
+                                                 &sr_sig_p384, &sr_sig_p521 };
 #define N_ALGS (sizeof(algs) / sizeof(algs[0]))
 
 /* A repeatable byte stream for the rand seam (xorshift64*; not for real use). */
@@ -43,25 +44,23 @@ static void ed25519_rfc8032(void **state)
     (void)state;
     struct sr_buf priv = { 0 }, pub = { 0 }, sig = { 0 }, want = { 0 };
     sr_test_hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", &priv);
-    assert_int_equal(sr_sig_public_from_private(&sr_sig_ed25519, sr_buf_slice(&priv), &pub),
-            SR_OK);
+    assert_int_equal(sr_sig_public_from_private(&sr_sig_ed25519, sr_buf_slice(&priv), &pub), SR_OK);
     sr_test_hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", &want);
     assert_int_equal(pub.len, want.len);
     assert_memory_equal(pub.p, want.p, want.len);
-    assert_int_equal(sr_sig_sign(&sr_sig_ed25519, sr_buf_slice(&priv), sr_slice_of(NULL, 0),
-                             &sig),
-            SR_OK);
+    assert_int_equal(sr_sig_sign(&sr_sig_ed25519, sr_buf_slice(&priv), sr_slice_of(NULL, 0), &sig),
+                     SR_OK);
     sr_test_hex("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bac"
                 "c61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
-            &want);
+                &want);
     assert_int_equal(sig.len, want.len);
     assert_memory_equal(sig.p, want.p, want.len);
     assert_int_equal(sr_sig_verify(&sr_sig_ed25519, sr_buf_slice(&pub), sr_slice_of(NULL, 0),
-                             sr_buf_slice(&sig)),
-            SR_OK);
+                                   sr_buf_slice(&sig)),
+                     SR_OK);
     assert_int_equal(sr_sig_verify(&sr_sig_ed25519, sr_buf_slice(&pub), sr_slice_of("x", 1),
-                             sr_buf_slice(&sig)),
-            SR_ERR_AUTH);
+                                   sr_buf_slice(&sig)),
+                     SR_ERR_AUTH);
     sr_buf_cleanup(&priv);
     sr_buf_cleanup(&pub);
     sr_buf_cleanup(&sig);
@@ -82,8 +81,7 @@ static void sign_verify_all(void **state)
         assert_int_equal(pub.len, algs[a]->pub_len);
         assert_int_equal(sr_sig_sign(algs[a], sr_secret_slice(&priv), m, &sig), SR_OK);
         assert_true(sig.len <= algs[a]->max_sig_len);
-        assert_int_equal(sr_sig_verify(algs[a], sr_buf_slice(&pub), m, sr_buf_slice(&sig)),
-                SR_OK);
+        assert_int_equal(sr_sig_verify(algs[a], sr_buf_slice(&pub), m, sr_buf_slice(&sig)), SR_OK);
         struct sr_sig_key *key = NULL;
         assert_int_equal(sr_sig_key_from_public(algs[a], sr_buf_slice(&pub), &key), SR_OK);
         uint8_t bad[SR_SIG_MAX];
@@ -91,8 +89,7 @@ static void sign_verify_all(void **state)
             for (int bit = 0; bit < 8; bit += 3) {
                 memcpy(bad, sig.p, sig.len);
                 bad[i] ^= (uint8_t)(1u << bit);
-                assert_int_equal(sr_sig_key_verify(key, m, sr_slice_of(bad, sig.len)),
-                        SR_ERR_AUTH);
+                assert_int_equal(sr_sig_key_verify(key, m, sr_slice_of(bad, sig.len)), SR_ERR_AUTH);
             }
         }
         for (size_t cut = 0; cut < sig.len; cut++) {
@@ -102,7 +99,7 @@ static void sign_verify_all(void **state)
         memcpy(bad, sig.p, sig.len);
         assert_int_equal(sr_sig_key_verify(key, m, sr_slice_of(bad, sig.len + 1)), SR_ERR_AUTH);
         assert_int_equal(sr_sig_key_verify(key, sr_slice_of(msg, 3), sr_buf_slice(&sig)),
-                SR_ERR_AUTH);
+                         SR_ERR_AUTH);
         /* A public key cannot sign. */
         assert_int_equal(sr_sig_key_sign(key, m, &sig), SR_ERR_ARG);
         sr_sig_key_free(key);
@@ -129,8 +126,7 @@ static void deterministic_generation(void **state)
         assert_int_equal(p1.len, p2.len);
         assert_memory_equal(p1.p, p2.p, p1.len);
         assert_memory_equal(pub1.p, pub2.p, pub1.len);
-        assert_int_equal(sr_sig_public_from_private(algs[a], sr_secret_slice(&p1), &pub3),
-                SR_OK);
+        assert_int_equal(sr_sig_public_from_private(algs[a], sr_secret_slice(&p1), &pub3), SR_OK);
         assert_memory_equal(pub1.p, pub3.p, pub1.len);
         struct sr_sig_key *key = NULL;
         assert_int_equal(sr_sig_key_from_private(algs[a], sr_secret_slice(&p1), &key), SR_OK);
@@ -138,10 +134,10 @@ static void deterministic_generation(void **state)
             sr_buf_reset(&sig);
             assert_int_equal(sr_sig_key_sign(key, sr_slice_of("m", 1), &sig), SR_OK);
             assert_int_equal(sr_sig_key_verify(key, sr_slice_of("m", 1), sr_buf_slice(&sig)),
-                    SR_OK);
+                             SR_OK);
             assert_int_equal(sr_sig_verify(algs[a], sr_buf_slice(&pub1), sr_slice_of("m", 1),
-                                     sr_buf_slice(&sig)),
-                    SR_OK);
+                                           sr_buf_slice(&sig)),
+                             SR_OK);
         }
         sr_sig_key_free(key);
         sr_secret_cleanup(&p1);
@@ -178,17 +174,17 @@ static void bad_keys(void **state)
     struct sr_slice m = sr_slice_of("m", 1);
     for (size_t a = 0; a < N_ALGS; a++) {
         /* Wrong lengths are malformed input. */
-        assert_int_equal(sr_sig_key_from_public(algs[a], sr_slice_of(buf, algs[a]->pub_len - 1),
-                                 &key),
+        assert_int_equal(
+                sr_sig_key_from_public(algs[a], sr_slice_of(buf, algs[a]->pub_len - 1), &key),
                 SR_ERR_DECODE);
         assert_int_equal(sr_sig_verify(algs[a], sr_slice_of(buf, algs[a]->pub_len + 1), m,
-                                 sr_slice_of(buf, 64)),
-                SR_ERR_DECODE);
-        assert_int_equal(sr_sig_public_from_private(algs[a],
-                                 sr_slice_of(buf, algs[a]->priv_len + 1), &pub),
+                                       sr_slice_of(buf, 64)),
+                         SR_ERR_DECODE);
+        assert_int_equal(
+                sr_sig_public_from_private(algs[a], sr_slice_of(buf, algs[a]->priv_len + 1), &pub),
                 SR_ERR_DECODE);
         assert_int_equal(sr_sig_sign(algs[a], sr_slice_of(buf, algs[a]->priv_len - 1), m, &pub),
-                SR_ERR_DECODE);
+                         SR_ERR_DECODE);
         assert_null(key);
         assert_int_equal(pub.len, 0);
     }
@@ -201,23 +197,21 @@ static void bad_keys(void **state)
         /* Off the curve: change y. */
         memcpy(buf, pub.p, n);
         buf[n - 1] ^= 1;
-        assert_int_equal(sr_sig_key_from_public(ec[a], sr_slice_of(buf, n), &key),
-                SR_ERR_INVALID);
+        assert_int_equal(sr_sig_key_from_public(ec[a], sr_slice_of(buf, n), &key), SR_ERR_INVALID);
         /* Compressed or hybrid encodings and the bare identity are refused. */
         memcpy(buf, pub.p, n);
         buf[0] = 0x02;
-        assert_int_equal(sr_sig_key_from_public(ec[a], sr_slice_of(buf, n), &key),
-                SR_ERR_INVALID);
+        assert_int_equal(sr_sig_key_from_public(ec[a], sr_slice_of(buf, n), &key), SR_ERR_INVALID);
         memset(buf, 0, n);
         assert_int_equal(sr_sig_verify(ec[a], sr_slice_of(buf, n), m, sr_slice_of(buf, 8)),
-                SR_ERR_INVALID);
+                         SR_ERR_INVALID);
         /* Scalars 0 and >= n are not private keys. */
         memset(buf, 0, ec[a]->priv_len);
         assert_int_equal(sr_sig_key_from_private(ec[a], sr_slice_of(buf, ec[a]->priv_len), &key),
-                SR_ERR_INVALID);
+                         SR_ERR_INVALID);
         memset(buf, 0xff, ec[a]->priv_len);
         assert_int_equal(sr_sig_key_from_private(ec[a], sr_slice_of(buf, ec[a]->priv_len), &key),
-                SR_ERR_INVALID);
+                         SR_ERR_INVALID);
         assert_null(key);
         sr_secret_cleanup(&priv);
     }
@@ -234,10 +228,10 @@ static void wrong_key(void **state)
         assert_int_equal(sr_sig_generate(algs[a], &p1, &pub1), SR_OK);
         assert_int_equal(sr_sig_generate(algs[a], &p2, &pub2), SR_OK);
         assert_int_equal(sr_sig_sign(algs[a], sr_secret_slice(&p1), sr_slice_of("m", 1), &sig),
-                SR_OK);
+                         SR_OK);
         assert_int_equal(sr_sig_verify(algs[a], sr_buf_slice(&pub2), sr_slice_of("m", 1),
-                                 sr_buf_slice(&sig)),
-                SR_ERR_AUTH);
+                                       sr_buf_slice(&sig)),
+                         SR_ERR_AUTH);
         sr_secret_cleanup(&p1);
         sr_secret_cleanup(&p2);
         sr_buf_cleanup(&pub1);
