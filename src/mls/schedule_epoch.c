@@ -60,8 +60,8 @@ static struct sr_secret *field(struct sr_mls_epoch_secrets *s, size_t offset)
 
 /* Everything below joiner_secret: welcome_secret, epoch_secret and the Table 4 secrets. */
 static sr_err derive_from_joiner(const struct sr_suite *suite, struct sr_slice joiner,
-        struct sr_slice psk_secret, struct sr_slice group_context,
-        struct sr_mls_epoch_secrets *out)
+                                 struct sr_slice psk_secret, struct sr_slice group_context,
+                                 struct sr_mls_epoch_secrets *out)
 {
     size_t nh = suite->hash->len;
     uint8_t member[SR_HASH_MAX], epoch[SR_HASH_MAX];
@@ -80,7 +80,7 @@ static sr_err derive_from_joiner(const struct sr_suite *suite, struct sr_slice j
     }
     out->welcome.len = nh;
     err = sr_mls_expand_with_label(suite, sr_slice_of(member, nh), "epoch", group_context, epoch,
-            nh);
+                                   nh);
     for (size_t i = 0; err == SR_OK && i < sizeof(epoch_labels) / sizeof(epoch_labels[0]); i++) {
         struct sr_secret *s = field(out, epoch_labels[i].offset);
         err = sr_mls_derive_secret(suite, sr_slice_of(epoch, nh), epoch_labels[i].label, s->p);
@@ -93,8 +93,8 @@ out:
 }
 
 sr_err sr_mls_key_schedule_advance(const struct sr_suite *suite, struct sr_slice init_secret,
-        struct sr_slice commit_secret, struct sr_slice psk_secret, struct sr_slice group_context,
-        struct sr_mls_epoch_secrets *out)
+                                   struct sr_slice commit_secret, struct sr_slice psk_secret,
+                                   struct sr_slice group_context, struct sr_mls_epoch_secrets *out)
 {
     struct sr_mls_epoch_secrets tmp = { 0 };
     uint8_t prk[SR_HASH_MAX];
@@ -113,13 +113,12 @@ sr_err sr_mls_key_schedule_advance(const struct sr_suite *suite, struct sr_slice
         goto out;
     }
     err = sr_mls_expand_with_label(suite, sr_slice_of(prk, nh), "joiner", group_context,
-            tmp.joiner.p, nh);
+                                   tmp.joiner.p, nh);
     if (err != SR_OK) {
         goto out;
     }
     tmp.joiner.len = nh;
-    err = derive_from_joiner(suite, sr_secret_slice(&tmp.joiner), psk_secret, group_context,
-            &tmp);
+    err = derive_from_joiner(suite, sr_secret_slice(&tmp.joiner), psk_secret, group_context, &tmp);
 out:
     /* outputs are written only once every derivation succeeded, so inputs may alias `out` */
     sr_wipe(prk, sizeof(prk));
@@ -132,7 +131,8 @@ out:
 }
 
 sr_err sr_mls_key_schedule_welcome_secret(const struct sr_suite *suite,
-        struct sr_slice joiner_secret, struct sr_slice psk_secret, struct sr_secret *welcome)
+                                          struct sr_slice joiner_secret, struct sr_slice psk_secret,
+                                          struct sr_secret *welcome)
 {
     uint8_t member[SR_HASH_MAX];
     struct sr_slice psk;
@@ -147,7 +147,7 @@ sr_err sr_mls_key_schedule_welcome_secret(const struct sr_suite *suite,
     }
     if (err == SR_OK) {
         err = sr_mls_derive_secret(suite, sr_slice_of(member, suite->hash->len), "welcome",
-                welcome->p);
+                                   welcome->p);
     }
     if (err == SR_OK) {
         welcome->len = suite->hash->len;
@@ -161,8 +161,8 @@ out:
 }
 
 sr_err sr_mls_key_schedule_join(const struct sr_suite *suite, struct sr_slice joiner_secret,
-        struct sr_slice psk_secret, struct sr_slice group_context,
-        struct sr_mls_epoch_secrets *out)
+                                struct sr_slice psk_secret, struct sr_slice group_context,
+                                struct sr_mls_epoch_secrets *out)
 {
     struct sr_mls_epoch_secrets tmp = { 0 };
     sr_err err = SR_ERR_ARG;

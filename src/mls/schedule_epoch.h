@@ -40,15 +40,20 @@ struct sr_mls_epoch_secrets {
  * lengths, SR_ERR_CRYPTO. On error `out` is wiped.
  */
 SR_MUST_USE sr_err sr_mls_key_schedule_advance(const struct sr_suite *suite,
-        struct sr_slice init_secret, struct sr_slice commit_secret, struct sr_slice psk_secret,
-        struct sr_slice group_context, struct sr_mls_epoch_secrets *out);
+                                               struct sr_slice init_secret,
+                                               struct sr_slice commit_secret,
+                                               struct sr_slice psk_secret,
+                                               struct sr_slice group_context,
+                                               struct sr_mls_epoch_secrets *out);
 
 /**
  * welcome_secret = DeriveSecret(KDF.Extract(joiner_secret, psk_secret), "welcome"), which a
  * joiner needs to decrypt the GroupInfo before it knows the GroupContext (§12.4.3.1).
  */
 SR_MUST_USE sr_err sr_mls_key_schedule_welcome_secret(const struct sr_suite *suite,
-        struct sr_slice joiner_secret, struct sr_slice psk_secret, struct sr_secret *welcome);
+                                                      struct sr_slice joiner_secret,
+                                                      struct sr_slice psk_secret,
+                                                      struct sr_secret *welcome);
 
 /**
  * The joiner's path: every epoch secret from `joiner_secret` (from GroupSecrets),
@@ -56,8 +61,10 @@ SR_MUST_USE sr_err sr_mls_key_schedule_welcome_secret(const struct sr_suite *sui
  * is set to a copy of joiner_secret. Errors as sr_mls_key_schedule_advance.
  */
 SR_MUST_USE sr_err sr_mls_key_schedule_join(const struct sr_suite *suite,
-        struct sr_slice joiner_secret, struct sr_slice psk_secret, struct sr_slice group_context,
-        struct sr_mls_epoch_secrets *out);
+                                            struct sr_slice joiner_secret,
+                                            struct sr_slice psk_secret,
+                                            struct sr_slice group_context,
+                                            struct sr_mls_epoch_secrets *out);
 
 /** Wipe every secret in `s`. */
 void sr_mls_epoch_secrets_cleanup(struct sr_mls_epoch_secrets *s);

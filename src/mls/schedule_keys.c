@@ -26,7 +26,7 @@
  * C strings) cannot express: KDFLabel{Nh, "MLS 1.0 " || label, ""} as HKDF-Expand info.
  */
 static sr_err derive_secret_bytes(const struct sr_suite *suite, struct sr_slice secret,
-        struct sr_slice label, uint8_t *out)
+                                  struct sr_slice label, uint8_t *out)
 {
     struct sr_buf info;
     struct sr_vec_mark mark;
@@ -56,7 +56,7 @@ static sr_err derive_secret_bytes(const struct sr_suite *suite, struct sr_slice 
 }
 
 sr_err sr_mls_exporter(const struct sr_suite *suite, struct sr_slice exporter_secret,
-        struct sr_slice label, struct sr_slice context, uint8_t *out, size_t len)
+                       struct sr_slice label, struct sr_slice context, uint8_t *out, size_t len)
 {
     uint8_t derived[SR_HASH_MAX], context_hash[SR_HASH_MAX];
     size_t nh = suite != NULL ? suite->hash->len : 0;
@@ -70,7 +70,7 @@ sr_err sr_mls_exporter(const struct sr_suite *suite, struct sr_slice exporter_se
     }
     if (err == SR_OK) {
         err = sr_mls_expand_with_label(suite, sr_slice_of(derived, nh), "exported",
-                sr_slice_of(context_hash, nh), out, len);
+                                       sr_slice_of(context_hash, nh), out, len);
     }
 out:
     sr_wipe(derived, sizeof(derived));
@@ -81,7 +81,7 @@ out:
 }
 
 sr_err sr_mls_external_key_pair(const struct sr_suite *suite, struct sr_slice external_secret,
-        struct sr_secret *sk, uint8_t *pk)
+                                struct sr_secret *sk, uint8_t *pk)
 {
     SR_CHECK(suite != NULL && sk != NULL && pk != NULL, SR_ERR_ARG);
     return sr_hpke_derive_key_pair(suite->kem, external_secret, sk, pk);
@@ -89,7 +89,7 @@ sr_err sr_mls_external_key_pair(const struct sr_suite *suite, struct sr_slice ex
 
 /* key[Nk] and nonce[Nn] = ExpandWithLabel(secret, "key"/"nonce", context, .). */
 static sr_err key_nonce(const struct sr_suite *suite, struct sr_slice secret,
-        struct sr_slice context, struct sr_secret *key, struct sr_secret *nonce)
+                        struct sr_slice context, struct sr_secret *key, struct sr_secret *nonce)
 {
     size_t nk = suite->aead->key_len, nn = suite->aead->nonce_len;
     sr_secret_cleanup(key);
@@ -109,8 +109,8 @@ static sr_err key_nonce(const struct sr_suite *suite, struct sr_slice secret,
 }
 
 sr_err sr_mls_sender_data_key_nonce(const struct sr_suite *suite,
-        struct sr_slice sender_data_secret, struct sr_slice ciphertext, struct sr_secret *key,
-        struct sr_secret *nonce)
+                                    struct sr_slice sender_data_secret, struct sr_slice ciphertext,
+                                    struct sr_secret *key, struct sr_secret *nonce)
 {
     SR_CHECK(suite != NULL && key != NULL && nonce != NULL, SR_ERR_ARG);
     /* §6.3.2: "If the length of the ciphertext is less than KDF.Nh, the whole ciphertext
@@ -123,7 +123,7 @@ sr_err sr_mls_sender_data_key_nonce(const struct sr_suite *suite,
 }
 
 sr_err sr_mls_welcome_key_nonce(const struct sr_suite *suite, struct sr_slice welcome_secret,
-        struct sr_secret *key, struct sr_secret *nonce)
+                                struct sr_secret *key, struct sr_secret *nonce)
 {
     SR_CHECK(suite != NULL && key != NULL && nonce != NULL, SR_ERR_ARG);
     return key_nonce(suite, welcome_secret, sr_slice_of(NULL, 0), key, nonce);

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
 #include <sealroom/buf.h>
 #include <sealroom/err.h>
 
@@ -21,14 +22,16 @@
  * HKDF's 255 * KDF.Nh; `out` is wiped on error.
  */
 SR_MUST_USE sr_err sr_mls_exporter(const struct sr_suite *suite, struct sr_slice exporter_secret,
-        struct sr_slice label, struct sr_slice context, uint8_t *out, size_t len);
+                                   struct sr_slice label, struct sr_slice context, uint8_t *out,
+                                   size_t len);
 
 /**
  * The external key pair (§8.3): KEM.DeriveKeyPair(external_secret). The private key goes to
  * `sk`, the public key to pk[suite->kem->pk_len] (at most SR_KEM_PK_MAX).
  */
 SR_MUST_USE sr_err sr_mls_external_key_pair(const struct sr_suite *suite,
-        struct sr_slice external_secret, struct sr_secret *sk, uint8_t *pk);
+                                            struct sr_slice external_secret, struct sr_secret *sk,
+                                            uint8_t *pk);
 
 /**
  * The key (AEAD.Nk) and nonce (AEAD.Nn) that protect a PrivateMessage's SenderData
@@ -36,9 +39,11 @@ SR_MUST_USE sr_err sr_mls_external_key_pair(const struct sr_suite *suite,
  * KDF.Nh bytes (or all, when shorter) are the sample. Allocates nothing.
  */
 SR_MUST_USE sr_err sr_mls_sender_data_key_nonce(const struct sr_suite *suite,
-        struct sr_slice sender_data_secret, struct sr_slice ciphertext, struct sr_secret *key,
-        struct sr_secret *nonce);
+                                                struct sr_slice sender_data_secret,
+                                                struct sr_slice ciphertext, struct sr_secret *key,
+                                                struct sr_secret *nonce);
 
 /** welcome_key and welcome_nonce from welcome_secret (§12.4.3.1). */
 SR_MUST_USE sr_err sr_mls_welcome_key_nonce(const struct sr_suite *suite,
-        struct sr_slice welcome_secret, struct sr_secret *key, struct sr_secret *nonce);
+                                            struct sr_slice welcome_secret, struct sr_secret *key,
+                                            struct sr_secret *nonce);

@@ -24,7 +24,7 @@
 static const uint8_t zeros[SR_HASH_MAX];
 
 sr_err sr_mls_psk_id_encode_external(struct sr_slice psk_id, struct sr_slice nonce,
-        struct sr_buf *w)
+                                     struct sr_buf *w)
 {
     SR_TRY(sr_write_u8(w, SR_MLS_PSK_EXTERNAL));
     SR_TRY(sr_write_slice_v(w, psk_id));
@@ -32,7 +32,7 @@ sr_err sr_mls_psk_id_encode_external(struct sr_slice psk_id, struct sr_slice non
 }
 
 sr_err sr_mls_psk_id_encode_resumption(enum sr_mls_psk_usage usage, struct sr_slice group_id,
-        uint64_t epoch, struct sr_slice nonce, struct sr_buf *w)
+                                       uint64_t epoch, struct sr_slice nonce, struct sr_buf *w)
 {
     SR_TRY(sr_write_u8(w, SR_MLS_PSK_RESUMPTION));
     SR_TRY(sr_write_u8(w, (uint8_t)usage));
@@ -43,7 +43,7 @@ sr_err sr_mls_psk_id_encode_resumption(enum sr_mls_psk_usage usage, struct sr_sl
 
 /* psk_input_[i] into `input` (Nh bytes); `label` is scratch space for PSKLabel. */
 static sr_err psk_input(const struct sr_suite *suite, const struct sr_mls_psk_input *psk,
-        uint16_t index, uint16_t count, struct sr_buf *label, uint8_t *input)
+                        uint16_t index, uint16_t count, struct sr_buf *label, uint8_t *input)
 {
     uint8_t extracted[SR_HASH_MAX];
     size_t nh = suite->hash->len;
@@ -60,14 +60,14 @@ static sr_err psk_input(const struct sr_suite *suite, const struct sr_mls_psk_in
     }
     if (err == SR_OK) {
         err = sr_mls_expand_with_label(suite, sr_slice_of(extracted, nh), "derived psk",
-                sr_buf_slice(label), input, nh);
+                                       sr_buf_slice(label), input, nh);
     }
     sr_wipe(extracted, sizeof(extracted));
     return err;
 }
 
 sr_err sr_mls_psk_secret(const struct sr_suite *suite, const struct sr_mls_psk_input *psks,
-        size_t n, struct sr_secret *out)
+                         size_t n, struct sr_secret *out)
 {
     struct sr_buf label;
     uint8_t input[SR_HASH_MAX], acc[SR_HASH_MAX] = { 0 }, next[SR_HASH_MAX];
@@ -87,8 +87,7 @@ sr_err sr_mls_psk_secret(const struct sr_suite *suite, const struct sr_mls_psk_i
         err = psk_input(suite, &psks[i], (uint16_t)i, (uint16_t)n, &label, input);
         if (err == SR_OK) {
             /* salt = psk_input_[i], ikm = psk_secret_[i] */
-            err = sr_hkdf_extract(suite->hash, sr_slice_of(input, nh), sr_slice_of(acc, nh),
-                    next);
+            err = sr_hkdf_extract(suite->hash, sr_slice_of(input, nh), sr_slice_of(acc, nh), next);
         }
         if (err == SR_OK) {
             memcpy(acc, next, nh);

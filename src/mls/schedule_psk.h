@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
 #include <sealroom/buf.h>
 #include <sealroom/err.h>
 
@@ -35,11 +36,12 @@ struct sr_mls_psk_input {
 
 /** Append PreSharedKeyID{psktype = external, psk_id, psk_nonce} to `w`. */
 SR_MUST_USE sr_err sr_mls_psk_id_encode_external(struct sr_slice psk_id, struct sr_slice nonce,
-        struct sr_buf *w);
+                                                 struct sr_buf *w);
 
 /** Append PreSharedKeyID{psktype = resumption, usage, group_id, epoch, psk_nonce} to `w`. */
 SR_MUST_USE sr_err sr_mls_psk_id_encode_resumption(enum sr_mls_psk_usage usage,
-        struct sr_slice group_id, uint64_t epoch, struct sr_slice nonce, struct sr_buf *w);
+                                                   struct sr_slice group_id, uint64_t epoch,
+                                                   struct sr_slice nonce, struct sr_buf *w);
 
 /**
  * psk_secret over `psks[0..n)` in the order given (the order of the Commit's proposals or
@@ -48,4 +50,5 @@ SR_MUST_USE sr_err sr_mls_psk_id_encode_resumption(enum sr_mls_psk_usage usage,
  * wiped on error.
  */
 SR_MUST_USE sr_err sr_mls_psk_secret(const struct sr_suite *suite,
-        const struct sr_mls_psk_input *psks, size_t n, struct sr_secret *out);
+                                     const struct sr_mls_psk_input *psks, size_t n,
+                                     struct sr_secret *out);

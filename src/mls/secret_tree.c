@@ -41,8 +41,8 @@ struct skipped_key {
 };
 
 struct ratchet {
-    struct sr_secret secret; /* ratchet_secret_[N]_[next] */
-    uint64_t next;           /* next generation to derive; 2^32 once exhausted */
+    struct sr_secret secret;     /* ratchet_secret_[N]_[next] */
+    uint64_t next;               /* next generation to derive; 2^32 once exhausted */
     struct skipped_key *skipped; /* ascending generations */
     size_t n_skipped;
     size_t cap_skipped;
@@ -99,8 +99,8 @@ static void free_wiped(void *arr, size_t cap, size_t elem)
 }
 
 sr_err sr_mls_secret_tree_new(const struct sr_suite *suite, struct sr_slice encryption_secret,
-        uint32_t n_leaves, const struct sr_mls_secret_tree_limits *limits,
-        struct sr_mls_secret_tree **out)
+                              uint32_t n_leaves, const struct sr_mls_secret_tree_limits *limits,
+                              struct sr_mls_secret_tree **out)
 {
     static const struct sr_mls_secret_tree_limits defaults = {
         SR_MLS_SECRET_TREE_DEFAULT_MAX_SKIPPED, SR_MLS_SECRET_TREE_DEFAULT_MAX_FORWARD
@@ -248,25 +248,26 @@ static sr_err leaf_start(struct sr_mls_secret_tree *t, uint32_t leaf, size_t pos
     uint32_t x = sr_mls_tree_leaf_to_node(leaf);
     /* reserve first so running out of memory changes nothing */
     SR_TRY(grow_wiped((void **)&t->nodes, &t->cap_nodes, sizeof(*t->nodes), t->n_nodes,
-            t->n_nodes + SR_MLS_TREE_PATH_MAX));
+                      t->n_nodes + SR_MLS_TREE_PATH_MAX));
     SR_TRY(grow_wiped((void **)&t->leaves, &t->cap_leaves, sizeof(*t->leaves), t->n_started,
-            t->n_started + 1));
+                      t->n_started + 1));
     if (!frontier_search(t, x, &i)) {
         abort(); /* every leaf not started lies under the frontier: a broken invariant */
     }
     while (t->nodes[i].node != x) {
+        uint32_t parent = t->nodes[i].node;
         SR_TRY(split_node(t, i));
-        if (x > t->nodes[i].node) {
-            i++;
+        if (x > parent) {
+            i++; /* into the right child */
         }
     }
     struct leaf_ratchets lr = { 0 };
     struct sr_slice secret = sr_secret_slice(&t->nodes[i].secret);
     sr_err err = sr_mls_expand_with_label(t->suite, secret, "handshake", sr_slice_of(NULL, 0),
-            lr.r[SR_MLS_RATCHET_HANDSHAKE].secret.p, nh);
+                                          lr.r[SR_MLS_RATCHET_HANDSHAKE].secret.p, nh);
     if (err == SR_OK) {
         err = sr_mls_expand_with_label(t->suite, secret, "application", sr_slice_of(NULL, 0),
-                lr.r[SR_MLS_RATCHET_APPLICATION].secret.p, nh);
+                                       lr.r[SR_MLS_RATCHET_APPLICATION].secret.p, nh);
     }
     if (err != SR_OK) {
         sr_wipe(&lr, sizeof(lr));
@@ -285,7 +286,7 @@ static sr_err leaf_start(struct sr_mls_secret_tree *t, uint32_t leaf, size_t pos
 
 /* Key and nonce of generation `gen` from its ratchet secret. */
 static sr_err derive_key_nonce(const struct sr_suite *suite, const struct sr_secret *secret,
-        uint32_t gen, uint8_t *key, uint8_t *nonce)
+                               uint32_t gen, uint8_t *key, uint8_t *nonce)
 {
     struct sr_slice s = sr_secret_slice(secret);
     SR_TRY(sr_mls_derive_tree_secret(suite, s, "key", gen, key, suite->aead->key_len));
@@ -315,7 +316,7 @@ static void skipped_drop(struct ratchet *r, size_t at, size_t n)
 
 /* A generation below r->next: hand out its kept key, or SR_ERR_REPLAY if it is gone. */
 static sr_err take_skipped(const struct sr_suite *suite, struct ratchet *r, uint32_t gen,
-        struct sr_mls_ratchet_key *out)
+                           struct sr_mls_ratchet_key *out)
 {
     size_t lo = 0, hi = r->n_skipped;
     while (lo < hi) {
@@ -341,13 +342,13 @@ static sr_err take_skipped(const struct sr_suite *suite, struct ratchet *r, uint
  * and past the live end of `skipped`, and is committed only when every step succeeded.
  */
 static sr_err advance(const struct sr_mls_secret_tree *t, struct ratchet *r, uint32_t gen,
-        struct sr_mls_ratchet_key *out)
+                      struct sr_mls_ratchet_key *out)
 {
     const struct sr_suite *suite = t->suite;
     uint64_t gap = gen - r->next;
     size_t keep = gap < t->limits.max_skipped ? (size_t)gap : t->limits.max_skipped;
     SR_TRY(grow_wiped((void **)&r->skipped, &r->cap_skipped, sizeof(*r->skipped), r->n_skipped,
-            r->n_skipped + keep));
+                      r->n_skipped + keep));
     struct sr_secret cur = r->secret;
     struct skipped_key *tail = keep > 0 ? r->skipped + r->n_skipped : NULL;
     sr_err err = SR_OK;
@@ -389,7 +390,7 @@ static sr_err advance(const struct sr_mls_secret_tree *t, struct ratchet *r, uin
 
 /* The ratchet of (leaf, type), starting the leaf if needed. */
 static sr_err find_ratchet(struct sr_mls_secret_tree *t, uint32_t leaf,
-        enum sr_mls_ratchet_type type, struct ratchet **out)
+                           enum sr_mls_ratchet_type type, struct ratchet **out)
 {
     bool found = false;
     size_t pos = leaf_search(t, leaf, &found);
@@ -401,14 +402,15 @@ static sr_err find_ratchet(struct sr_mls_secret_tree *t, uint32_t leaf,
 }
 
 static bool args_ok(const struct sr_mls_secret_tree *t, uint32_t leaf,
-        enum sr_mls_ratchet_type type)
+                    enum sr_mls_ratchet_type type)
 {
     return t != NULL && leaf < t->n_leaves &&
-            (type == SR_MLS_RATCHET_HANDSHAKE || type == SR_MLS_RATCHET_APPLICATION);
+           (type == SR_MLS_RATCHET_HANDSHAKE || type == SR_MLS_RATCHET_APPLICATION);
 }
 
 sr_err sr_mls_secret_tree_get(struct sr_mls_secret_tree *t, uint32_t leaf,
-        enum sr_mls_ratchet_type type, uint32_t generation, struct sr_mls_ratchet_key *out)
+                              enum sr_mls_ratchet_type type, uint32_t generation,
+                              struct sr_mls_ratchet_key *out)
 {
     SR_CHECK(out != NULL, SR_ERR_ARG);
     sr_mls_ratchet_key_cleanup(out);
@@ -429,7 +431,7 @@ sr_err sr_mls_secret_tree_get(struct sr_mls_secret_tree *t, uint32_t leaf,
 }
 
 sr_err sr_mls_secret_tree_next(struct sr_mls_secret_tree *t, uint32_t leaf,
-        enum sr_mls_ratchet_type type, struct sr_mls_ratchet_key *out)
+                               enum sr_mls_ratchet_type type, struct sr_mls_ratchet_key *out)
 {
     SR_CHECK(out != NULL, SR_ERR_ARG);
     sr_mls_ratchet_key_cleanup(out);
@@ -445,7 +447,7 @@ sr_err sr_mls_secret_tree_next(struct sr_mls_secret_tree *t, uint32_t leaf,
 }
 
 void sr_mls_secret_tree_stats(const struct sr_mls_secret_tree *t,
-        struct sr_mls_secret_tree_stats *out)
+                              struct sr_mls_secret_tree_stats *out)
 {
     memset(out, 0, sizeof(*out));
     if (t == NULL) {

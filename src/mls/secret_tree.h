@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
 #include <sealroom/buf.h>
 #include <sealroom/err.h>
 
@@ -55,8 +56,9 @@ struct sr_mls_secret_tree;
  * be NULL for the defaults. The secret is copied. SR_ERR_ARG, SR_ERR_NOMEM.
  */
 SR_MUST_USE sr_err sr_mls_secret_tree_new(const struct sr_suite *suite,
-        struct sr_slice encryption_secret, uint32_t n_leaves,
-        const struct sr_mls_secret_tree_limits *limits, struct sr_mls_secret_tree **out);
+                                          struct sr_slice encryption_secret, uint32_t n_leaves,
+                                          const struct sr_mls_secret_tree_limits *limits,
+                                          struct sr_mls_secret_tree **out);
 
 /** Wipe every secret the tree holds and free it; NULL is a no-op. */
 void sr_mls_secret_tree_free(struct sr_mls_secret_tree *t);
@@ -69,7 +71,8 @@ void sr_mls_secret_tree_free(struct sr_mls_secret_tree *t);
  * `out` is zeroed.
  */
 SR_MUST_USE sr_err sr_mls_secret_tree_get(struct sr_mls_secret_tree *t, uint32_t leaf,
-        enum sr_mls_ratchet_type type, uint32_t generation, struct sr_mls_ratchet_key *out);
+                                          enum sr_mls_ratchet_type type, uint32_t generation,
+                                          struct sr_mls_ratchet_key *out);
 
 /**
  * Sending: the key and nonce of the next generation of `leaf` (our own leaf), and that
@@ -77,7 +80,8 @@ SR_MUST_USE sr_err sr_mls_secret_tree_get(struct sr_mls_secret_tree *t, uint32_t
  * generation 2^32 - 1; other errors as sr_mls_secret_tree_get.
  */
 SR_MUST_USE sr_err sr_mls_secret_tree_next(struct sr_mls_secret_tree *t, uint32_t leaf,
-        enum sr_mls_ratchet_type type, struct sr_mls_ratchet_key *out);
+                                           enum sr_mls_ratchet_type type,
+                                           struct sr_mls_ratchet_key *out);
 
 /** Wipe a key handed out by the tree. */
 void sr_mls_ratchet_key_cleanup(struct sr_mls_ratchet_key *k);
@@ -90,4 +94,4 @@ struct sr_mls_secret_tree_stats {
 };
 
 void sr_mls_secret_tree_stats(const struct sr_mls_secret_tree *t,
-        struct sr_mls_secret_tree_stats *out);
+                              struct sr_mls_secret_tree_stats *out);

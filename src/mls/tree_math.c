@@ -135,8 +135,8 @@ bool sr_mls_tree_in_subtree(uint32_t x, uint32_t y)
 }
 
 sr_err sr_mls_tree_filtered_direct_path(uint32_t x, uint32_t n_leaves,
-        sr_mls_tree_resolution_empty_fn empty, void *arg, uint32_t *path, uint32_t *copath,
-        size_t *len)
+                                        sr_mls_tree_resolution_empty_fn empty, void *arg,
+                                        uint32_t *path, uint32_t *copath, size_t *len)
 {
     SR_CHECK(node_ok(x, n_leaves) && empty != NULL, SR_ERR_ARG);
     uint32_t root = n_leaves - 1;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <sealroom/err.h>
 
 /** The largest tree: 2^31 leaves, 2^32 - 1 nodes, so every index fits a uint32. */
@@ -73,15 +74,14 @@ SR_MUST_USE sr_err sr_mls_tree_sibling(uint32_t x, uint32_t n_leaves, uint32_t *
  * path[SR_MLS_TREE_PATH_MAX]; *len is 0 for the root.
  */
 SR_MUST_USE sr_err sr_mls_tree_direct_path(uint32_t x, uint32_t n_leaves, uint32_t *path,
-        size_t *len);
+                                           size_t *len);
 
 /** The copath of `x`: the sibling of `x` and of each direct-path node except the root. */
-SR_MUST_USE sr_err sr_mls_tree_copath(uint32_t x, uint32_t n_leaves, uint32_t *copath,
-        size_t *len);
+SR_MUST_USE sr_err sr_mls_tree_copath(uint32_t x, uint32_t n_leaves, uint32_t *copath, size_t *len);
 
 /** The lowest node whose subtree holds both `x` and `y` (both inside the tree). */
 SR_MUST_USE sr_err sr_mls_tree_common_ancestor(uint32_t x, uint32_t y, uint32_t n_leaves,
-        uint32_t *out);
+                                               uint32_t *out);
 
 /** True when node `y` lies in the subtree rooted at `x` (x itself included). */
 bool sr_mls_tree_in_subtree(uint32_t x, uint32_t y);
@@ -95,5 +95,6 @@ typedef bool (*sr_mls_tree_resolution_empty_fn)(void *arg, uint32_t node);
  * NULL, the matching copath child copath[i] are written; both hold SR_MLS_TREE_PATH_MAX.
  */
 SR_MUST_USE sr_err sr_mls_tree_filtered_direct_path(uint32_t x, uint32_t n_leaves,
-        sr_mls_tree_resolution_empty_fn empty, void *arg, uint32_t *path, uint32_t *copath,
-        size_t *len);
+                                                    sr_mls_tree_resolution_empty_fn empty,
+                                                    void *arg, uint32_t *path, uint32_t *copath,
+                                                    size_t *len);

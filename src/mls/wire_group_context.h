@@ -19,6 +19,7 @@
 #pragma once
 
 #include <stdint.h>
+
 #include <sealroom/buf.h>
 #include <sealroom/err.h>
 
@@ -28,9 +29,9 @@
 #define SR_MLS_VERSION_10 1
 
 /** Length caps for decoding: beyond them a GroupContext is SR_ERR_LIMIT. */
-#define SR_MLS_GROUP_ID_MAX       4096
-#define SR_MLS_GC_HASH_MAX        64 /* tree and transcript hashes are KDF.Nh <= 64 bytes */
-#define SR_MLS_GC_EXTENSIONS_MAX  (1u << 20)
+#define SR_MLS_GROUP_ID_MAX      4096
+#define SR_MLS_GC_HASH_MAX       64 /* tree and transcript hashes are KDF.Nh <= 64 bytes */
+#define SR_MLS_GC_EXTENSIONS_MAX (1u << 20)
 
 struct sr_mls_group_context {
     uint16_t version;
@@ -44,16 +45,15 @@ struct sr_mls_group_context {
 
 /** Append the encoding of `gc` to `w`. */
 SR_MUST_USE sr_err sr_mls_group_context_encode(const struct sr_mls_group_context *gc,
-        struct sr_buf *w);
+                                               struct sr_buf *w);
 
 /**
  * Read one GroupContext from `r`; slices in `out` borrow from the reader's input.
  * SR_ERR_DECODE for malformed bytes, SR_ERR_LIMIT past the caps above. Any version is
  * accepted here; validation rejects versions other than mls10. `out` is zeroed on error.
  */
-SR_MUST_USE sr_err sr_mls_group_context_read(struct sr_reader *r,
-        struct sr_mls_group_context *out);
+SR_MUST_USE sr_err sr_mls_group_context_read(struct sr_reader *r, struct sr_mls_group_context *out);
 
 /** Decode a whole GroupContext: like _read, and SR_ERR_DECODE when bytes are left over. */
 SR_MUST_USE sr_err sr_mls_group_context_decode(struct sr_slice in,
-        struct sr_mls_group_context *out);
+                                               struct sr_mls_group_context *out);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* RFC 9420 psk_secret.json: psk_secret from external PSKs (§8.4), zero or more per case. */
 #include <stdio.h>
+
 #include <jansson.h>
 
 #include "crypto/suite.h"
@@ -22,14 +23,14 @@ static bool check_case(const json_t *tc)
     for (size_t i = 0; ok && i < n; i++) {
         const json_t *p = json_array_get(arr, i);
         ok = sr_vec_hex(p, "psk_id", &psk_id) && sr_vec_hex(p, "psk_nonce", &nonce) &&
-                sr_vec_hex(p, "psk", &keys[i]) &&
-                sr_mls_psk_id_encode_external(sr_buf_slice(&psk_id), sr_buf_slice(&nonce),
-                        &ids[i]) == SR_OK;
+             sr_vec_hex(p, "psk", &keys[i]) &&
+             sr_mls_psk_id_encode_external(sr_buf_slice(&psk_id), sr_buf_slice(&nonce), &ids[i]) ==
+                     SR_OK;
         in[i].id = sr_buf_slice(&ids[i]);
         in[i].psk = sr_buf_slice(&keys[i]);
     }
     ok = ok && sr_mls_psk_secret(suite, in, n, &out) == SR_OK &&
-            sr_vec_expect(tc, "psk_secret", out.p, out.len, "psk_secret");
+         sr_vec_expect(tc, "psk_secret", out.p, out.len, "psk_secret");
     for (size_t i = 0; i < MAX_PSKS; i++) {
         sr_buf_cleanup(&ids[i]);
         sr_buf_cleanup(&keys[i]);

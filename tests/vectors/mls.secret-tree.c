@@ -5,6 +5,7 @@
  * per sender_data block and one per (leaf, generation) entry.
  */
 #include <stdio.h>
+
 #include <jansson.h>
 
 #include "crypto/suite.h"
@@ -17,8 +18,8 @@ static bool check_sender_data(const struct sr_suite *suite, const json_t *sd)
     struct sr_buf secret = { 0 }, ct = { 0 };
     struct sr_secret key = { 0 }, nonce = { 0 };
     bool ok = sr_vec_hex(sd, "sender_data_secret", &secret) && sr_vec_hex(sd, "ciphertext", &ct) &&
-            sr_mls_sender_data_key_nonce(suite, sr_buf_slice(&secret), sr_buf_slice(&ct), &key,
-                    &nonce) == SR_OK;
+              sr_mls_sender_data_key_nonce(suite, sr_buf_slice(&secret), sr_buf_slice(&ct), &key,
+                                           &nonce) == SR_OK;
     ok = ok && sr_vec_expect(sd, "key", key.p, key.len, "sender data key");
     ok = ok && sr_vec_expect(sd, "nonce", nonce.p, nonce.len, "sender data nonce");
     sr_secret_cleanup(&key);
@@ -29,14 +30,15 @@ static bool check_sender_data(const struct sr_suite *suite, const json_t *sd)
 }
 
 static bool check_ratchet(struct sr_mls_secret_tree *t, const json_t *e, uint32_t leaf,
-        enum sr_mls_ratchet_type type, const char *key_name, const char *nonce_name)
+                          enum sr_mls_ratchet_type type, const char *key_name,
+                          const char *nonce_name)
 {
     struct sr_mls_ratchet_key k = { 0 };
     long long gen = sr_vec_int(e, "generation", -1);
     bool ok = gen >= 0 && gen <= UINT32_MAX &&
-            sr_mls_secret_tree_get(t, leaf, type, (uint32_t)gen, &k) == SR_OK &&
-            sr_vec_expect(e, key_name, k.key.p, k.key.len, key_name) &&
-            sr_vec_expect(e, nonce_name, k.nonce.p, k.nonce.len, nonce_name);
+              sr_mls_secret_tree_get(t, leaf, type, (uint32_t)gen, &k) == SR_OK &&
+              sr_vec_expect(e, key_name, k.key.p, k.key.len, key_name) &&
+              sr_vec_expect(e, nonce_name, k.nonce.p, k.nonce.len, nonce_name);
     sr_mls_ratchet_key_cleanup(&k);
     return ok;
 }
@@ -49,16 +51,16 @@ static void check_case(const json_t *tc, struct sr_vec_counts *c)
     struct sr_mls_secret_tree *t = NULL;
     sr_vec_count(c, suite != NULL && check_sender_data(suite, json_object_get(tc, "sender_data")));
     bool ok = suite != NULL && sr_vec_hex(tc, "encryption_secret", &enc) &&
-            sr_mls_secret_tree_new(suite, sr_buf_slice(&enc), (uint32_t)json_array_size(leaves),
-                    NULL, &t) == SR_OK;
+              sr_mls_secret_tree_new(suite, sr_buf_slice(&enc), (uint32_t)json_array_size(leaves),
+                                     NULL, &t) == SR_OK;
     for (size_t i = 0; i < json_array_size(leaves); i++) {
         const json_t *gens = json_array_get(leaves, i);
         for (size_t j = 0; j < json_array_size(gens); j++) {
             const json_t *e = json_array_get(gens, j);
             bool hs = ok && check_ratchet(t, e, (uint32_t)i, SR_MLS_RATCHET_HANDSHAKE,
-                                    "handshake_key", "handshake_nonce");
+                                          "handshake_key", "handshake_nonce");
             bool app = ok && check_ratchet(t, e, (uint32_t)i, SR_MLS_RATCHET_APPLICATION,
-                                     "application_key", "application_nonce");
+                                           "application_key", "application_nonce");
             sr_vec_count(c, hs && app);
         }
     }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* RFC 9420 tree-math.json: node width, root, and left/right/parent/sibling of every node. */
 #include <stdio.h>
+
 #include <jansson.h>
 
 #include "mls/tree_math.h"
@@ -34,10 +35,10 @@ static bool check_relation(const json_t *tc, const char *key, relation_fn fn, ui
         sr_err err = fn((uint32_t)i, n_leaves, &got);
         bool ok = json_is_null(want) ? err == SR_ERR_ARG
                                      : err == SR_OK && json_is_integer(want) &&
-                        (json_int_t)got == json_integer_value(want);
+                                               (json_int_t)got == json_integer_value(want);
         if (!ok) {
-            fprintf(stderr, "  n_leaves %u: %s[%zu] mismatch (err %d, got %u)\n", n_leaves, key,
-                    i, (int)err, got);
+            fprintf(stderr, "  n_leaves %u: %s[%zu] mismatch (err %d, got %u)\n", n_leaves, key, i,
+                    (int)err, got);
             return false;
         }
     }
@@ -52,15 +53,15 @@ static bool check_case(const json_t *tc)
     }
     uint32_t n_leaves = (uint32_t)n, root = 0;
     if ((long long)sr_mls_tree_node_width(n_leaves) != sr_vec_int(tc, "n_nodes", -1) ||
-            sr_mls_tree_root(n_leaves, &root) != SR_OK ||
-            (long long)root != sr_vec_int(tc, "root", -1)) {
+        sr_mls_tree_root(n_leaves, &root) != SR_OK ||
+        (long long)root != sr_vec_int(tc, "root", -1)) {
         fprintf(stderr, "  n_leaves %u: n_nodes or root mismatch\n", n_leaves);
         return false;
     }
     return check_relation(tc, "left", left_rel, n_leaves) &&
-            check_relation(tc, "right", right_rel, n_leaves) &&
-            check_relation(tc, "parent", sr_mls_tree_parent, n_leaves) &&
-            check_relation(tc, "sibling", sr_mls_tree_sibling, n_leaves);
+           check_relation(tc, "right", right_rel, n_leaves) &&
+           check_relation(tc, "parent", sr_mls_tree_parent, n_leaves) &&
+           check_relation(tc, "sibling", sr_mls_tree_sibling, n_leaves);
 }
 
 int main(void)

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "mls/tree_math.h"
@@ -151,8 +152,8 @@ static void filtered_direct_path(void **state)
     size_t len = 0;
     /* leaf 0: direct path 1, 3, 7 with copath 2, 5, 11; node 5's subtree (4..6) is blank */
     assert_int_equal(sr_mls_tree_filtered_direct_path(0, 8, right_half_mostly_blank, NULL, path,
-                             copath, &len),
-            SR_OK);
+                                                      copath, &len),
+                     SR_OK);
     assert_int_equal(len, 2);
     assert_int_equal(path[0], 1);
     assert_int_equal(copath[0], 2);
@@ -160,8 +161,8 @@ static void filtered_direct_path(void **state)
     assert_int_equal(copath[1], 11);
     /* leaf 6 (node 12): copath 14 (blank), 9 (blank), 3 */
     assert_int_equal(sr_mls_tree_filtered_direct_path(12, 8, right_half_mostly_blank, NULL, path,
-                             NULL, &len),
-            SR_OK);
+                                                      NULL, &len),
+                     SR_OK);
     assert_int_equal(len, 1);
     assert_int_equal(path[0], 7);
 }
@@ -169,10 +170,8 @@ static void filtered_direct_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(sizes_and_roots),
-        cmocka_unit_test(rejections),
-        cmocka_unit_test(random_trees),
-        cmocka_unit_test(common_ancestor_pairs),
+        cmocka_unit_test(sizes_and_roots),      cmocka_unit_test(rejections),
+        cmocka_unit_test(random_trees),         cmocka_unit_test(common_ancestor_pairs),
         cmocka_unit_test(filtered_direct_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
