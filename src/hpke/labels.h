@@ -10,13 +10,19 @@
 
 #include "crypto/suite.h"
 
-/** kem_output and ciphertext are appended to the two buffers. */
+/**
+ * kem_output and ciphertext are appended to the two buffers, which are unchanged on error.
+ * Errors as sr_hpke_seal_base (SR_ERR_DECODE/SR_ERR_INVALID for a bad public key).
+ */
 SR_MUST_USE sr_err sr_mls_encrypt_with_label(const struct sr_suite *suite, struct sr_slice pub,
                                              const char *label, struct sr_slice context,
                                              struct sr_slice plaintext, struct sr_buf *kem_output,
                                              struct sr_buf *ciphertext);
 
-/** The plaintext is appended to `plaintext`; SR_ERR_AUTH when decryption fails. */
+/**
+ * The plaintext is appended to `plaintext`; SR_ERR_AUTH when decryption fails, SR_ERR_DECODE
+ * or SR_ERR_INVALID when kem_output or the private key is malformed.
+ */
 SR_MUST_USE sr_err sr_mls_decrypt_with_label(const struct sr_suite *suite, struct sr_slice priv,
                                              const char *label, struct sr_slice context,
                                              struct sr_slice kem_output, struct sr_slice ciphertext,
