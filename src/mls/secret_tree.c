@@ -314,9 +314,8 @@ static void skipped_drop(struct ratchet *r, size_t at, size_t n)
     sr_wipe(&r->skipped[r->n_skipped], n * sizeof(*r->skipped));
 }
 
-/* A generation below r->next: hand out its kept key, or SR_ERR_REPLAY if it is gone. */
-static sr_err take_skipped(const struct sr_suite *suite, struct ratchet *r, uint32_t gen,
-                           struct sr_mls_ratchet_key *out)
+/* The index of the first skipped key with generation >= gen. */
+static size_t skipped_search(const struct ratchet *r, uint32_t gen)
 {
     size_t lo = 0, hi = r->n_skipped;
     while (lo < hi) {
@@ -327,6 +326,14 @@ static sr_err take_skipped(const struct sr_suite *suite, struct ratchet *r, uint
             hi = mid;
         }
     }
+    return lo;
+}
+
+/* A generation below r->next: hand out its kept key, or SR_ERR_REPLAY if it is gone. */
+static sr_err take_skipped(const struct sr_suite *suite, struct ratchet *r, uint32_t gen,
+                           struct sr_mls_ratchet_key *out)
+{
+    size_t lo = skipped_search(r, gen);
     /* §9.2: a consumed key is deleted, so a second request finds nothing */
     SR_CHECK(lo < r->n_skipped && r->skipped[lo].generation == gen, SR_ERR_REPLAY);
     out->generation = gen;
@@ -442,6 +449,47 @@ sr_err sr_mls_secret_tree_next(struct sr_mls_secret_tree *t, uint32_t leaf,
     sr_err err = advance(t, r, (uint32_t)r->next, out);
     if (err != SR_OK) {
         sr_mls_ratchet_key_cleanup(out);
+    }
+    return err;
+}
+
+static sr_err restore_key(const struct sr_mls_secret_tree *t, struct ratchet *r,
+                          const struct sr_mls_ratchet_key *key)
+{
+    size_t pos = skipped_search(r, key->generation);
+    SR_CHECK(pos >= r->n_skipped || r->skipped[pos].generation != key->generation, SR_ERR_EXISTS);
+    if (r->n_skipped >= t->limits.max_skipped && pos == 0) {
+        return SR_OK; /* older than the whole full window: dropped like any other */
+    }
+    SR_TRY(grow_wiped((void **)&r->skipped, &r->cap_skipped, sizeof(*r->skipped), r->n_skipped,
+                      r->n_skipped + 1));
+    memmove(&r->skipped[pos + 1], &r->skipped[pos], (r->n_skipped - pos) * sizeof(*r->skipped));
+    r->skipped[pos].generation = key->generation;
+    memcpy(r->skipped[pos].key, key->key.p, key->key.len);
+    memcpy(r->skipped[pos].nonce, key->nonce.p, key->nonce.len);
+    r->n_skipped++;
+    if (r->n_skipped > t->limits.max_skipped) {
+        skipped_drop(r, 0, r->n_skipped - t->limits.max_skipped);
+    }
+    return SR_OK;
+}
+
+sr_err sr_mls_secret_tree_restore(struct sr_mls_secret_tree *t, uint32_t leaf,
+                                  enum sr_mls_ratchet_type type, struct sr_mls_ratchet_key *key)
+{
+    sr_err err = SR_ERR_ARG;
+    bool found = false;
+    if (key == NULL || !args_ok(t, leaf, type) || key->key.len != t->suite->aead->key_len ||
+        key->nonce.len != t->suite->aead->nonce_len) {
+        goto out;
+    }
+    size_t pos = leaf_search(t, leaf, &found);
+    if (found && key->generation < t->leaves[pos].r[type].next) {
+        err = restore_key(t, &t->leaves[pos].r[type], key);
+    }
+out:
+    if (key != NULL) {
+        sr_mls_ratchet_key_cleanup(key);
     }
     return err;
 }

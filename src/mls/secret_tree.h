@@ -83,6 +83,19 @@ SR_MUST_USE sr_err sr_mls_secret_tree_next(struct sr_mls_secret_tree *t, uint32_
                                            enum sr_mls_ratchet_type type,
                                            struct sr_mls_ratchet_key *out);
 
+/**
+ * Give back a key that sr_mls_secret_tree_get handed out but that did not open its message
+ * (a forged or corrupted ciphertext must not burn the genuine message's key). The key goes
+ * into the out-of-order window as if its generation had been skipped, subject to
+ * max_skipped (with a full window the oldest key is dropped; with max_skipped 0, or when
+ * the key is older than every kept one in a full window, it is simply wiped). `key` is
+ * wiped in every case. SR_ERR_ARG for a leaf or generation that was never handed out or
+ * wrong key lengths, SR_ERR_EXISTS when the generation is already held, SR_ERR_NOMEM.
+ */
+SR_MUST_USE sr_err sr_mls_secret_tree_restore(struct sr_mls_secret_tree *t, uint32_t leaf,
+                                              enum sr_mls_ratchet_type type,
+                                              struct sr_mls_ratchet_key *key);
+
 /** Wipe a key handed out by the tree. */
 void sr_mls_ratchet_key_cleanup(struct sr_mls_ratchet_key *k);
 

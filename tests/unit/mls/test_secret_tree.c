@@ -318,6 +318,44 @@ static void alloc_failure_keeps_state(void **state)
     }
 }
 
+/* A key whose message failed to open goes back into the window and can be taken again. */
+static void restore_after_failure(void **state)
+{
+    (void)state;
+    struct sr_mls_secret_tree *t = tree_new(4, &small);
+    struct sr_mls_ratchet_key k = { 0 }, again = { 0 }, zero = { 0 };
+    assert_int_equal(sr_mls_secret_tree_get(t, 2, SR_MLS_RATCHET_APPLICATION, 0, &k), SR_OK);
+    struct sr_mls_ratchet_key copy = k;
+    assert_int_equal(sr_mls_secret_tree_restore(t, 2, SR_MLS_RATCHET_APPLICATION, &k), SR_OK);
+    assert_memory_equal(&k, &zero, sizeof(k)); /* wiped once given back */
+    assert_int_equal(sr_mls_secret_tree_get(t, 2, SR_MLS_RATCHET_APPLICATION, 0, &again), SR_OK);
+    assert_memory_equal(&again, &copy, sizeof(again));
+    expect_err(t, 2, SR_MLS_RATCHET_APPLICATION, 0, SR_ERR_REPLAY);
+    /* restoring twice, or a generation never handed out, is refused */
+    struct sr_mls_ratchet_key dup = copy;
+    assert_int_equal(sr_mls_secret_tree_restore(t, 2, SR_MLS_RATCHET_APPLICATION, &again), SR_OK);
+    assert_int_equal(sr_mls_secret_tree_restore(t, 2, SR_MLS_RATCHET_APPLICATION, &dup),
+                     SR_ERR_EXISTS);
+    dup = copy;
+    dup.generation = 1;
+    assert_int_equal(sr_mls_secret_tree_restore(t, 2, SR_MLS_RATCHET_APPLICATION, &dup),
+                     SR_ERR_ARG);
+    dup = copy;
+    assert_int_equal(sr_mls_secret_tree_restore(t, 1, SR_MLS_RATCHET_APPLICATION, &dup),
+                     SR_ERR_ARG);
+    /* in a full window a restored key evicts the oldest; one older than all is dropped */
+    expect_key(t, 4, 2, SR_MLS_RATCHET_APPLICATION, 4); /* window: 0 (restored), 1, 2, 3 -> 1..3 */
+    expect_err(t, 2, SR_MLS_RATCHET_APPLICATION, 0, SR_ERR_REPLAY);
+    dup = copy;
+    assert_int_equal(sr_mls_secret_tree_restore(t, 2, SR_MLS_RATCHET_APPLICATION, &dup), SR_OK);
+    expect_err(t, 2, SR_MLS_RATCHET_APPLICATION, 0, SR_ERR_REPLAY);
+    assert_int_equal(sr_mls_secret_tree_get(t, 2, SR_MLS_RATCHET_APPLICATION, 3, &k), SR_OK);
+    assert_int_equal(sr_mls_secret_tree_restore(t, 2, SR_MLS_RATCHET_APPLICATION, &k), SR_OK);
+    expect_key(t, 4, 2, SR_MLS_RATCHET_APPLICATION, 3);
+    sr_mls_ratchet_key_cleanup(&copy);
+    sr_mls_secret_tree_free(t);
+}
+
 static void key_cleanup_wipes(void **state)
 {
     (void)state;
@@ -342,6 +380,7 @@ int main(void)
         cmocka_unit_test(huge_tree),
         cmocka_unit_test(alloc_failures),
         cmocka_unit_test(alloc_failure_keeps_state),
+        cmocka_unit_test(restore_after_failure),
         cmocka_unit_test(key_cleanup_wipes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
