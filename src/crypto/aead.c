@@ -12,6 +12,9 @@
 #include <limits.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+
 #include <sealroom/buf.h>
 
 #include "core/alloc.h"
@@ -25,6 +28,28 @@ struct sr_aead_ctx {
 struct sr_ctr_ctx {
     EVP_CIPHER_CTX *c;
 };
+
+/*
+ * The tag moves through the provider's parameters directly: EVP_CIPHER_CTX_ctrl would build
+ * the same OSSL_PARAM after a dispatch on the control code.
+ */
+static int get_tag(EVP_CIPHER_CTX *c, uint8_t *tag, size_t len)
+{
+    OSSL_PARAM params[2] = {
+        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, len),
+        OSSL_PARAM_construct_end(),
+    };
+    return EVP_CIPHER_CTX_get_params(c, params) == 1;
+}
+
+static int set_tag(EVP_CIPHER_CTX *c, uint8_t *tag, size_t len)
+{
+    OSSL_PARAM params[2] = {
+        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, len),
+        OSSL_PARAM_construct_end(),
+    };
+    return EVP_CIPHER_CTX_set_params(c, params) == 1;
+}
 
 sr_err sr_aead_ctx_set_key(struct sr_aead_ctx *ctx, struct sr_slice key)
 {
@@ -85,8 +110,7 @@ sr_err sr_aead_seal(struct sr_aead_ctx *ctx, const uint8_t *nonce, struct sr_sli
     }
     n = 0;
     if ((pt.len > 0 && EVP_CipherUpdate(c, out, &n, pt.p, (int)pt.len) != 1) ||
-        EVP_CipherFinal_ex(c, out + n, &fin) != 1 ||
-        EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, (int)tag_len, out + pt.len) != 1) {
+        EVP_CipherFinal_ex(c, out + n, &fin) != 1 || !get_tag(c, out + pt.len, tag_len)) {
         sr_wipe(out, pt.len);
         return sr_ossl_fail(SR_ERR_CRYPTO);
     }
@@ -113,8 +137,7 @@ sr_err sr_aead_open(struct sr_aead_ctx *ctx, const uint8_t *nonce, struct sr_sli
     EVP_CIPHER_CTX *c = ctx->c;
     int n = 0;
     int fin = 0;
-    if (EVP_CipherInit_ex2(c, NULL, NULL, nonce, 0, NULL) != 1 ||
-        EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, (int)tag_len, tag) != 1 ||
+    if (EVP_CipherInit_ex2(c, NULL, NULL, nonce, 0, NULL) != 1 || !set_tag(c, tag, tag_len) ||
         (aad.len > 0 && EVP_CipherUpdate(c, NULL, &n, aad.p, (int)aad.len) != 1)) {
         return sr_ossl_fail(SR_ERR_CRYPTO);
     }
