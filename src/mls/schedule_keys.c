@@ -5,6 +5,8 @@
  *   MLS-Exporter(Label, Context, Length)                                   (§8.5)
  *       = ExpandWithLabel(DeriveSecret(exporter_secret, Label), "exported", Hash(Context), Length)
  *   external_priv, external_pub = KEM.DeriveKeyPair(external_secret)      (§8.3)
+ *   kem_output, context = SetupBaseS(external_pub, "")                   (§8.3)
+ *   init_secret = context.export("MLS 1.0 external init secret", KDF.Nh)
  *   sender_data_key   = ExpandWithLabel(sender_data_secret, "key", ciphertext_sample, AEAD.Nk)
  *   sender_data_nonce = ExpandWithLabel(sender_data_secret, "nonce", ciphertext_sample, AEAD.Nn)
  *   welcome_key       = ExpandWithLabel(welcome_secret, "key", "", AEAD.Nk)      (§12.4.3.1)
@@ -85,6 +87,50 @@ sr_err sr_mls_external_key_pair(const struct sr_suite *suite, struct sr_slice ex
 {
     SR_CHECK(suite != NULL && sk != NULL && pk != NULL, SR_ERR_ARG);
     return sr_hpke_derive_key_pair(suite->kem, external_secret, sk, pk);
+}
+
+#define EXTERNAL_INIT_LABEL "MLS 1.0 external init secret"
+
+/* init_secret = context.export("MLS 1.0 external init secret", KDF.Nh); frees `ctx`. */
+static sr_err external_init_export(const struct sr_suite *suite, struct sr_hpke_ctx *ctx,
+                                   struct sr_secret *init_secret)
+{
+    size_t nh = suite->hash->len;
+    sr_err err =
+            sr_hpke_export(ctx, sr_slice_of(EXTERNAL_INIT_LABEL, sizeof(EXTERNAL_INIT_LABEL) - 1),
+                           init_secret->p, nh);
+    sr_hpke_ctx_free(ctx);
+    if (err != SR_OK) {
+        sr_secret_cleanup(init_secret);
+        return err;
+    }
+    init_secret->len = nh;
+    return SR_OK;
+}
+
+sr_err sr_mls_external_init_send(const struct sr_suite *suite, struct sr_slice external_pub,
+                                 struct sr_slice ikm_e, uint8_t *kem_output,
+                                 struct sr_secret *init_secret)
+{
+    SR_CHECK(suite != NULL && kem_output != NULL && init_secret != NULL, SR_ERR_ARG);
+    sr_secret_cleanup(init_secret);
+    struct sr_hpke_suite hs = sr_hpke_suite_of(suite);
+    struct sr_hpke_ctx *ctx = NULL;
+    SR_TRY(sr_hpke_setup_sender(&hs, SR_HPKE_MODE_BASE, external_pub, sr_slice_of(NULL, 0), NULL,
+                                ikm_e, kem_output, &ctx));
+    return external_init_export(suite, ctx, init_secret);
+}
+
+sr_err sr_mls_external_init_receive(const struct sr_suite *suite, struct sr_slice external_priv,
+                                    struct sr_slice kem_output, struct sr_secret *init_secret)
+{
+    SR_CHECK(suite != NULL && init_secret != NULL, SR_ERR_ARG);
+    sr_secret_cleanup(init_secret);
+    struct sr_hpke_suite hs = sr_hpke_suite_of(suite);
+    struct sr_hpke_ctx *ctx = NULL;
+    SR_TRY(sr_hpke_setup_recipient(&hs, SR_HPKE_MODE_BASE, kem_output, external_priv,
+                                   sr_slice_of(NULL, 0), NULL, &ctx));
+    return external_init_export(suite, ctx, init_secret);
 }
 
 /* key[Nk] and nonce[Nn] = ExpandWithLabel(secret, "key"/"nonce", context, .). */

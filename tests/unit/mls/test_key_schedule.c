@@ -309,6 +309,39 @@ static void sender_data_sample(void **state)
     sr_secret_cleanup(&n2);
 }
 
+/* §8.3: the joiner's exported init_secret is what members recover from kem_output. */
+static void external_init_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    for (uint16_t id = 1; id <= 7; id++) {
+        const struct sr_suite *suite = sr_suite_get(id);
+        struct sr_secret sk = { 0 }, sent = { 0 }, got = { 0 };
+        uint8_t pk[SR_KEM_PK_MAX], kem_output[SR_KEM_PK_MAX];
+        uint8_t external[64] = { 0 };
+        external[0] = (uint8_t)id;
+        struct sr_slice ext = sr_slice_of(external, suite->hash->len);
+        assert_int_equal(sr_mls_external_key_pair(suite, ext, &sk, pk), SR_OK);
+        assert_int_equal(sr_mls_external_init_send(suite, sr_slice_of(pk, suite->kem->pk_len),
+                                                   sr_slice_of(NULL, 0), kem_output, &sent),
+                         SR_OK);
+        assert_int_equal(sr_mls_external_init_receive(suite, sr_secret_slice(&sk),
+                                                      sr_slice_of(kem_output, suite->kem->enc_len),
+                                                      &got),
+                         SR_OK);
+        assert_int_equal(sent.len, suite->hash->len);
+        assert_memory_equal(&sent, &got, sizeof(sent));
+        /* a truncated kem_output is refused and leaves the output wiped */
+        assert_int_not_equal(sr_mls_external_init_receive(suite, sr_secret_slice(&sk),
+                                                          sr_slice_of(kem_output, 3), &got),
+                             SR_OK);
+        struct sr_secret zero = { 0 };
+        assert_memory_equal(&got, &zero, sizeof(got));
+        sr_secret_cleanup(&sk);
+        sr_secret_cleanup(&sent);
+    }
+    (void)f;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,7 +349,7 @@ int main(void)
         cmocka_unit_test(empty_means_zero),   cmocka_unit_test(chaining_in_place),
         cmocka_unit_test(bad_lengths),        cmocka_unit_test(psk_edges),
         cmocka_unit_test(psk_alloc_failures), cmocka_unit_test(exporter_bounds),
-        cmocka_unit_test(sender_data_sample),
+        cmocka_unit_test(sender_data_sample), cmocka_unit_test(external_init_round_trip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
