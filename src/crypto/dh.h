@@ -19,7 +19,8 @@ SR_MUST_USE sr_err sr_dh_public_from_private(const struct sr_kem_alg *kem, struc
 
 /**
  * shared[kem->dh_len] = DH(priv, peer). SR_ERR_INVALID when `peer` is not a valid public
- * key or the result is the identity/all-zero value (RFC 9180 §7.1.4).
+ * key, a NIST scalar is outside [1, n-1], or the result is the identity/all-zero value
+ * (RFC 9180 §7.1.4); `shared` is then zeroed. SR_ERR_DECODE when a key has the wrong length.
  */
 SR_MUST_USE sr_err sr_dh_derive(const struct sr_kem_alg *kem, struct sr_slice priv,
                                 struct sr_slice peer, uint8_t *shared);
@@ -27,5 +28,8 @@ SR_MUST_USE sr_err sr_dh_derive(const struct sr_kem_alg *kem, struct sr_slice pr
 /** For NIST curves: whether `scalar` (Nsk bytes) is in [1, n-1]; always true for X25519/X448. */
 bool sr_dh_private_in_range(const struct sr_kem_alg *kem, struct sr_slice scalar);
 
-/** SR_OK if `pub` is a valid public key for `kem` (on the curve, right length). */
+/**
+ * SR_OK if `pub` is a valid public key for `kem`: SR_ERR_DECODE for a wrong length,
+ * SR_ERR_INVALID for a NIST point that is not uncompressed, off the curve or the identity.
+ */
 SR_MUST_USE sr_err sr_dh_check_public(const struct sr_kem_alg *kem, struct sr_slice pub);
