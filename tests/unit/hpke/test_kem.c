@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "crypto/rand.h"
 #include "crypto/suite.h"
 #include "hpke/hpke.h"
 #include "hpke/kem.h"
@@ -107,6 +108,54 @@ static void generate_round_trip(void **state)
     }
 }
 
+/* A test randomness source: a counter pattern, or a failure. */
+static sr_err counting_source(void *arg, uint8_t *out, size_t n)
+{
+    unsigned *calls = arg;
+    (*calls)++;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = (uint8_t)(i + 3);
+    }
+    return SR_OK;
+}
+
+static sr_err failing_source(void *arg, uint8_t *out, size_t n)
+{
+    (void)arg;
+    (void)out;
+    (void)n;
+    return SR_ERR_CRYPTO;
+}
+
+/* GenerateKeyPair is DeriveKeyPair over Nsk bytes from crypto/rand, whose errors it returns. */
+static void generate_uses_rand(void **state)
+{
+    (void)state;
+    uint8_t ikm[SR_KEM_SK_MAX];
+    for (size_t i = 0; i < sizeof(ikm); i++) {
+        ikm[i] = (uint8_t)(i + 3);
+    }
+    for (size_t k = 0; k < N_KEMS; k++) {
+        const struct sr_kem_alg *kem = kem_at(k);
+        struct sr_secret sk1, sk2;
+        uint8_t pk1[SR_KEM_PK_MAX], pk2[SR_KEM_PK_MAX];
+        unsigned calls = 0;
+        sr_rand_set_source(counting_source, &calls);
+        assert_int_equal(sr_hpke_generate_key_pair(kem, &sk1, pk1), SR_OK);
+        sr_rand_set_source(failing_source, NULL);
+        assert_int_equal(sr_hpke_generate_key_pair(kem, &sk2, pk2), SR_ERR_CRYPTO);
+        assert_int_equal(sk2.len, 0);
+        sr_rand_set_source(NULL, NULL);
+        assert_int_equal(calls, 1);
+        assert_int_equal(sr_hpke_derive_key_pair(kem, sr_slice_of(ikm, kem->sk_len), &sk2, pk2),
+                         SR_OK);
+        assert_memory_equal(sk1.p, sk2.p, kem->sk_len);
+        assert_memory_equal(pk1, pk2, kem->pk_len);
+        sr_secret_cleanup(&sk1);
+        sr_secret_cleanup(&sk2);
+    }
+}
+
 static void wrong_lengths(void **state)
 {
     (void)state;
@@ -177,7 +226,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(derive_is_deterministic), cmocka_unit_test(derive_matches_rfc),
         cmocka_unit_test(generate_round_trip),     cmocka_unit_test(wrong_lengths),
-        cmocka_unit_test(invalid_points),
+        cmocka_unit_test(invalid_points),          cmocka_unit_test(generate_uses_rand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
