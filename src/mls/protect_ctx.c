@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The message-protection context (RFC 9420 §6): what one member needs from one epoch to
+ * protect and unprotect messages, the reusable AEAD, and the key stash that keeps a rejected
+ * PrivateMessage from costing the genuine message its key (see protect_int.h).
+ */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "mls/protect_int.h"
+#include "mls/wire_group_context.h"
+
+static bool secret_len_ok(struct sr_slice s, size_t nh)
+{
+    return s.len == 0 || (s.p != NULL && s.len == nh);
+}
+
+static sr_err params_check(const struct sr_mls_protect_params *p)
+{
+    SR_CHECK(p != NULL && p->suite != NULL && p->group_context.p != NULL, SR_ERR_ARG);
+    size_t nh = p->suite->hash->len;
+    SR_CHECK(secret_len_ok(p->membership_key, nh), SR_ERR_ARG);
+    SR_CHECK(secret_len_ok(p->sender_data_secret, nh), SR_ERR_ARG);
+    SR_CHECK(p->signature_priv.len == 0 || p->signature_priv.p != NULL, SR_ERR_ARG);
+    SR_CHECK(p->secret_tree == NULL || p->own_leaf < p->n_leaves, SR_ERR_ARG);
+    return SR_OK;
+}
+
+/* Copy the GroupContext and point group_id and epoch at the copy. */
+static sr_err ctx_group_context(struct sr_mls_protect_ctx *ctx, const struct sr_suite *suite,
+                                struct sr_slice gc_bytes)
+{
+    struct sr_mls_group_context gc;
+    SR_TRY(sr_buf_set(&ctx->gc, gc_bytes.p, gc_bytes.len));
+    SR_TRY(sr_mls_group_context_decode(sr_buf_slice(&ctx->gc), &gc));
+    SR_CHECK(gc.version == SR_MLS_VERSION_10 && gc.cipher_suite == suite->id, SR_ERR_ARG);
+    ctx->group_id = gc.group_id;
+    ctx->epoch = gc.epoch;
+    return SR_OK;
+}
+
+/*
+ * Our signing key. An ECDSA scalar may arrive without its leading zero bytes (the official
+ * vectors carry a 65-byte P-521 key); crypto/ wants the curve's full size, so pad it.
+ */
+static sr_err sign_key(struct sr_mls_protect_ctx *ctx, const struct sr_sig_alg *alg,
+                       struct sr_slice priv)
+{
+    uint8_t padded[SR_SIG_PRIV_MAX];
+    if (alg->hash == NULL || priv.len >= alg->priv_len) {
+        return sr_sig_key_from_private(alg, priv, &ctx->sign_key);
+    }
+    size_t lead = alg->priv_len - priv.len;
+    sr_wipe(padded, lead);
+    memcpy(padded + lead, priv.p, priv.len);
+    sr_err err = sr_sig_key_from_private(alg, sr_slice_of(padded, alg->priv_len), &ctx->sign_key);
+    sr_wipe(padded, sizeof(padded));
+    return err;
+}
+
+static sr_err ctx_fill(struct sr_mls_protect_ctx *ctx, const struct sr_mls_protect_params *p)
+{
+    ctx->suite = p->suite;
+    ctx->tree = p->secret_tree;
+    ctx->n_leaves = p->n_leaves;
+    ctx->own_leaf = p->own_leaf;
+    ctx->padding_block = p->padding_block;
+    ctx->signature_key = p->signature_key;
+    ctx->signature_key_arg = p->signature_key_arg;
+    sr_buf_init(&ctx->gc, 0, 0);
+    sr_buf_init(&ctx->scratch, 0, SR_BUF_WIPE);
+    sr_buf_init(&ctx->aad, 0, 0);
+    SR_TRY(ctx_group_context(ctx, p->suite, p->group_context));
+    SR_TRY(sr_secret_set(&ctx->membership_key, p->membership_key.p, p->membership_key.len));
+    SR_TRY(sr_secret_set(&ctx->sender_data_secret, p->sender_data_secret.p,
+                         p->sender_data_secret.len));
+    if (p->signature_priv.len > 0) {
+        SR_TRY(sign_key(ctx, p->suite->sig, p->signature_priv));
+    }
+    return SR_OK;
+}
+
+sr_err sr_mls_protect_ctx_new(const struct sr_mls_protect_params *params,
+                              struct sr_mls_protect_ctx **out)
+{
+    SR_CHECK(out != NULL, SR_ERR_ARG);
+    *out = NULL;
+    SR_TRY(params_check(params));
+    struct sr_mls_protect_ctx *ctx = sr_calloc(1, sizeof(*ctx));
+    SR_CHECK(ctx != NULL, SR_ERR_NOMEM);
+    sr_err err = ctx_fill(ctx, params);
+    if (err != SR_OK) {
+        sr_mls_protect_ctx_free(ctx);
+        return err;
+    }
+    *out = ctx;
+    return SR_OK;
+}
+
+void sr_mls_protect_ctx_free(struct sr_mls_protect_ctx *ctx)
+{
+    if (ctx == NULL) {
+        return;
+    }
+    sr_buf_cleanup(&ctx->gc);
+    sr_buf_cleanup(&ctx->scratch);
+    sr_buf_cleanup(&ctx->aad);
+    sr_sig_key_free(ctx->sign_key);
+    sr_sig_key_free(ctx->verify_key);
+    sr_aead_ctx_free(ctx->aead);
+    /* wipes the stash and the epoch secrets with everything else */
+    sr_wipe(ctx, sizeof(*ctx));
+    sr_free(ctx);
+}
+
+sr_err sr_mls_protect_check_epoch(const struct sr_mls_protect_ctx *ctx, struct sr_slice group_id,
+                                  uint64_t epoch)
+{
+    /* RFC 9420 §6: a message for another group or another epoch cannot be processed here. */
+    SR_CHECK(group_id.len == ctx->group_id.len &&
+                     (group_id.len == 0 || memcmp(group_id.p, ctx->group_id.p, group_id.len) == 0),
+             SR_ERR_WRONG_GROUP);
+    SR_CHECK(epoch == ctx->epoch, SR_ERR_EPOCH);
+    return SR_OK;
+}
+
+sr_err sr_mls_protect_aead(struct sr_mls_protect_ctx *ctx, struct sr_slice key,
+                           struct sr_aead_ctx **out)
+{
+    if (ctx->aead == NULL) {
+        SR_TRY(sr_aead_ctx_new(ctx->suite->aead, key, &ctx->aead));
+    } else {
+        SR_TRY(sr_aead_ctx_set_key(ctx->aead, key));
+    }
+    *out = ctx->aead;
+    return SR_OK;
+}
+
+sr_err sr_mls_protect_key_take(struct sr_mls_protect_ctx *ctx, uint32_t leaf,
+                               enum sr_mls_ratchet_type type, uint32_t generation,
+                               struct sr_mls_ratchet_key *key)
+{
+    for (size_t i = 0; i < SR_MLS_PROTECT_STASH; i++) {
+        struct sr_mls_protect_stash *s = &ctx->stash[i];
+        if (s->used && s->leaf == leaf && s->type == (uint8_t)type &&
+            s->key.generation == generation) {
+            *key = s->key;
+            sr_wipe(s, sizeof(*s));
+            return SR_OK;
+        }
+    }
+    SR_CHECK(ctx->tree != NULL, SR_ERR_STATE);
+    return sr_mls_secret_tree_get(ctx->tree, leaf, type, generation, key);
+}
+
+void sr_mls_protect_key_return(struct sr_mls_protect_ctx *ctx, uint32_t leaf,
+                               enum sr_mls_ratchet_type type, struct sr_mls_ratchet_key *key)
+{
+    size_t slot = 0;
+    for (size_t i = 0; i < SR_MLS_PROTECT_STASH; i++) {
+        if (!ctx->stash[i].used) {
+            slot = i;
+            break;
+        }
+        if (ctx->stash[i].age < ctx->stash[slot].age) {
+            slot = i; /* full: the oldest key goes, as the tree drops its oldest skipped key */
+        }
+    }
+    struct sr_mls_protect_stash *s = &ctx->stash[slot];
+    sr_wipe(s, sizeof(*s));
+    s->used = true;
+    s->leaf = leaf;
+    s->type = (uint8_t)type;
+    s->age = ++ctx->stash_clock;
+    s->key = *key;
+    sr_mls_ratchet_key_cleanup(key);
+}

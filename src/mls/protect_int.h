@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internals shared by the message-protection files (protect_ctx.c, protect_auth.c,
+ * protect_public.c, protect_private.c): the context layout and the helpers each file uses.
+ *
+ * The key stash: the secret tree forgets a key as soon as it hands it out (§9.2). When a
+ * PrivateMessage then fails (bad tag, bad signature, bad padding), the key goes back into a
+ * small stash instead of being lost, so a forged or damaged copy cannot stop the genuine
+ * message from decrypting. The stash is consulted before the tree and holds at most
+ * SR_MLS_PROTECT_STASH keys, dropping the oldest.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "core/secret.h"
+#include "crypto/aead.h"
+#include "crypto/sig.h"
+#include "mls/protect.h"
+
+#define SR_MLS_PROTECT_STASH 8
+
+struct sr_mls_protect_stash {
+    bool used;
+    uint8_t type; /* enum sr_mls_ratchet_type */
+    uint32_t leaf;
+    uint64_t age; /* stash_clock when stored: the smallest is dropped first */
+    struct sr_mls_ratchet_key key;
+};
+
+struct sr_mls_protect_ctx {
+    const struct sr_suite *suite;
+    struct sr_buf gc;         /* our copy of the encoded GroupContext */
+    struct sr_slice group_id; /* points into gc */
+    uint64_t epoch;
+    struct sr_secret membership_key;
+    struct sr_secret sender_data_secret;
+    struct sr_mls_secret_tree *tree; /* borrowed */
+    uint32_t n_leaves;
+    uint32_t own_leaf;
+    size_t padding_block;
+    sr_mls_signature_key_fn signature_key;
+    void *signature_key_arg;
+    struct sr_sig_key *sign_key;   /* ours; NULL when receive-only */
+    struct sr_sig_key *verify_key; /* the last sender key used, kept for the next message */
+    uint8_t verify_pub[SR_SIG_PUB_MAX];
+    size_t verify_pub_len;
+    struct sr_aead_ctx *aead; /* rekeyed for every use; made on first use */
+    struct sr_buf scratch;    /* SignContent and AuthenticatedContentTBM; wiped */
+    struct sr_buf aad;        /* SenderDataAAD and PrivateContentAAD */
+    struct sr_mls_protect_stash stash[SR_MLS_PROTECT_STASH];
+    uint64_t stash_clock;
+};
+
+/** RFC 9420 §6: SR_ERR_WRONG_GROUP or SR_ERR_EPOCH unless the message is for this epoch. */
+SR_MUST_USE sr_err sr_mls_protect_check_epoch(const struct sr_mls_protect_ctx *ctx,
+                                              struct sr_slice group_id, uint64_t epoch);
+
+/** The context's AEAD keyed with `key` (made on first use). */
+SR_MUST_USE sr_err sr_mls_protect_aead(struct sr_mls_protect_ctx *ctx, struct sr_slice key,
+                                       struct sr_aead_ctx **out);
+
+/** Receiving: the key of (leaf, type, generation) from the stash, else from the tree. */
+SR_MUST_USE sr_err sr_mls_protect_key_take(struct sr_mls_protect_ctx *ctx, uint32_t leaf,
+                                           enum sr_mls_ratchet_type type, uint32_t generation,
+                                           struct sr_mls_ratchet_key *key);
+
+/** Give back a key taken for a message that was then rejected; wipes `key`. */
+void sr_mls_protect_key_return(struct sr_mls_protect_ctx *ctx, uint32_t leaf,
+                               enum sr_mls_ratchet_type type, struct sr_mls_ratchet_key *key);
+
+/** §6.1 verification with a known public key (no callback). */
+SR_MUST_USE sr_err sr_mls_protect_verify_with(struct sr_mls_protect_ctx *ctx, struct sr_slice pub,
+                                              uint16_t wire_format,
+                                              const struct sr_mls_framed_content *fc,
+                                              struct sr_slice signature);
+
+/** The public key the callback gives for `sender`; SR_ERR_INVALID when it knows none. */
+SR_MUST_USE sr_err sr_mls_protect_sender_key(struct sr_mls_protect_ctx *ctx,
+                                             const struct sr_mls_sender *sender,
+                                             const struct sr_mls_framed_content *fc,
+                                             struct sr_slice *pub);
