@@ -12,7 +12,7 @@ report() { # pattern rule [exclude-regex]
     hits=$(grep -nE "$1" "${files[@]}" /dev/null 2>/dev/null | grep -vE '^[^:]+:[0-9]+:\s*(/?\*|//)' || true)
     if [[ -n ${3:-} ]]; then hits=$(grep -vE "$3" <<<"$hits" || true); fi
     if [[ -n $hits ]]; then
-        sed "s/\$/   <- $2/" <<<"$hits"
+        sed "s|\$|   <- $2|" <<<"$hits"
         status=1
     fi
 }

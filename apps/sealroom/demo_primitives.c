@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/secret.h"
+#include "crypto/ct.h"
 #include "crypto/labels.h"
 #include "crypto/sig.h"
 #include "crypto/suite.h"
@@ -49,7 +50,7 @@ static bool suite_encrypts(const struct sr_suite *s)
                                       &ct) == SR_OK &&
             sr_mls_decrypt_with_label(s, sr_secret_slice(&sk), "Demo", ctx, sr_buf_slice(&enc),
                                       sr_buf_slice(&ct), &wipe_pt) == SR_OK &&
-            wipe_pt.len == secret.len && memcmp(wipe_pt.p, secret.p, secret.len) == 0 &&
+            wipe_pt.len == secret.len && sr_ct_equal(wipe_pt.p, secret.p, secret.len) &&
             sr_mls_decrypt_with_label(s, sr_secret_slice(&other_sk), "Demo", ctx,
                                       sr_buf_slice(&enc), sr_buf_slice(&ct), &wrong) == SR_ERR_AUTH;
     sr_secret_cleanup(&sk);
