@@ -15,14 +15,21 @@
 #include "core/alloc.h"
 #include "store/store_int.h"
 
-#define SQL_CACHE 64
-#define MAX_PARAMS 20
-#define MAX_COLS 20
+#define SQL_CACHE       64
+#define MAX_PARAMS      20
+#define MAX_COLS        20
 #define MIGRATE_LOCK_ID "727365616c" /* any constant shared by every node */
 
 /* PostgreSQL type OIDs (src/include/catalog/pg_type.dat); stable across releases. */
-enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23,
-    OID_TEXT = 25, OID_VARCHAR = 1043 };
+enum {
+    OID_BOOL = 16,
+    OID_BYTEA = 17,
+    OID_INT8 = 20,
+    OID_INT2 = 21,
+    OID_INT4 = 23,
+    OID_TEXT = 25,
+    OID_VARCHAR = 1043
+};
 
 struct rewritten {
     const char *sql; /* the static portable text names the statement */
@@ -73,8 +80,7 @@ static bool word_at(const char *s, size_t i, const char *w)
         return false;
     }
     char before = i > 0 ? s[i - 1] : ' ', after = s[i + n];
-    bool bw = (before >= 'A' && before <= 'Z') || (before >= 'a' && before <= 'z') ||
-            before == '_';
+    bool bw = (before >= 'A' && before <= 'Z') || (before >= 'a' && before <= 'z') || before == '_';
     bool aw = (after >= 'A' && after <= 'Z') || (after >= 'a' && after <= 'z') || after == '_';
     return !bw && !aw;
 }
@@ -270,7 +276,7 @@ static sr_err changes_of(PGresult *res, uint64_t *changes)
 }
 
 static sr_err run(struct pg *p, const char *sql, const struct sr_store_val *params, size_t n,
-        sr_store_row_fn row, void *arg, uint64_t *changes)
+                  sr_store_row_fn row, void *arg, uint64_t *changes)
 {
     SR_CHECK(n <= MAX_PARAMS, SR_ERR_ARG);
     for (size_t i = 0; i < n; i++) {
@@ -278,8 +284,8 @@ static sr_err run(struct pg *p, const char *sql, const struct sr_store_val *para
     }
     struct params pp;
     encode(params, n, &pp);
-    PGresult *res = PQexecParams(p->conn, sql, (int)n, pp.types, pp.values, pp.lengths,
-            pp.formats, 1);
+    PGresult *res =
+            PQexecParams(p->conn, sql, (int)n, pp.types, pp.values, pp.lengths, pp.formats, 1);
     sr_err err = res == NULL ? SR_ERR_NOMEM : map_result(res);
     if (err == SR_OK && row != NULL) {
         err = rows_out(res, row, arg);
@@ -292,7 +298,7 @@ static sr_err run(struct pg *p, const char *sql, const struct sr_store_val *para
 }
 
 static sr_err pg_exec(void *db, const char *sql, const struct sr_store_val *params, size_t n,
-        sr_store_row_fn row, void *arg, uint64_t *changes)
+                      sr_store_row_fn row, void *arg, uint64_t *changes)
 {
     struct pg *p = db;
     const char *pg_sql = NULL;

@@ -71,5 +71,5 @@ const struct sr_store_migration sr_store_migrations[] = {
     { v1, sizeof(v1) / sizeof(v1[0]) },
 };
 
-const size_t sr_store_migration_count = sizeof(sr_store_migrations) /
-        sizeof(sr_store_migrations[0]);
+const size_t sr_store_migration_count =
+        sizeof(sr_store_migrations) / sizeof(sr_store_migrations[0]);

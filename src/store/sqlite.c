@@ -133,11 +133,11 @@ static sr_err bind(sqlite3_stmt *stmt, const struct sr_store_val *params, size_t
             break;
         case SR_SV_TEXT:
             rc = sqlite3_bind_text64(stmt, idx, (const char *)v->b.p, v->b.len, SQLITE_STATIC,
-                    SQLITE_UTF8);
+                                     SQLITE_UTF8);
             break;
         case SR_SV_BLOB:
             rc = sqlite3_bind_blob64(stmt, idx, v->b.p ? (const void *)v->b.p : "", v->b.len,
-                    SQLITE_STATIC);
+                                     SQLITE_STATIC);
             break;
         case SR_SV_NULL:
         default:
@@ -185,7 +185,7 @@ static sr_err row_out(sqlite3_stmt *stmt, sr_store_row_fn row, void *arg)
 }
 
 static sr_err lite_exec(void *db, const char *sql, const struct sr_store_val *params, size_t n,
-        sr_store_row_fn row, void *arg, uint64_t *changes)
+                        sr_store_row_fn row, void *arg, uint64_t *changes)
 {
     struct lite *l = db;
     sqlite3_stmt *stmt = NULL;

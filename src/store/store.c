@@ -169,13 +169,13 @@ void sr_store_rollback(struct sr_store *st)
 }
 
 sr_err sr_store_exec(struct sr_store *st, const char *sql, const struct sr_store_val *params,
-        size_t n, sr_store_row_fn row, void *arg, uint64_t *changes)
+                     size_t n, sr_store_row_fn row, void *arg, uint64_t *changes)
 {
     return st->ops->exec(st->db, sql, params, n, row, arg, changes);
 }
 
 sr_err sr_store_exec_one(struct sr_store *st, const char *sql, const struct sr_store_val *params,
-        size_t n)
+                         size_t n)
 {
     uint64_t changes = 0;
     SR_TRY(sr_store_exec(st, sql, params, n, NULL, NULL, &changes));
@@ -197,7 +197,7 @@ static sr_err take_one(void *arg, const struct sr_store_val *cols, size_t n)
 }
 
 sr_err sr_store_get_one(struct sr_store *st, const char *sql, const struct sr_store_val *params,
-        size_t n, sr_store_decode_fn decode, void *out, size_t size)
+                        size_t n, sr_store_decode_fn decode, void *out, size_t size)
 {
     struct one o = { decode, out, false };
     memset(out, 0, size);
@@ -238,8 +238,8 @@ static sr_err take_many(void *arg, const struct sr_store_val *cols, size_t n)
 }
 
 sr_err sr_store_get_list(struct sr_store *st, const char *sql, const struct sr_store_val *params,
-        size_t n, sr_store_decode_fn decode, size_t size, size_t limit, void **out,
-        size_t *count)
+                         size_t n, sr_store_decode_fn decode, size_t size, size_t limit, void **out,
+                         size_t *count)
 {
     struct many m = { decode, NULL, 0, 0, size, limit };
     *out = NULL;

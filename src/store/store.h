@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
 #include <sealroom/common.h>
 #include <sealroom/err.h>
 
@@ -168,9 +169,9 @@ struct sr_store_bind {
     const char *key_uri;
     const char *resource_uri;
     const char *created_by, *client_id;
-    int64_t now;     /* the bind happens only while now < expires */
-    int64_t expires; /* the new expiration: bind date + key lifetime */
-    const char *org_id, *kek_id;          /* NULL: keep */
+    int64_t now;                           /* the bind happens only while now < expires */
+    int64_t expires;                       /* the new expiration: bind date + key lifetime */
+    const char *org_id, *kek_id;           /* NULL: keep */
     const struct sr_store_blob *rewrapped; /* NULL: keep */
 };
 
@@ -204,129 +205,125 @@ void sr_store_rollback(struct sr_store *st);
 
 SR_MUST_USE sr_err sr_store_org_insert(struct sr_store *st, const struct sr_store_org *org);
 SR_MUST_USE sr_err sr_store_org_get(struct sr_store *st, const char *org_id,
-        struct sr_store_org *out);
+                                    struct sr_store_org *out);
 SR_MUST_USE sr_err sr_store_org_set_policy(struct sr_store *st, const char *org_id,
-        const char *policy);
+                                           const char *policy);
 /** Bump the org's generation (the CMK kill switch) and return the new value. */
 SR_MUST_USE sr_err sr_store_org_bump_generation(struct sr_store *st, const char *org_id,
-        int64_t *generation);
+                                                int64_t *generation);
 /** Insert the principal, or update its org, kind and last_seen. */
 SR_MUST_USE sr_err sr_store_principal_touch(struct sr_store *st,
-        const struct sr_store_principal *p);
+                                            const struct sr_store_principal *p);
 SR_MUST_USE sr_err sr_store_principal_get(struct sr_store *st, const char *user_id,
-        struct sr_store_principal *out);
+                                          struct sr_store_principal *out);
 SR_MUST_USE sr_err sr_store_key_version_insert(struct sr_store *st,
-        const struct sr_store_key_version *v);
+                                               const struct sr_store_key_version *v);
 SR_MUST_USE sr_err sr_store_key_version_get(struct sr_store *st, const char *org_id,
-        const char *purpose, const char *period, struct sr_store_key_version *out);
+                                            const char *purpose, const char *period,
+                                            struct sr_store_key_version *out);
 
 /* CMKs and KEKs: store_cmk.c. org_id NULL or "" names the service CMK. */
 
 SR_MUST_USE sr_err sr_store_cmk_insert(struct sr_store *st, const struct sr_store_cmk *cmk);
-SR_MUST_USE sr_err sr_store_cmk_get(struct sr_store *st, const char *uri,
-        struct sr_store_cmk *out);
+SR_MUST_USE sr_err sr_store_cmk_get(struct sr_store *st, const char *uri, struct sr_store_cmk *out);
 /** The org's CMKs, newest version first; free *out with sr_store_free. */
 SR_MUST_USE sr_err sr_store_cmk_list(struct sr_store *st, const char *org_id,
-        struct sr_store_cmk **out, size_t *n);
+                                     struct sr_store_cmk **out, size_t *n);
 /** Move a CMK from state `from` to `to`; SR_ERR_STATE when it is not in `from`. */
-SR_MUST_USE sr_err sr_store_cmk_set_state(struct sr_store *st, const char *uri,
-        const char *from, const char *to, int64_t now);
+SR_MUST_USE sr_err sr_store_cmk_set_state(struct sr_store *st, const char *uri, const char *from,
+                                          const char *to, int64_t now);
 SR_MUST_USE sr_err sr_store_kek_insert(struct sr_store *st, const struct sr_store_kek *kek);
 SR_MUST_USE sr_err sr_store_kek_get(struct sr_store *st, const char *kek_id,
-        struct sr_store_kek *out);
+                                    struct sr_store_kek *out);
 /** The newest unshredded KEK of the org for `period` under `cmk_uri`; SR_ERR_NOT_FOUND if none. */
-SR_MUST_USE sr_err sr_store_kek_current(struct sr_store *st, const char *org_id,
-        const char *period, const char *cmk_uri, struct sr_store_kek *out);
+SR_MUST_USE sr_err sr_store_kek_current(struct sr_store *st, const char *org_id, const char *period,
+                                        const char *cmk_uri, struct sr_store_kek *out);
 /** Count `n` more wraps under the KEK (rotation after 2^20). */
 SR_MUST_USE sr_err sr_store_kek_add_wraps(struct sr_store *st, const char *kek_id, int64_t n);
 /** Replace the KEK's wrapping after a CMK rotation. */
-SR_MUST_USE sr_err sr_store_kek_rewrap(struct sr_store *st, const char *kek_id,
-        const char *cmk_uri, const struct sr_store_blob *wrapped);
+SR_MUST_USE sr_err sr_store_kek_rewrap(struct sr_store *st, const char *kek_id, const char *cmk_uri,
+                                       const struct sr_store_blob *wrapped);
 /** Up to `limit` unshredded KEKs still wrapped under `cmk_uri`; free *out with sr_store_free. */
-SR_MUST_USE sr_err sr_store_kek_list_by_cmk(struct sr_store *st, const char *cmk_uri,
-        size_t limit, struct sr_store_kek **out, size_t *n);
+SR_MUST_USE sr_err sr_store_kek_list_by_cmk(struct sr_store *st, const char *cmk_uri, size_t limit,
+                                            struct sr_store_kek **out, size_t *n);
 /** Crypto-shred the KEK: its wrapping becomes NULL. */
 SR_MUST_USE sr_err sr_store_kek_shred(struct sr_store *st, const char *kek_id);
 
 /* Resources and keys: store_key.c */
 
-SR_MUST_USE sr_err sr_store_resource_insert(struct sr_store *st,
-        const struct sr_store_resource *r);
+SR_MUST_USE sr_err sr_store_resource_insert(struct sr_store *st, const struct sr_store_resource *r);
 SR_MUST_USE sr_err sr_store_resource_get(struct sr_store *st, const char *uri,
-        struct sr_store_resource *out);
+                                         struct sr_store_resource *out);
 /** Mark the resource shredded; SR_ERR_STATE when it already is. */
 SR_MUST_USE sr_err sr_store_resource_shred(struct sr_store *st, const char *uri, int64_t now);
 /** Up to `limit` unshredded resources whose expires is set and <= now. */
 SR_MUST_USE sr_err sr_store_resource_list_expired(struct sr_store *st, int64_t now, size_t limit,
-        struct sr_store_resource **out, size_t *n);
+                                                  struct sr_store_resource **out, size_t *n);
 SR_MUST_USE sr_err sr_store_key_insert(struct sr_store *st, const struct sr_store_key *key);
-SR_MUST_USE sr_err sr_store_key_get(struct sr_store *st, const char *uri,
-        struct sr_store_key *out);
+SR_MUST_USE sr_err sr_store_key_get(struct sr_store *st, const char *uri, struct sr_store_key *out);
 /**
  * Bind an unbound key in one conditional update (KMS.md §3). SR_OK with *result telling what
  * happened; SR_ERR_NOT_FOUND when there is no such key.
  */
 SR_MUST_USE sr_err sr_store_key_bind(struct sr_store *st, const struct sr_store_bind *b,
-        enum sr_store_bind_result *result);
+                                     enum sr_store_bind_result *result);
 /**
  * The unshredded keys bound to `resource_uri` with bound_after <= bound_at < bound_before
  * (0: no bound), newest bind first, at most `count` (<= SR_STORE_LIST_MAX).
  */
 SR_MUST_USE sr_err sr_store_key_list_by_resource(struct sr_store *st, const char *resource_uri,
-        int64_t bound_after, int64_t bound_before, size_t count, struct sr_store_key **out,
-        size_t *n);
+                                                 int64_t bound_after, int64_t bound_before,
+                                                 size_t count, struct sr_store_key **out,
+                                                 size_t *n);
 /** Crypto-shred: wrapped becomes NULL, the row stays as a tombstone. SR_ERR_STATE if shredded. */
 SR_MUST_USE sr_err sr_store_key_shred(struct sr_store *st, const char *uri, int64_t now);
 /** Delete unbound keys whose window closed before `before`; *n gets how many. */
-SR_MUST_USE sr_err sr_store_key_delete_unbound(struct sr_store *st, int64_t before,
-        uint64_t *n);
+SR_MUST_USE sr_err sr_store_key_delete_unbound(struct sr_store *st, int64_t before, uint64_t *n);
 
 /* Authorizations and holds: store_authz.c */
 
 SR_MUST_USE sr_err sr_store_authz_insert(struct sr_store *st, const struct sr_store_authz *a);
 SR_MUST_USE sr_err sr_store_authz_get(struct sr_store *st, const char *uri,
-        struct sr_store_authz *out);
+                                      struct sr_store_authz *out);
 SR_MUST_USE sr_err sr_store_authz_find(struct sr_store *st, const char *resource_uri,
-        const char *auth_id, struct sr_store_authz *out);
+                                       const char *auth_id, struct sr_store_authz *out);
 /** The authorizations of a resource, oldest first. */
 SR_MUST_USE sr_err sr_store_authz_list_by_resource(struct sr_store *st, const char *resource_uri,
-        struct sr_store_authz **out, size_t *n);
+                                                   struct sr_store_authz **out, size_t *n);
 /** The authorizations naming `auth_id`, oldest first, at most SR_STORE_LIST_MAX. */
 SR_MUST_USE sr_err sr_store_authz_list_by_auth_id(struct sr_store *st, const char *auth_id,
-        struct sr_store_authz **out, size_t *n);
+                                                  struct sr_store_authz **out, size_t *n);
 SR_MUST_USE sr_err sr_store_authz_delete(struct sr_store *st, const char *uri);
 SR_MUST_USE sr_err sr_store_hold_insert(struct sr_store *st, const struct sr_store_hold *h);
 SR_MUST_USE sr_err sr_store_hold_get(struct sr_store *st, const char *uri,
-        struct sr_store_hold *out);
+                                     struct sr_store_hold *out);
 /** The org's holds, oldest first; only active ones when `active_only`. */
 SR_MUST_USE sr_err sr_store_hold_list(struct sr_store *st, const char *org_id, bool active_only,
-        struct sr_store_hold **out, size_t *n);
+                                      struct sr_store_hold **out, size_t *n);
 /** Release a hold (holds are never erased); SR_ERR_STATE when already released. */
 SR_MUST_USE sr_err sr_store_hold_release(struct sr_store *st, const char *uri,
-        const char *released_by, int64_t now);
+                                         const char *released_by, int64_t now);
 
 /* Channels, events and audit: store_log.c */
 
-SR_MUST_USE sr_err sr_store_channel_insert(struct sr_store *st,
-        const struct sr_store_channel *c);
+SR_MUST_USE sr_err sr_store_channel_insert(struct sr_store *st, const struct sr_store_channel *c);
 SR_MUST_USE sr_err sr_store_channel_get(struct sr_store *st, const char *uri,
-        struct sr_store_channel *out);
+                                        struct sr_store_channel *out);
 SR_MUST_USE sr_err sr_store_channel_delete(struct sr_store *st, const char *uri);
 /** Delete channels whose expires <= now; *n gets how many. */
-SR_MUST_USE sr_err sr_store_channel_delete_expired(struct sr_store *st, int64_t now,
-        uint64_t *n);
+SR_MUST_USE sr_err sr_store_channel_delete_expired(struct sr_store *st, int64_t now, uint64_t *n);
 /** Append to the events outbox; ev->seq is ignored and *seq gets the assigned one. */
 SR_MUST_USE sr_err sr_store_event_append(struct sr_store *st, const struct sr_store_event *ev,
-        int64_t *seq);
+                                         int64_t *seq);
 /** Events with seq > after, oldest first, at most `limit`. */
 SR_MUST_USE sr_err sr_store_event_list(struct sr_store *st, int64_t after, size_t limit,
-        struct sr_store_event **out, size_t *n);
+                                       struct sr_store_event **out, size_t *n);
 /**
  * The last row of `chain`: *seq = its seq and mac = its mac, or *seq = 0 and 32 zero bytes for
  * an empty chain (the first prev_mac, KMS.md §8).
  */
 SR_MUST_USE sr_err sr_store_audit_last(struct sr_store *st, const char *chain, int64_t *seq,
-        uint8_t mac[SR_STORE_MAC_LEN]);
+                                       uint8_t mac[SR_STORE_MAC_LEN]);
 /**
  * Append one audit row. The caller computed row->mac over row->prev_mac and the row; seq must
  * be the chain's last seq + 1 and prev_mac its last mac, else SR_ERR_STATE and nothing is
@@ -340,12 +337,14 @@ SR_MUST_USE sr_err sr_store_audit_append(struct sr_store *st, const struct sr_st
  * sr_store_audit_free, which also frees each `released`.
  */
 SR_MUST_USE sr_err sr_store_audit_list_chain(struct sr_store *st, const char *chain,
-        int64_t after_seq, size_t limit, struct sr_store_audit **out, size_t *n);
+                                             int64_t after_seq, size_t limit,
+                                             struct sr_store_audit **out, size_t *n);
 /** Rows of `org_id` with ts >= since, by (ts, chain, seq), after the cursor row (ts, chain,
  * seq) when cursor_chain is not NULL; at most `limit`. */
 SR_MUST_USE sr_err sr_store_audit_list_org(struct sr_store *st, const char *org_id, int64_t since,
-        int64_t cursor_ts, const char *cursor_chain, int64_t cursor_seq, size_t limit,
-        struct sr_store_audit **out, size_t *n);
+                                           int64_t cursor_ts, const char *cursor_chain,
+                                           int64_t cursor_seq, size_t limit,
+                                           struct sr_store_audit **out, size_t *n);
 void sr_store_audit_free(struct sr_store_audit *rows, size_t n);
 
 /** Free a list returned by a sr_store_*_list* function (other than audit); NULL is a no-op. */

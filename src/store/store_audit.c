@@ -11,17 +11,18 @@
 #include "core/alloc.h"
 #include "store/store_int.h"
 
-#define AUDIT_COLS                                                                           \
+#define AUDIT_COLS                                                                              \
     "chain, seq, ts, org_id, actor, actor_role, on_behalf_of, method, uri, status, error_code," \
     " request_id, reason, released, prev_mac, mac"
 
 static const char *const tip_sql =
         "SELECT seq, mac FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1";
 static const char *const insert_sql = "INSERT INTO audit(" AUDIT_COLS ")"
-        " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                                      " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char *const chain_sql = "SELECT " AUDIT_COLS " FROM audit"
-        " WHERE chain = ? AND seq > ? ORDER BY seq LIMIT ?";
-static const char *const org_sql = "SELECT " AUDIT_COLS " FROM audit"
+                                     " WHERE chain = ? AND seq > ? ORDER BY seq LIMIT ?";
+static const char *const org_sql =
+        "SELECT " AUDIT_COLS " FROM audit"
         " WHERE org_id = ? AND ts >= ?"
         " AND (ts > ? OR (ts = ? AND (chain > ? OR (chain = ? AND seq > ?))))"
         " ORDER BY ts, chain, seq LIMIT ?";
@@ -40,7 +41,7 @@ static sr_err read_tip(void *arg, const struct sr_store_val *c, size_t n)
 }
 
 sr_err sr_store_audit_last(struct sr_store *st, const char *chain, int64_t *seq,
-        uint8_t mac[SR_STORE_MAC_LEN])
+                           uint8_t mac[SR_STORE_MAC_LEN])
 {
     SR_STORE_ID(chain);
     struct tip t = { 0, { 0 } }; /* KMS.md §8: "the first prev_mac = 32 zero bytes" */
@@ -83,12 +84,22 @@ static sr_err append(struct sr_store *st, const struct sr_store_audit *r)
     uint8_t mac[SR_STORE_MAC_LEN];
     SR_TRY(sr_store_audit_last(st, r->chain, &last, mac));
     SR_CHECK(r->seq == last + 1 && same_mac(r->prev_mac, mac), SR_ERR_STATE);
-    struct sr_store_val p[] = { sr_sv_text(r->chain), sr_sv_int(r->seq), sr_sv_int(r->ts),
-        sr_sv_text(r->org_id), sr_sv_text(r->actor), sr_sv_text(r->actor_role),
-        sr_sv_text_opt(r->on_behalf_of), sr_sv_text(r->method), sr_sv_text(r->uri),
-        sr_sv_int(r->status), sr_sv_text_opt(r->error_code), sr_sv_text(r->request_id),
-        sr_sv_text_opt(r->reason), sr_sv_text(r->released),
-        sr_sv_bytes(r->prev_mac, SR_STORE_MAC_LEN), sr_sv_bytes(r->mac, SR_STORE_MAC_LEN) };
+    struct sr_store_val p[] = { sr_sv_text(r->chain),
+                                sr_sv_int(r->seq),
+                                sr_sv_int(r->ts),
+                                sr_sv_text(r->org_id),
+                                sr_sv_text(r->actor),
+                                sr_sv_text(r->actor_role),
+                                sr_sv_text_opt(r->on_behalf_of),
+                                sr_sv_text(r->method),
+                                sr_sv_text(r->uri),
+                                sr_sv_int(r->status),
+                                sr_sv_text_opt(r->error_code),
+                                sr_sv_text(r->request_id),
+                                sr_sv_text_opt(r->reason),
+                                sr_sv_text(r->released),
+                                sr_sv_bytes(r->prev_mac, SR_STORE_MAC_LEN),
+                                sr_sv_bytes(r->mac, SR_STORE_MAC_LEN) };
     sr_err err = sr_store_exec(st, insert_sql, p, 16, NULL, NULL, NULL);
     /* Another node appended the same seq between our read and insert: the chain moved. */
     return err == SR_ERR_EXISTS ? SR_ERR_STATE : err;
@@ -159,7 +170,7 @@ static sr_err take_row(void *arg, const struct sr_store_val *c, size_t n)
 }
 
 static sr_err list(struct sr_store *st, const char *sql, const struct sr_store_val *p, size_t np,
-        size_t limit, struct sr_store_audit **out, size_t *n)
+                   size_t limit, struct sr_store_audit **out, size_t *n)
 {
     SR_CHECK(limit > 0 && limit <= SR_STORE_LIST_MAX, SR_ERR_ARG);
     struct rows r = { NULL, 0, 0, limit };
@@ -176,17 +187,17 @@ static sr_err list(struct sr_store *st, const char *sql, const struct sr_store_v
 }
 
 sr_err sr_store_audit_list_chain(struct sr_store *st, const char *chain, int64_t after_seq,
-        size_t limit, struct sr_store_audit **out, size_t *n)
+                                 size_t limit, struct sr_store_audit **out, size_t *n)
 {
     SR_STORE_ID(chain);
     struct sr_store_val p[] = { sr_sv_text(chain), sr_sv_int(after_seq),
-        sr_sv_int((int64_t)limit) };
+                                sr_sv_int((int64_t)limit) };
     return list(st, chain_sql, p, 3, limit, out, n);
 }
 
 sr_err sr_store_audit_list_org(struct sr_store *st, const char *org_id, int64_t since,
-        int64_t cursor_ts, const char *cursor_chain, int64_t cursor_seq, size_t limit,
-        struct sr_store_audit **out, size_t *n)
+                               int64_t cursor_ts, const char *cursor_chain, int64_t cursor_seq,
+                               size_t limit, struct sr_store_audit **out, size_t *n)
 {
     SR_STORE_ID(org_id);
     if (cursor_chain == NULL) {
@@ -196,9 +207,10 @@ sr_err sr_store_audit_list_org(struct sr_store *st, const char *org_id, int64_t 
         cursor_seq = 0;
     }
     SR_STORE_ID(cursor_chain);
-    struct sr_store_val p[] = { sr_sv_text(org_id), sr_sv_int(since), sr_sv_int(cursor_ts),
-        sr_sv_int(cursor_ts), sr_sv_text(cursor_chain), sr_sv_text(cursor_chain),
-        sr_sv_int(cursor_seq), sr_sv_int((int64_t)limit) };
+    struct sr_store_val p[] = { sr_sv_text(org_id),       sr_sv_int(since),
+                                sr_sv_int(cursor_ts),     sr_sv_int(cursor_ts),
+                                sr_sv_text(cursor_chain), sr_sv_text(cursor_chain),
+                                sr_sv_int(cursor_seq),    sr_sv_int((int64_t)limit) };
     return list(st, org_sql, p, 8, limit, out, n);
 }
 

@@ -11,14 +11,13 @@
 
 static const char *const authz_insert_sql =
         "INSERT INTO authorizations(" AUTHZ_COLS ") VALUES(?, ?, ?, ?, ?, ?)";
-static const char *const authz_get_sql =
-        "SELECT " AUTHZ_COLS " FROM authorizations WHERE uri = ?";
+static const char *const authz_get_sql = "SELECT " AUTHZ_COLS " FROM authorizations WHERE uri = ?";
 static const char *const authz_find_sql =
         "SELECT " AUTHZ_COLS " FROM authorizations WHERE resource_uri = ? AND auth_id = ?";
 static const char *const authz_by_res_sql = "SELECT " AUTHZ_COLS " FROM authorizations"
-        " WHERE resource_uri = ? ORDER BY created, uri LIMIT ?";
+                                            " WHERE resource_uri = ? ORDER BY created, uri LIMIT ?";
 static const char *const authz_by_id_sql = "SELECT " AUTHZ_COLS " FROM authorizations"
-        " WHERE auth_id = ? ORDER BY created, uri LIMIT ?";
+                                           " WHERE auth_id = ? ORDER BY created, uri LIMIT ?";
 static const char *const authz_delete_sql = "DELETE FROM authorizations WHERE uri = ?";
 
 static sr_err read_authz(const struct sr_store_val *c, size_t n, void *out)
@@ -40,9 +39,9 @@ sr_err sr_store_authz_insert(struct sr_store *st, const struct sr_store_authz *a
     SR_STORE_FIELD(a->auth_id);
     SR_STORE_FIELD(a->role);
     SR_STORE_FIELD(a->created_by);
-    struct sr_store_val p[] = { sr_sv_text(a->uri), sr_sv_text(a->resource_uri),
-        sr_sv_text(a->auth_id), sr_sv_text(a->role), sr_sv_text(a->created_by),
-        sr_sv_int(a->created) };
+    struct sr_store_val p[] = { sr_sv_text(a->uri),        sr_sv_text(a->resource_uri),
+                                sr_sv_text(a->auth_id),    sr_sv_text(a->role),
+                                sr_sv_text(a->created_by), sr_sv_int(a->created) };
     return sr_store_exec(st, authz_insert_sql, p, 6, NULL, NULL, NULL);
 }
 
@@ -54,7 +53,7 @@ sr_err sr_store_authz_get(struct sr_store *st, const char *uri, struct sr_store_
 }
 
 sr_err sr_store_authz_find(struct sr_store *st, const char *resource_uri, const char *auth_id,
-        struct sr_store_authz *out)
+                           struct sr_store_authz *out)
 {
     SR_STORE_ID(resource_uri);
     SR_STORE_ID(auth_id);
@@ -63,22 +62,22 @@ sr_err sr_store_authz_find(struct sr_store *st, const char *resource_uri, const 
 }
 
 static sr_err authz_list(struct sr_store *st, const char *sql, const char *arg,
-        struct sr_store_authz **out, size_t *n)
+                         struct sr_store_authz **out, size_t *n)
 {
     SR_STORE_ID(arg);
     struct sr_store_val p[] = { sr_sv_text(arg), sr_sv_int(SR_STORE_LIST_MAX) };
     return sr_store_get_list(st, sql, p, 2, read_authz, sizeof(**out), SR_STORE_LIST_MAX,
-            (void **)out, n);
+                             (void **)out, n);
 }
 
 sr_err sr_store_authz_list_by_resource(struct sr_store *st, const char *resource_uri,
-        struct sr_store_authz **out, size_t *n)
+                                       struct sr_store_authz **out, size_t *n)
 {
     return authz_list(st, authz_by_res_sql, resource_uri, out, n);
 }
 
 sr_err sr_store_authz_list_by_auth_id(struct sr_store *st, const char *auth_id,
-        struct sr_store_authz **out, size_t *n)
+                                      struct sr_store_authz **out, size_t *n)
 {
     return authz_list(st, authz_by_id_sql, auth_id, out, n);
 }
@@ -93,10 +92,11 @@ sr_err sr_store_authz_delete(struct sr_store *st, const char *uri)
 static const char *const hold_insert_sql =
         "INSERT INTO holds(" HOLD_COLS ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char *const hold_get_sql = "SELECT " HOLD_COLS " FROM holds WHERE uri = ?";
-static const char *const hold_list_sql = "SELECT " HOLD_COLS " FROM holds WHERE org_id = ?"
+static const char *const hold_list_sql =
+        "SELECT " HOLD_COLS " FROM holds WHERE org_id = ?"
         " AND (released_at IS NULL OR ? = 0) ORDER BY created, uri LIMIT ?";
 static const char *const hold_release_sql = "UPDATE holds SET released_at = ?, released_by = ?"
-        " WHERE uri = ? AND released_at IS NULL";
+                                            " WHERE uri = ? AND released_at IS NULL";
 
 static sr_err read_hold(const struct sr_store_val *c, size_t n, void *out)
 {
@@ -122,10 +122,11 @@ sr_err sr_store_hold_insert(struct sr_store *st, const struct sr_store_hold *h)
     SR_STORE_FIELD(h->reason);
     SR_STORE_FIELD(h->created_by);
     SR_STORE_FIELD(h->released_by);
-    struct sr_store_val p[] = { sr_sv_text(h->uri), sr_sv_text(h->org_id),
-        sr_sv_text(h->scope), sr_sv_text(h->target), sr_sv_text(h->reason),
-        sr_sv_text(h->created_by), sr_sv_int(h->created), sr_sv_time(h->released_at),
-        sr_sv_text_opt(h->released_by) };
+    struct sr_store_val p[] = {
+        sr_sv_text(h->uri),    sr_sv_text(h->org_id),      sr_sv_text(h->scope),
+        sr_sv_text(h->target), sr_sv_text(h->reason),      sr_sv_text(h->created_by),
+        sr_sv_int(h->created), sr_sv_time(h->released_at), sr_sv_text_opt(h->released_by)
+    };
     return sr_store_exec(st, hold_insert_sql, p, 9, NULL, NULL, NULL);
 }
 
@@ -137,17 +138,17 @@ sr_err sr_store_hold_get(struct sr_store *st, const char *uri, struct sr_store_h
 }
 
 sr_err sr_store_hold_list(struct sr_store *st, const char *org_id, bool active_only,
-        struct sr_store_hold **out, size_t *n)
+                          struct sr_store_hold **out, size_t *n)
 {
     SR_STORE_ID(org_id);
     struct sr_store_val p[] = { sr_sv_text(org_id), sr_sv_int(active_only ? 1 : 0),
-        sr_sv_int(SR_STORE_LIST_MAX) };
-    return sr_store_get_list(st, hold_list_sql, p, 3, read_hold, sizeof(**out),
-            SR_STORE_LIST_MAX, (void **)out, n);
+                                sr_sv_int(SR_STORE_LIST_MAX) };
+    return sr_store_get_list(st, hold_list_sql, p, 3, read_hold, sizeof(**out), SR_STORE_LIST_MAX,
+                             (void **)out, n);
 }
 
 sr_err sr_store_hold_release(struct sr_store *st, const char *uri, const char *released_by,
-        int64_t now)
+                             int64_t now)
 {
     SR_STORE_ID(uri);
     SR_STORE_ID(released_by);

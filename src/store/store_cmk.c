@@ -6,13 +6,15 @@
  */
 #include "store/store_int.h"
 
-#define CMK_COLS "uri, org_id, version, provider, token_label, state, backup, created, state_changed"
+#define CMK_COLS \
+    "uri, org_id, version, provider, token_label, state, backup, created, state_changed"
 #define KEK_COLS "kek_id, org_id, cmk_uri, period, wrapped, wraps, created"
 
 static const char *const cmk_insert_sql =
         "INSERT INTO cmks(" CMK_COLS ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char *const cmk_get_sql = "SELECT " CMK_COLS " FROM cmks WHERE uri = ?";
-static const char *const cmk_list_sql = "SELECT " CMK_COLS " FROM cmks"
+static const char *const cmk_list_sql =
+        "SELECT " CMK_COLS " FROM cmks"
         " WHERE COALESCE(org_id, '') = ? ORDER BY version DESC LIMIT ?";
 static const char *const cmk_state_sql =
         "UPDATE cmks SET state = ?, state_changed = ? WHERE uri = ? AND state = ?";
@@ -41,10 +43,11 @@ sr_err sr_store_cmk_insert(struct sr_store *st, const struct sr_store_cmk *k)
     SR_STORE_FIELD(k->token_label);
     SR_STORE_FIELD(k->state);
     SR_CHECK(k->backup.len <= sizeof(k->backup.p), SR_ERR_LIMIT);
-    struct sr_store_val p[] = { sr_sv_text(k->uri), sr_sv_text_opt(k->org_id),
-        sr_sv_int(k->version), sr_sv_text(k->provider), sr_sv_text(k->token_label),
-        sr_sv_text(k->state), sr_sv_blob(&k->backup), sr_sv_int(k->created),
-        sr_sv_int(k->state_changed) };
+    struct sr_store_val p[] = { sr_sv_text(k->uri),         sr_sv_text_opt(k->org_id),
+                                sr_sv_int(k->version),      sr_sv_text(k->provider),
+                                sr_sv_text(k->token_label), sr_sv_text(k->state),
+                                sr_sv_blob(&k->backup),     sr_sv_int(k->created),
+                                sr_sv_int(k->state_changed) };
     return sr_store_exec(st, cmk_insert_sql, p, 9, NULL, NULL, NULL);
 }
 
@@ -56,13 +59,13 @@ sr_err sr_store_cmk_get(struct sr_store *st, const char *uri, struct sr_store_cm
 }
 
 sr_err sr_store_cmk_list(struct sr_store *st, const char *org_id, struct sr_store_cmk **out,
-        size_t *n)
+                         size_t *n)
 {
     const char *org = org_id != NULL ? org_id : "";
     SR_STORE_ID(org);
     struct sr_store_val p[] = { sr_sv_text(org), sr_sv_int(SR_STORE_LIST_MAX) };
     return sr_store_get_list(st, cmk_list_sql, p, 2, read_cmk, sizeof(**out), SR_STORE_LIST_MAX,
-            (void **)out, n);
+                             (void **)out, n);
 }
 
 static sr_err seen(void *arg, const struct sr_store_val *c, size_t n)
@@ -74,13 +77,12 @@ static sr_err seen(void *arg, const struct sr_store_val *c, size_t n)
 }
 
 sr_err sr_store_cmk_set_state(struct sr_store *st, const char *uri, const char *from,
-        const char *to, int64_t now)
+                              const char *to, int64_t now)
 {
     SR_STORE_ID(uri);
     SR_STORE_NAME(from);
     SR_STORE_NAME(to);
-    struct sr_store_val p[] = { sr_sv_text(to), sr_sv_int(now), sr_sv_text(uri),
-        sr_sv_text(from) };
+    struct sr_store_val p[] = { sr_sv_text(to), sr_sv_int(now), sr_sv_text(uri), sr_sv_text(from) };
     sr_err err = sr_store_exec_one(st, cmk_state_sql, p, 4);
     if (err != SR_ERR_NOT_FOUND) {
         return err;
@@ -94,13 +96,15 @@ sr_err sr_store_cmk_set_state(struct sr_store *st, const char *uri, const char *
 static const char *const kek_insert_sql =
         "INSERT INTO keks(" KEK_COLS ") VALUES(?, ?, ?, ?, ?, ?, ?)";
 static const char *const kek_get_sql = "SELECT " KEK_COLS " FROM keks WHERE kek_id = ?";
-static const char *const kek_current_sql = "SELECT " KEK_COLS " FROM keks"
+static const char *const kek_current_sql =
+        "SELECT " KEK_COLS " FROM keks"
         " WHERE org_id = ? AND period = ? AND cmk_uri = ? AND wrapped IS NOT NULL"
         " ORDER BY created DESC, kek_id DESC LIMIT 1";
 static const char *const kek_wraps_sql = "UPDATE keks SET wraps = wraps + ? WHERE kek_id = ?";
 static const char *const kek_rewrap_sql = "UPDATE keks SET cmk_uri = ?, wrapped = ?"
-        " WHERE kek_id = ? AND wrapped IS NOT NULL";
-static const char *const kek_by_cmk_sql = "SELECT " KEK_COLS " FROM keks"
+                                          " WHERE kek_id = ? AND wrapped IS NOT NULL";
+static const char *const kek_by_cmk_sql =
+        "SELECT " KEK_COLS " FROM keks"
         " WHERE cmk_uri = ? AND wrapped IS NOT NULL ORDER BY kek_id LIMIT ?";
 static const char *const kek_shred_sql = "UPDATE keks SET wrapped = NULL WHERE kek_id = ?";
 
@@ -124,9 +128,10 @@ sr_err sr_store_kek_insert(struct sr_store *st, const struct sr_store_kek *k)
     SR_STORE_FIELD(k->cmk_uri);
     SR_STORE_FIELD(k->period);
     SR_CHECK(k->wrapped.present && k->wrapped.len <= sizeof(k->wrapped.p), SR_ERR_ARG);
-    struct sr_store_val p[] = { sr_sv_text(k->kek_id), sr_sv_text(k->org_id),
-        sr_sv_text(k->cmk_uri), sr_sv_text(k->period), sr_sv_blob(&k->wrapped),
-        sr_sv_int(k->wraps), sr_sv_int(k->created) };
+    struct sr_store_val p[] = { sr_sv_text(k->kek_id),   sr_sv_text(k->org_id),
+                                sr_sv_text(k->cmk_uri),  sr_sv_text(k->period),
+                                sr_sv_blob(&k->wrapped), sr_sv_int(k->wraps),
+                                sr_sv_int(k->created) };
     return sr_store_exec(st, kek_insert_sql, p, 7, NULL, NULL, NULL);
 }
 
@@ -138,7 +143,7 @@ sr_err sr_store_kek_get(struct sr_store *st, const char *kek_id, struct sr_store
 }
 
 sr_err sr_store_kek_current(struct sr_store *st, const char *org_id, const char *period,
-        const char *cmk_uri, struct sr_store_kek *out)
+                            const char *cmk_uri, struct sr_store_kek *out)
 {
     SR_STORE_ID(org_id);
     SR_STORE_NAME(period);
@@ -156,24 +161,23 @@ sr_err sr_store_kek_add_wraps(struct sr_store *st, const char *kek_id, int64_t n
 }
 
 sr_err sr_store_kek_rewrap(struct sr_store *st, const char *kek_id, const char *cmk_uri,
-        const struct sr_store_blob *wrapped)
+                           const struct sr_store_blob *wrapped)
 {
     SR_STORE_ID(kek_id);
     SR_STORE_ID(cmk_uri);
-    SR_CHECK(wrapped != NULL && wrapped->present && wrapped->len <= sizeof(wrapped->p),
-            SR_ERR_ARG);
+    SR_CHECK(wrapped != NULL && wrapped->present && wrapped->len <= sizeof(wrapped->p), SR_ERR_ARG);
     struct sr_store_val p[] = { sr_sv_text(cmk_uri), sr_sv_blob(wrapped), sr_sv_text(kek_id) };
     return sr_store_exec_one(st, kek_rewrap_sql, p, 3);
 }
 
 sr_err sr_store_kek_list_by_cmk(struct sr_store *st, const char *cmk_uri, size_t limit,
-        struct sr_store_kek **out, size_t *n)
+                                struct sr_store_kek **out, size_t *n)
 {
     SR_STORE_ID(cmk_uri);
     SR_CHECK(limit > 0 && limit <= SR_STORE_LIST_MAX, SR_ERR_ARG);
     struct sr_store_val p[] = { sr_sv_text(cmk_uri), sr_sv_int((int64_t)limit) };
-    return sr_store_get_list(st, kek_by_cmk_sql, p, 2, read_kek, sizeof(**out), limit,
-            (void **)out, n);
+    return sr_store_get_list(st, kek_by_cmk_sql, p, 2, read_kek, sizeof(**out), limit, (void **)out,
+                             n);
 }
 
 sr_err sr_store_kek_shred(struct sr_store *st, const char *kek_id)

@@ -39,7 +39,7 @@ struct sr_store_ops {
      * an INSERT/UPDATE/DELETE touched. Unique and primary key violations are SR_ERR_EXISTS.
      */
     sr_err (*exec)(void *db, const char *sql, const struct sr_store_val *params, size_t n,
-            sr_store_row_fn row, void *arg, uint64_t *changes);
+                   sr_store_row_fn row, void *arg, uint64_t *changes);
     /** Begin; `durable`: its commit must reach stable storage before returning. */
     sr_err (*begin)(void *db, bool durable);
     sr_err (*commit)(void *db);
@@ -68,9 +68,9 @@ extern const size_t sr_store_migration_count;
 
 /* Parameter constructors. A NULL or "" string and a 0 time become SQL NULL where noted. */
 struct sr_store_val sr_sv_int(int64_t v);
-struct sr_store_val sr_sv_text(const char *s);       /* NULL: SQL NULL */
-struct sr_store_val sr_sv_text_opt(const char *s);   /* NULL or "": SQL NULL */
-struct sr_store_val sr_sv_time(int64_t ms);          /* 0: SQL NULL */
+struct sr_store_val sr_sv_text(const char *s);                 /* NULL: SQL NULL */
+struct sr_store_val sr_sv_text_opt(const char *s);             /* NULL or "": SQL NULL */
+struct sr_store_val sr_sv_time(int64_t ms);                    /* 0: SQL NULL */
 struct sr_store_val sr_sv_blob(const struct sr_store_blob *b); /* absent: SQL NULL */
 struct sr_store_val sr_sv_bytes(const uint8_t *p, size_t n);
 
@@ -85,23 +85,23 @@ sr_err sr_store_col_fixed(const struct sr_store_val *c, uint8_t *dst, size_t len
 
 /** Run a statement in the handle's transaction or on its own. */
 sr_err sr_store_exec(struct sr_store *st, const char *sql, const struct sr_store_val *params,
-        size_t n, sr_store_row_fn row, void *arg, uint64_t *changes);
+                     size_t n, sr_store_row_fn row, void *arg, uint64_t *changes);
 
 /** Run a statement that must touch exactly one row; SR_ERR_NOT_FOUND when it touched none. */
 sr_err sr_store_exec_one(struct sr_store *st, const char *sql, const struct sr_store_val *params,
-        size_t n);
+                         size_t n);
 
 /** Decode one row into the record at `out`. */
 typedef sr_err (*sr_store_decode_fn)(const struct sr_store_val *cols, size_t n, void *out);
 
 /** Fetch one row into `out` (zeroed first); SR_ERR_NOT_FOUND when there is none. */
 sr_err sr_store_get_one(struct sr_store *st, const char *sql, const struct sr_store_val *params,
-        size_t n, sr_store_decode_fn decode, void *out, size_t size);
+                        size_t n, sr_store_decode_fn decode, void *out, size_t size);
 
 /** Fetch up to `limit` rows into a new array of records of `size` bytes each. */
 sr_err sr_store_get_list(struct sr_store *st, const char *sql, const struct sr_store_val *params,
-        size_t n, sr_store_decode_fn decode, size_t size, size_t limit, void **out,
-        size_t *count);
+                         size_t n, sr_store_decode_fn decode, size_t size, size_t limit, void **out,
+                         size_t *count);
 
 /** Expect exactly `want` columns. */
 #define SR_STORE_COLS(n, want) SR_CHECK((n) == (want), SR_ERR_STORE)

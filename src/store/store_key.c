@@ -9,7 +9,7 @@
 #include "store/store_int.h"
 
 #define RES_COLS "uri, org_id, kind, created_by, created, ttl, expires, shredded_at"
-#define KEY_COLS                                                                      \
+#define KEY_COLS                                                                           \
     "uri, org_id, kek_id, wrapped, created_by, client_id, created, expires, resource_uri," \
     " bound_at, shredded_at"
 
@@ -18,7 +18,8 @@ static const char *const res_insert_sql =
 static const char *const res_get_sql = "SELECT " RES_COLS " FROM resources WHERE uri = ?";
 static const char *const res_shred_sql =
         "UPDATE resources SET shredded_at = ? WHERE uri = ? AND shredded_at IS NULL";
-static const char *const res_expired_sql = "SELECT " RES_COLS " FROM resources"
+static const char *const res_expired_sql =
+        "SELECT " RES_COLS " FROM resources"
         " WHERE expires IS NOT NULL AND expires <= ? AND shredded_at IS NULL"
         " ORDER BY expires, uri LIMIT ?";
 
@@ -43,9 +44,10 @@ sr_err sr_store_resource_insert(struct sr_store *st, const struct sr_store_resou
     SR_STORE_FIELD(r->kind);
     SR_STORE_FIELD(r->created_by);
     SR_CHECK(r->ttl >= 0, SR_ERR_ARG);
-    struct sr_store_val p[] = { sr_sv_text(r->uri), sr_sv_text(r->org_id), sr_sv_text(r->kind),
-        sr_sv_text(r->created_by), sr_sv_int(r->created), sr_sv_int(r->ttl),
-        sr_sv_time(r->expires), sr_sv_time(r->shredded_at) };
+    struct sr_store_val p[] = { sr_sv_text(r->uri),     sr_sv_text(r->org_id),
+                                sr_sv_text(r->kind),    sr_sv_text(r->created_by),
+                                sr_sv_int(r->created),  sr_sv_int(r->ttl),
+                                sr_sv_time(r->expires), sr_sv_time(r->shredded_at) };
     return sr_store_exec(st, res_insert_sql, p, 8, NULL, NULL, NULL);
 }
 
@@ -71,12 +73,12 @@ sr_err sr_store_resource_shred(struct sr_store *st, const char *uri, int64_t now
 }
 
 sr_err sr_store_resource_list_expired(struct sr_store *st, int64_t now, size_t limit,
-        struct sr_store_resource **out, size_t *n)
+                                      struct sr_store_resource **out, size_t *n)
 {
     SR_CHECK(limit > 0 && limit <= SR_STORE_LIST_MAX, SR_ERR_ARG);
     struct sr_store_val p[] = { sr_sv_int(now), sr_sv_int((int64_t)limit) };
     return sr_store_get_list(st, res_expired_sql, p, 2, read_resource, sizeof(**out), limit,
-            (void **)out, n);
+                             (void **)out, n);
 }
 
 static const char *const key_insert_sql =
@@ -84,15 +86,17 @@ static const char *const key_insert_sql =
 static const char *const key_get_sql = "SELECT " KEY_COLS " FROM keys WHERE uri = ?";
 /* KMS.md §3: "one conditional update (... WHERE resource_uri IS NULL AND created_by = ? AND
  * client_id = ? AND expires > ?)". The org, KEK and wrapping change only for a re-wrap. */
-static const char *const key_bind_sql = "UPDATE keys SET resource_uri = ?, bound_at = ?,"
+static const char *const key_bind_sql =
+        "UPDATE keys SET resource_uri = ?, bound_at = ?,"
         " expires = ?, org_id = COALESCE(?, org_id), kek_id = COALESCE(?, kek_id),"
         " wrapped = COALESCE(?, wrapped) WHERE uri = ? AND resource_uri IS NULL"
         " AND shredded_at IS NULL AND created_by = ? AND client_id = ? AND expires > ?";
-static const char *const key_by_res_sql = "SELECT " KEY_COLS " FROM keys"
+static const char *const key_by_res_sql =
+        "SELECT " KEY_COLS " FROM keys"
         " WHERE resource_uri = ? AND shredded_at IS NULL AND bound_at >= ? AND bound_at < ?"
         " ORDER BY bound_at DESC, uri DESC LIMIT ?";
 static const char *const key_shred_sql = "UPDATE keys SET wrapped = NULL, shredded_at = ?"
-        " WHERE uri = ? AND shredded_at IS NULL";
+                                         " WHERE uri = ? AND shredded_at IS NULL";
 static const char *const key_drop_sql =
         "DELETE FROM keys WHERE resource_uri IS NULL AND expires < ?";
 
@@ -122,10 +126,12 @@ sr_err sr_store_key_insert(struct sr_store *st, const struct sr_store_key *k)
     SR_STORE_FIELD(k->client_id);
     SR_STORE_FIELD(k->resource_uri);
     SR_CHECK(k->wrapped.present && k->wrapped.len <= sizeof(k->wrapped.p), SR_ERR_ARG);
-    struct sr_store_val p[] = { sr_sv_text(k->uri), sr_sv_text(k->org_id),
-        sr_sv_text(k->kek_id), sr_sv_blob(&k->wrapped), sr_sv_text(k->created_by),
-        sr_sv_text(k->client_id), sr_sv_int(k->created), sr_sv_int(k->expires),
-        sr_sv_text_opt(k->resource_uri), sr_sv_time(k->bound_at), sr_sv_time(k->shredded_at) };
+    struct sr_store_val p[] = {
+        sr_sv_text(k->uri),      sr_sv_text(k->org_id),     sr_sv_text(k->kek_id),
+        sr_sv_blob(&k->wrapped), sr_sv_text(k->created_by), sr_sv_text(k->client_id),
+        sr_sv_int(k->created),   sr_sv_int(k->expires),     sr_sv_text_opt(k->resource_uri),
+        sr_sv_time(k->bound_at), sr_sv_time(k->shredded_at)
+    };
     return sr_store_exec(st, key_insert_sql, p, 11, NULL, NULL, NULL);
 }
 
@@ -138,14 +144,14 @@ sr_err sr_store_key_get(struct sr_store *st, const char *uri, struct sr_store_ke
 
 /* Why the conditional update touched nothing, read back from the row. */
 static enum sr_store_bind_result why_not(const struct sr_store_key *k,
-        const struct sr_store_bind *b)
+                                         const struct sr_store_bind *b)
 {
     if (k->shredded_at != 0) {
         return SR_STORE_BIND_SHREDDED;
     }
     if (k->resource_uri[0] != '\0') {
         return strcmp(k->resource_uri, b->resource_uri) == 0 ? SR_STORE_BIND_ALREADY
-                                                              : SR_STORE_BIND_ELSEWHERE;
+                                                             : SR_STORE_BIND_ELSEWHERE;
     }
     if (strcmp(k->created_by, b->created_by) != 0 || strcmp(k->client_id, b->client_id) != 0) {
         return SR_STORE_BIND_NOT_OWNER;
@@ -154,23 +160,23 @@ static enum sr_store_bind_result why_not(const struct sr_store_key *k,
 }
 
 sr_err sr_store_key_bind(struct sr_store *st, const struct sr_store_bind *b,
-        enum sr_store_bind_result *result)
+                         enum sr_store_bind_result *result)
 {
     SR_STORE_ID(b->key_uri);
     SR_STORE_ID(b->resource_uri);
     SR_STORE_ID(b->created_by);
     SR_STORE_ID(b->client_id);
     SR_CHECK(b->org_id == NULL || sr_store_check_str(b->org_id, SR_STORE_ID_MAX) == SR_OK,
-            SR_ERR_LIMIT);
+             SR_ERR_LIMIT);
     SR_CHECK(b->kek_id == NULL || sr_store_check_str(b->kek_id, SR_STORE_ID_MAX) == SR_OK,
-            SR_ERR_LIMIT);
-    SR_CHECK(b->rewrapped == NULL || b->rewrapped->len <= sizeof(b->rewrapped->p),
-            SR_ERR_LIMIT);
+             SR_ERR_LIMIT);
+    SR_CHECK(b->rewrapped == NULL || b->rewrapped->len <= sizeof(b->rewrapped->p), SR_ERR_LIMIT);
     SR_CHECK(b->now != 0 && b->resource_uri[0] != '\0', SR_ERR_ARG);
     struct sr_store_val p[] = { sr_sv_text(b->resource_uri), sr_sv_int(b->now),
-        sr_sv_int(b->expires), sr_sv_text(b->org_id), sr_sv_text(b->kek_id),
-        sr_sv_blob(b->rewrapped), sr_sv_text(b->key_uri), sr_sv_text(b->created_by),
-        sr_sv_text(b->client_id), sr_sv_int(b->now) };
+                                sr_sv_int(b->expires),       sr_sv_text(b->org_id),
+                                sr_sv_text(b->kek_id),       sr_sv_blob(b->rewrapped),
+                                sr_sv_text(b->key_uri),      sr_sv_text(b->created_by),
+                                sr_sv_text(b->client_id),    sr_sv_int(b->now) };
     uint64_t changed = 0;
     SR_TRY(sr_store_exec(st, key_bind_sql, p, 10, NULL, NULL, &changed));
     if (changed == 1) {
@@ -184,15 +190,16 @@ sr_err sr_store_key_bind(struct sr_store *st, const struct sr_store_bind *b,
 }
 
 sr_err sr_store_key_list_by_resource(struct sr_store *st, const char *resource_uri,
-        int64_t bound_after, int64_t bound_before, size_t count, struct sr_store_key **out,
-        size_t *n)
+                                     int64_t bound_after, int64_t bound_before, size_t count,
+                                     struct sr_store_key **out, size_t *n)
 {
     SR_STORE_ID(resource_uri);
     SR_CHECK(count > 0 && count <= SR_STORE_LIST_MAX, SR_ERR_ARG);
     struct sr_store_val p[] = { sr_sv_text(resource_uri), sr_sv_int(bound_after),
-        sr_sv_int(bound_before != 0 ? bound_before : INT64_MAX), sr_sv_int((int64_t)count) };
-    return sr_store_get_list(st, key_by_res_sql, p, 4, read_key, sizeof(**out), count,
-            (void **)out, n);
+                                sr_sv_int(bound_before != 0 ? bound_before : INT64_MAX),
+                                sr_sv_int((int64_t)count) };
+    return sr_store_get_list(st, key_by_res_sql, p, 4, read_key, sizeof(**out), count, (void **)out,
+                             n);
 }
 
 sr_err sr_store_key_shred(struct sr_store *st, const char *uri, int64_t now)

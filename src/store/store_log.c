@@ -33,11 +33,11 @@ sr_err sr_store_channel_insert(struct sr_store *st, const struct sr_store_channe
     SR_STORE_FIELD(c->user_id);
     SR_STORE_FIELD(c->org_id);
     SR_STORE_FIELD(c->client_id);
-    SR_CHECK(c->wrapped_key.present && c->wrapped_key.len <= sizeof(c->wrapped_key.p),
-            SR_ERR_ARG);
-    struct sr_store_val p[] = { sr_sv_text(c->uri), sr_sv_text(c->user_id),
-        sr_sv_text(c->org_id), sr_sv_text(c->client_id), sr_sv_blob(&c->wrapped_key),
-        sr_sv_int(c->created), sr_sv_int(c->expires) };
+    SR_CHECK(c->wrapped_key.present && c->wrapped_key.len <= sizeof(c->wrapped_key.p), SR_ERR_ARG);
+    struct sr_store_val p[] = { sr_sv_text(c->uri),          sr_sv_text(c->user_id),
+                                sr_sv_text(c->org_id),       sr_sv_text(c->client_id),
+                                sr_sv_blob(&c->wrapped_key), sr_sv_int(c->created),
+                                sr_sv_int(c->expires) };
     return sr_store_exec(st, chan_insert_sql, p, 7, NULL, NULL, NULL);
 }
 
@@ -64,7 +64,7 @@ sr_err sr_store_channel_delete_expired(struct sr_store *st, int64_t now, uint64_
 static const char *const event_insert_sql =
         "INSERT INTO events(ts, org_id, kind, uri) VALUES(?, ?, ?, ?) RETURNING seq";
 static const char *const event_list_sql = "SELECT seq, ts, org_id, kind, uri FROM events"
-        " WHERE seq > ? ORDER BY seq LIMIT ?";
+                                          " WHERE seq > ? ORDER BY seq LIMIT ?";
 
 static sr_err read_event(const struct sr_store_val *c, size_t n, void *out)
 {
@@ -89,7 +89,7 @@ sr_err sr_store_event_append(struct sr_store *st, const struct sr_store_event *e
     SR_STORE_FIELD(ev->kind);
     SR_STORE_FIELD(ev->uri);
     struct sr_store_val p[] = { sr_sv_int(ev->ts), sr_sv_text(ev->org_id), sr_sv_text(ev->kind),
-        sr_sv_text(ev->uri) };
+                                sr_sv_text(ev->uri) };
     int64_t s = 0;
     SR_TRY(sr_store_exec(st, event_insert_sql, p, 4, read_seq, &s, NULL));
     SR_CHECK(s > 0, SR_ERR_STORE);
@@ -98,10 +98,10 @@ sr_err sr_store_event_append(struct sr_store *st, const struct sr_store_event *e
 }
 
 sr_err sr_store_event_list(struct sr_store *st, int64_t after, size_t limit,
-        struct sr_store_event **out, size_t *n)
+                           struct sr_store_event **out, size_t *n)
 {
     SR_CHECK(limit > 0 && limit <= SR_STORE_LIST_MAX, SR_ERR_ARG);
     struct sr_store_val p[] = { sr_sv_int(after), sr_sv_int((int64_t)limit) };
     return sr_store_get_list(st, event_list_sql, p, 2, read_event, sizeof(**out), limit,
-            (void **)out, n);
+                             (void **)out, n);
 }

@@ -32,7 +32,8 @@ sr_err sr_store_org_insert(struct sr_store *st, const struct sr_store_org *org)
     SR_STORE_FIELD(org->cmk_mode);
     SR_STORE_FIELD(org->policy);
     struct sr_store_val p[] = { sr_sv_text(org->org_id), sr_sv_text(org->region),
-        sr_sv_text(org->cmk_mode), sr_sv_text(org->policy), sr_sv_int(org->generation) };
+                                sr_sv_text(org->cmk_mode), sr_sv_text(org->policy),
+                                sr_sv_int(org->generation) };
     return sr_store_exec(st, org_insert_sql, p, 5, NULL, NULL, NULL);
 }
 
@@ -94,19 +95,20 @@ sr_err sr_store_principal_touch(struct sr_store *st, const struct sr_store_princ
     SR_STORE_FIELD(pr->kind);
     /* ON CONFLICT DO NOTHING is the only upsert both databases share (KMS.md §8). */
     struct sr_store_val ins[] = { sr_sv_text(pr->user_id), sr_sv_text(pr->org_id),
-        sr_sv_text(pr->kind), sr_sv_int(pr->first_seen), sr_sv_int(pr->last_seen) };
+                                  sr_sv_text(pr->kind), sr_sv_int(pr->first_seen),
+                                  sr_sv_int(pr->last_seen) };
     uint64_t added = 0;
     SR_TRY(sr_store_exec(st, principal_touch_sql, ins, 5, NULL, NULL, &added));
     if (added == 1) {
         return SR_OK;
     }
     struct sr_store_val upd[] = { sr_sv_text(pr->org_id), sr_sv_text(pr->kind),
-        sr_sv_int(pr->last_seen), sr_sv_text(pr->user_id) };
+                                  sr_sv_int(pr->last_seen), sr_sv_text(pr->user_id) };
     return sr_store_exec_one(st, principal_seen_sql, upd, 4);
 }
 
 sr_err sr_store_principal_get(struct sr_store *st, const char *user_id,
-        struct sr_store_principal *out)
+                              struct sr_store_principal *out)
 {
     SR_STORE_ID(user_id);
     struct sr_store_val p[] = { sr_sv_text(user_id) };
@@ -136,12 +138,12 @@ sr_err sr_store_key_version_insert(struct sr_store *st, const struct sr_store_ke
     SR_STORE_FIELD(v->period);
     SR_STORE_FIELD(v->key_uri);
     struct sr_store_val p[] = { sr_sv_text(v->org_id), sr_sv_text(v->purpose),
-        sr_sv_text(v->period), sr_sv_text(v->key_uri) };
+                                sr_sv_text(v->period), sr_sv_text(v->key_uri) };
     return sr_store_exec(st, version_insert_sql, p, 4, NULL, NULL, NULL);
 }
 
 sr_err sr_store_key_version_get(struct sr_store *st, const char *org_id, const char *purpose,
-        const char *period, struct sr_store_key_version *out)
+                                const char *period, struct sr_store_key_version *out)
 {
     SR_STORE_ID(org_id);
     SR_STORE_NAME(purpose);

@@ -147,12 +147,12 @@ static void case_orgs(void **state)
     assert_int_equal(sr_store_key_version_get(st, "org1", "recordings", "2026-03", &kg), SR_OK);
     assert_string_equal(kg.key_uri, "kms://h/keys/1");
     assert_int_equal(sr_store_key_version_get(st, "org1", "recordings", "2026-04", &kg),
-            SR_ERR_NOT_FOUND);
+                     SR_ERR_NOT_FOUND);
     sr_store_close(st);
 }
 
 static struct sr_store_cmk make_cmk(const char *uri, const char *org, int64_t version,
-        const char *state)
+                                    const char *state)
 {
     struct sr_store_cmk c;
     memset(&c, 0, sizeof(c));
@@ -203,12 +203,11 @@ static void case_cmks(void **state)
     assert_int_equal(n, 1);
     sr_store_free(list);
 
-    assert_int_equal(sr_store_cmk_set_state(st, "kms://h/cmk/1", "active", "rotating", 9),
-            SR_OK);
+    assert_int_equal(sr_store_cmk_set_state(st, "kms://h/cmk/1", "active", "rotating", 9), SR_OK);
     assert_int_equal(sr_store_cmk_set_state(st, "kms://h/cmk/1", "active", "revoked", 9),
-            SR_ERR_STATE);
+                     SR_ERR_STATE);
     assert_int_equal(sr_store_cmk_set_state(st, "kms://h/cmk/9", "active", "revoked", 9),
-            SR_ERR_NOT_FOUND);
+                     SR_ERR_NOT_FOUND);
     assert_int_equal(sr_store_cmk_set_state(st, "kms://h/cmk/2", "pending", "active", 9), SR_OK);
     assert_int_equal(sr_store_cmk_get(st, "kms://h/cmk/1", &got), SR_OK);
     assert_string_equal(got.state, "rotating");
@@ -243,7 +242,7 @@ static void case_keks(void **state)
     assert_int_equal(sr_store_kek_current(st, "org1", "2026-03", "kms://h/cmk/1", &got), SR_OK);
     assert_string_equal(got.kek_id, "kek2");
     assert_int_equal(sr_store_kek_current(st, "org1", "2026-04", "kms://h/cmk/1", &got),
-            SR_ERR_NOT_FOUND);
+                     SR_ERR_NOT_FOUND);
     assert_int_equal(sr_store_kek_add_wraps(st, "kek2", 5), SR_OK);
     assert_int_equal(sr_store_kek_add_wraps(st, "kek9", 5), SR_ERR_NOT_FOUND);
     assert_int_equal(sr_store_kek_get(st, "kek2", &got), SR_OK);
@@ -266,7 +265,7 @@ static void case_keks(void **state)
     assert_int_equal(sr_store_kek_get(st, "kek2", &got), SR_OK);
     assert_false(got.wrapped.present);
     assert_int_equal(sr_store_kek_current(st, "org1", "2026-03", "kms://h/cmk/1", &got),
-            SR_ERR_NOT_FOUND);
+                     SR_ERR_NOT_FOUND);
     assert_int_equal(sr_store_kek_rewrap(st, "kek2", "kms://h/cmk/2", &w), SR_ERR_NOT_FOUND);
     sr_store_close(st);
 }

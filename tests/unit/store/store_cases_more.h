@@ -26,8 +26,9 @@ static void case_keys(void **state)
     assert_int_equal(sr_store_key_insert(st, &k1), SR_ERR_EXISTS);
 
     enum sr_store_bind_result res;
-    struct sr_store_bind b = { "kms://h/keys/1", "kms://h/resources/r1", "alice", "dev1", 1100,
-        90000, NULL, NULL, NULL };
+    struct sr_store_bind b = {
+        "kms://h/keys/1", "kms://h/resources/r1", "alice", "dev1", 1100, 90000, NULL, NULL, NULL
+    };
     assert_int_equal(sr_store_key_bind(st, &b, &res), SR_OK);
     assert_int_equal(res, SR_STORE_BIND_DONE);
     assert_int_equal(sr_store_key_bind(st, &b, &res), SR_OK);
@@ -68,13 +69,14 @@ static void case_keys(void **state)
 
     struct sr_store_key *list = NULL;
     size_t n = 0;
-    assert_int_equal(sr_store_key_list_by_resource(st, "kms://h/resources/r1", 0, 0, 10, &list,
-                             &n), SR_OK);
+    assert_int_equal(sr_store_key_list_by_resource(st, "kms://h/resources/r1", 0, 0, 10, &list, &n),
+                     SR_OK);
     assert_int_equal(n, 2);
     assert_string_equal(list[0].uri, "kms://h/keys/2"); /* newest bind first */
     sr_store_free(list);
-    assert_int_equal(sr_store_key_list_by_resource(st, "kms://h/resources/r1", 1100, 1200, 10,
-                             &list, &n), SR_OK);
+    assert_int_equal(
+            sr_store_key_list_by_resource(st, "kms://h/resources/r1", 1100, 1200, 10, &list, &n),
+            SR_OK);
     assert_int_equal(n, 1);
     assert_string_equal(list[0].uri, "kms://h/keys/1");
     sr_store_free(list);
@@ -85,8 +87,8 @@ static void case_keys(void **state)
     assert_int_equal(sr_store_key_get(st, "kms://h/keys/1", &got), SR_OK);
     assert_false(got.wrapped.present); /* tombstone */
     assert_int_equal(got.shredded_at, 3000);
-    assert_int_equal(sr_store_key_list_by_resource(st, "kms://h/resources/r1", 0, 0, 1, &list,
-                             &n), SR_OK);
+    assert_int_equal(sr_store_key_list_by_resource(st, "kms://h/resources/r1", 0, 0, 1, &list, &n),
+                     SR_OK);
     assert_int_equal(n, 1);
     assert_string_equal(list[0].uri, "kms://h/keys/2");
     sr_store_free(list);
@@ -262,7 +264,7 @@ static void case_audit(void **state)
     r1.released = released;
     assert_int_equal(sr_store_audit_append(st, &r1), SR_OK);
     assert_int_equal(sr_store_audit_append(st, &r1), SR_ERR_STATE); /* seq taken */
-    struct sr_store_audit bad = make_row(2, zero, 0x22);             /* wrong prev_mac */
+    struct sr_store_audit bad = make_row(2, zero, 0x22);            /* wrong prev_mac */
     assert_int_equal(sr_store_audit_append(st, &bad), SR_ERR_STATE);
     struct sr_store_audit r2 = make_row(2, r1.mac, 0x22);
     PUT(r2.error_code, "NOT_AUTHORIZED");
@@ -294,7 +296,7 @@ static void case_audit(void **state)
     int64_t cts = rows[0].ts, cseq = rows[0].seq;
     sr_store_audit_free(rows, n);
     assert_int_equal(sr_store_audit_list_org(st, "org1", 0, cts, "node-a", cseq, 10, &rows, &n),
-            SR_OK);
+                     SR_OK);
     assert_int_equal(n, 1);
     assert_int_equal(rows[0].seq, 2);
     sr_store_audit_free(rows, n);
@@ -348,7 +350,9 @@ static void case_limits(void **state)
     k.wrapped.present = false; /* the store keeps keys only wrapped */
     assert_int_equal(sr_store_key_insert(st, &k), SR_ERR_ARG);
     assert_int_equal(sr_store_key_list_by_resource(st, "r", 0, 0, SR_STORE_LIST_MAX + 1,
-                             &(struct sr_store_key *) { NULL }, &(size_t) { 0 }), SR_ERR_ARG);
+                                                   &(struct sr_store_key *){ NULL },
+                                                   &(size_t){ 0 }),
+                     SR_ERR_ARG);
     sr_store_close(st);
 }
 
@@ -374,10 +378,9 @@ static void case_two_handles(void **state)
     sr_store_close(b);
 }
 
-#define STORE_CASES                                                                    \
-    cmocka_unit_test(case_open_reopen), cmocka_unit_test(case_orgs),                   \
-            cmocka_unit_test(case_cmks), cmocka_unit_test(case_keks),                  \
-            cmocka_unit_test(case_keys), cmocka_unit_test(case_authz_holds),           \
-            cmocka_unit_test(case_channels_events), cmocka_unit_test(case_audit),      \
-            cmocka_unit_test(case_transactions), cmocka_unit_test(case_limits),        \
-            cmocka_unit_test(case_two_handles)
+#define STORE_CASES                                                                               \
+    cmocka_unit_test(case_open_reopen), cmocka_unit_test(case_orgs), cmocka_unit_test(case_cmks), \
+            cmocka_unit_test(case_keks), cmocka_unit_test(case_keys),                             \
+            cmocka_unit_test(case_authz_holds), cmocka_unit_test(case_channels_events),           \
+            cmocka_unit_test(case_audit), cmocka_unit_test(case_transactions),                    \
+            cmocka_unit_test(case_limits), cmocka_unit_test(case_two_handles)

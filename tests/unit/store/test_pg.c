@@ -53,7 +53,7 @@ static int free_port(void)
     socklen_t len = sizeof(a);
     int p = -1;
     if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-            getsockname(s, (struct sockaddr *)&a, &len) == 0) {
+        getsockname(s, (struct sockaddr *)&a, &len) == 0) {
         p = ntohs(a.sin_port);
     }
     if (s >= 0) {
@@ -87,7 +87,7 @@ static bool run(const char *const *argv)
     }
     int status = 0;
     return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-            WEXITSTATUS(status) == 0;
+           WEXITSTATUS(status) == 0;
 }
 
 static bool start_server(void)
@@ -105,11 +105,12 @@ static bool start_server(void)
     snprintf(data, sizeof(data), "%s/data", dir);
     snprintf(log, sizeof(log), "%s/server.log", dir);
     snprintf(opts, sizeof(opts), "-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port,
-            dir);
-    const char *init[] = { "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
-        "--no-sync", "-N", NULL };
-    const char *start[] = { "pg_ctl", "-D", data, "-l", log, "-o", opts, "-w", "-s", "start",
-        NULL };
+             dir);
+    const char *init[] = { "initdb", "-D", data,   "-U",        "postgres", "-A",
+                           "trust",  "-E", "UTF8", "--no-sync", "-N",       NULL };
+    const char *start[] = {
+        "pg_ctl", "-D", data, "-l", log, "-o", opts, "-w", "-s", "start", NULL
+    };
     /* initdb chatters on stdout; the ctest log does not need it. */
     fflush(stdout);
     int saved = dup(1);
