@@ -36,39 +36,45 @@ static sr_err gcm_init(struct sr_sframe_cipher *c, const uint8_t *key)
     return sr_aead_ctx_new(alg, sr_slice_of(key, c->suite->nk), &c->aead);
 }
 
-/* header || metadata as one slice: the header alone, or both copied into `scratch`. */
-static sr_err join_aad(const struct sr_slice *aad, uint8_t *scratch, size_t cap,
-                       struct sr_slice *out)
+/*
+ * AES-GCM takes the AAD as one slice. With no metadata the header alone is the AAD; with
+ * metadata, header || metadata is joined on the stack here, out of the common path.
+ */
+static __attribute__((noinline)) sr_err gcm_joined(struct sr_sframe_cipher *c, int enc,
+                                                   const uint8_t *nonce, const struct sr_slice *aad,
+                                                   struct sr_slice in, uint8_t *out)
 {
-    if (aad[1].len == 0) {
-        *out = aad[0];
-        return SR_OK;
+    uint8_t joined[SR_SFRAME_HEADER_MAX + SR_SFRAME_METADATA_MAX];
+    SR_CHECK(aad[0].len <= SR_SFRAME_HEADER_MAX && aad[1].len <= SR_SFRAME_METADATA_MAX,
+             SR_ERR_LIMIT);
+    memcpy(joined, aad[0].p, aad[0].len);
+    memcpy(joined + aad[0].len, aad[1].p, aad[1].len);
+    struct sr_slice all = sr_slice_of(joined, aad[0].len + aad[1].len);
+    size_t len;
+    if (enc) {
+        return sr_aead_seal(c->aead, nonce, all, in, out, in.len + c->suite->nt, &len);
     }
-    SR_CHECK(aad[0].len <= cap && aad[1].len <= cap - aad[0].len, SR_ERR_LIMIT);
-    memcpy(scratch, aad[0].p, aad[0].len);
-    memcpy(scratch + aad[0].len, aad[1].p, aad[1].len);
-    *out = sr_slice_of(scratch, aad[0].len + aad[1].len);
-    return SR_OK;
+    return sr_aead_open(c->aead, nonce, all, in, out, in.len - c->suite->nt, &len);
 }
 
 static sr_err gcm_seal(struct sr_sframe_cipher *c, const uint8_t *nonce, const struct sr_slice *aad,
                        struct sr_slice pt, uint8_t *out)
 {
-    uint8_t scratch[SR_SFRAME_HEADER_MAX + SR_SFRAME_METADATA_MAX];
-    struct sr_slice joined;
-    SR_TRY(join_aad(aad, scratch, sizeof(scratch), &joined));
+    if (aad[1].len != 0) {
+        return gcm_joined(c, 1, nonce, aad, pt, out);
+    }
     size_t len;
-    return sr_aead_seal(c->aead, nonce, joined, pt, out, pt.len + c->suite->nt, &len);
+    return sr_aead_seal(c->aead, nonce, aad[0], pt, out, pt.len + c->suite->nt, &len);
 }
 
 static sr_err gcm_open(struct sr_sframe_cipher *c, const uint8_t *nonce, const struct sr_slice *aad,
                        struct sr_slice ct, uint8_t *out)
 {
-    uint8_t scratch[SR_SFRAME_HEADER_MAX + SR_SFRAME_METADATA_MAX];
-    struct sr_slice joined;
-    SR_TRY(join_aad(aad, scratch, sizeof(scratch), &joined));
+    if (aad[1].len != 0) {
+        return gcm_joined(c, 0, nonce, aad, ct, out);
+    }
     size_t len;
-    return sr_aead_open(c->aead, nonce, joined, ct, out, ct.len - c->suite->nt, &len);
+    return sr_aead_open(c->aead, nonce, aad[0], ct, out, ct.len - c->suite->nt, &len);
 }
 
 static void gcm_cleanup(struct sr_sframe_cipher *c)

@@ -23,7 +23,6 @@
 
 #include "core/alloc.h"
 #include "crypto/aead.h"
-#include "sframe/header.h"
 
 #define DEFAULT_WINDOW     128
 #define DEFAULT_MAX_KEYS   4096
@@ -173,11 +172,12 @@ sr_err sr_sframe_ctx_protect(struct sr_sframe_ctx *ctx, uint64_t kid, struct sr_
      * key and nonce", so a used-up CTR space is refused rather than wrapped. */
     SR_CHECK(!key->exhausted, SR_ERR_EXHAUSTED);
     uint64_t ctr = key->next_ctr;
-    size_t hlen = sr_sframe_header_size(kid, ctr);
-    size_t total;
+    uint8_t header[SR_SFRAME_HEADER_MAX];
+    size_t hlen, total;
+    SR_TRY(sr_sframe_header_encode(kid, ctr, header, sizeof(header), &hlen));
     SR_CHECK(sr_size_add(pt.len, hlen + ctx->suite->nt, &total), SR_ERR_LIMIT);
     SR_CHECK(out_cap >= total, SR_ERR_BUFFER_TOO_SMALL);
-    SR_TRY(sr_sframe_header_encode(kid, ctr, out, out_cap, &hlen));
+    memcpy(out, header, hlen);
     uint8_t nonce[SR_SFRAME_NN];
     sr_sframe_cipher_nonce(&key->cipher, ctr, nonce);
     struct sr_slice aad[2] = { sr_slice_of(out, hlen), metadata };

@@ -23,11 +23,7 @@
 /* Bytes needed for v >= 8 in minimal big-endian form: 1..8. */
 static size_t value_len(uint64_t v)
 {
-    size_t n = 1;
-    while (n < 8 && (v >> (8 * n)) != 0) {
-        n++;
-    }
-    return n;
+    return (size_t)(64 - __builtin_clzll(v | 1) + 7) / 8;
 }
 
 /* The config field (3 bits) and flag for v, and how many bytes follow. */
