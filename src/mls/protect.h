@@ -88,8 +88,9 @@ SR_MUST_USE sr_err sr_mls_content_verify(struct sr_mls_protect_ctx *ctx, uint16_
 /**
  * §6.2: append the MLSMessage(PublicMessage) of `fc` and `auth` (signature, and the
  * confirmation tag for a commit) to `out`, adding the membership tag for member senders.
- * SR_ERR_INVALID for application content (§6: it MUST be a PrivateMessage) or a group or
- * epoch that is not the context's.
+ * SR_ERR_INVALID for application content (§6: it MUST be a PrivateMessage);
+ * SR_ERR_WRONG_GROUP or SR_ERR_EPOCH when fc is not for the context's group and epoch. On
+ * error `out` is as it was.
  */
 SR_MUST_USE sr_err sr_mls_public_message_protect(struct sr_mls_protect_ctx *ctx,
                                                  const struct sr_mls_framed_content *fc,
@@ -106,7 +107,9 @@ SR_MUST_USE sr_err sr_mls_public_message_unprotect(struct sr_mls_protect_ctx *ct
 
 /**
  * §6.3: append the MLSMessage(PrivateMessage) of `fc` and `auth` to `out`, with the next
- * generation of our handshake or application ratchet. fc->sender must be our own leaf.
+ * generation of our handshake or application ratchet. fc->sender must be our own leaf
+ * (SR_ERR_ARG) and a commit must carry its confirmation tag. On error `out` is as it was
+ * (any plaintext written to it is wiped) and the generation is not reused.
  */
 SR_MUST_USE sr_err sr_mls_private_message_protect(struct sr_mls_protect_ctx *ctx,
                                                   const struct sr_mls_framed_content *fc,
