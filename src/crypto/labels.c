@@ -50,16 +50,16 @@ static size_t put_varint(uint8_t *out, size_t v)
     return 0;
 }
 
-sr_err sr_mls_expand_with_label(const struct sr_suite *suite, struct sr_slice secret,
-                                const char *label, struct sr_slice context, uint8_t *out,
-                                size_t len)
+sr_err sr_mls_expand_with_label_bytes(const struct sr_suite *suite, struct sr_slice secret,
+                                      struct sr_slice label, struct sr_slice context, uint8_t *out,
+                                      size_t len)
 {
-    SR_CHECK(suite != NULL && label != NULL, SR_ERR_ARG);
+    SR_CHECK(suite != NULL && (label.p != NULL || label.len == 0), SR_ERR_ARG);
     SR_CHECK(secret.p != NULL || secret.len == 0, SR_ERR_ARG);
     SR_CHECK(context.p != NULL || context.len == 0, SR_ERR_ARG);
     /* KDFLabel.length is a uint16. */
     SR_CHECK(len <= UINT16_MAX, SR_ERR_ARG);
-    size_t label_len = strlen(label);
+    size_t label_len = label.len;
     SR_CHECK(label_len <= SR_VARINT_MAX - PREFIX_LEN && context.len <= SR_VARINT_MAX, SR_ERR_ARG);
 
     /* uint16 length || varint(label) || "MLS 1.0 " */
@@ -74,11 +74,20 @@ sr_err sr_mls_expand_with_label(const struct sr_suite *suite, struct sr_slice se
 
     const struct sr_slice info[] = {
         sr_slice_of(head, h),
-        sr_slice_of(label, label_len),
+        label,
         sr_slice_of(ctx_len, c),
         context,
     };
     return sr_hkdf_expand_parts(suite->hash, secret, info, 4, out, len);
+}
+
+sr_err sr_mls_expand_with_label(const struct sr_suite *suite, struct sr_slice secret,
+                                const char *label, struct sr_slice context, uint8_t *out,
+                                size_t len)
+{
+    SR_CHECK(label != NULL, SR_ERR_ARG);
+    return sr_mls_expand_with_label_bytes(suite, secret, sr_slice_of(label, strlen(label)), context,
+                                          out, len);
 }
 
 sr_err sr_mls_derive_secret(const struct sr_suite *suite, struct sr_slice secret, const char *label,

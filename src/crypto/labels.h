@@ -16,6 +16,15 @@ SR_MUST_USE sr_err sr_mls_expand_with_label(const struct sr_suite *suite, struct
                                             const char *label, struct sr_slice context,
                                             uint8_t *out, size_t len);
 
+/**
+ * ExpandWithLabel with the label as bytes rather than a C string (exporter labels are
+ * opaque<V> and may hold any byte).
+ */
+SR_MUST_USE sr_err sr_mls_expand_with_label_bytes(const struct sr_suite *suite,
+                                                  struct sr_slice secret, struct sr_slice label,
+                                                  struct sr_slice context, uint8_t *out,
+                                                  size_t len);
+
 /** out[Nh] = DeriveSecret(secret, label) = ExpandWithLabel(secret, label, "", Nh). */
 SR_MUST_USE sr_err sr_mls_derive_secret(const struct sr_suite *suite, struct sr_slice secret,
                                         const char *label, uint8_t *out);

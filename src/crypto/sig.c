@@ -9,6 +9,8 @@
  */
 #include "crypto/sig.h"
 
+#include <string.h>
+
 #include "core/alloc.h"
 #include "crypto/ec.h"
 #include "crypto/ossl.h"
@@ -53,13 +55,43 @@ static sr_err public_of(const struct sr_sig_alg *alg, struct sr_slice priv, uint
     return err;
 }
 
+/*
+ * ECDSA scalars are integers: accept one written without its leading zero bytes (some
+ * implementations and the official vectors serialize a P-521 key in 65 bytes) by padding
+ * it to the curve size in `buf`. EdDSA keys are byte strings and must be exact.
+ */
+static sr_err full_private(const struct sr_sig_alg *alg, struct sr_slice priv, uint8_t *buf,
+                           struct sr_slice *out)
+{
+    SR_CHECK(priv.p != NULL && priv.len > 0 && priv.len <= alg->priv_len, SR_ERR_DECODE);
+    if (is_eddsa(alg) || priv.len == alg->priv_len) {
+        SR_CHECK(priv.len == alg->priv_len, SR_ERR_DECODE);
+        *out = priv;
+        return SR_OK;
+    }
+    size_t lead = alg->priv_len - priv.len;
+    memset(buf, 0, lead);
+    memcpy(buf + lead, priv.p, priv.len);
+    *out = sr_slice_of(buf, alg->priv_len);
+    return SR_OK;
+}
+
 sr_err sr_sig_public_from_private(const struct sr_sig_alg *alg, struct sr_slice priv,
                                   struct sr_buf *pub)
 {
     SR_CHECK(alg != NULL && pub != NULL, SR_ERR_ARG);
     uint8_t tmp[SR_SIG_PUB_MAX];
-    SR_TRY(public_of(alg, priv, tmp));
-    return sr_buf_append(pub, tmp, alg->pub_len);
+    uint8_t padded[SR_SIG_PRIV_MAX];
+    struct sr_slice full;
+    sr_err err = full_private(alg, priv, padded, &full);
+    if (err == SR_OK) {
+        err = public_of(alg, full, tmp);
+    }
+    if (err == SR_OK) {
+        err = sr_buf_append(pub, tmp, alg->pub_len);
+    }
+    sr_wipe(padded, sizeof(padded));
+    return err;
 }
 
 /* One candidate private key from crypto/rand, or SR_ERR_INVALID to draw again. */
@@ -103,11 +135,10 @@ sr_err sr_sig_generate(const struct sr_sig_alg *alg, struct sr_secret *priv, str
     return err;
 }
 
-sr_err sr_sig_key_from_private(const struct sr_sig_alg *alg, struct sr_slice priv,
-                               struct sr_sig_key **out)
+/* The key object for a private key of exactly alg->priv_len bytes. */
+static sr_err key_from_full(const struct sr_sig_alg *alg, struct sr_slice priv,
+                            struct sr_sig_key **out)
 {
-    SR_CHECK(alg != NULL && out != NULL, SR_ERR_ARG);
-    *out = NULL;
     uint8_t pub[SR_SIG_PUB_MAX];
     SR_TRY(public_of(alg, priv, pub));
     struct sr_sig_key *key = sr_calloc(1, sizeof(*key));
@@ -128,6 +159,21 @@ sr_err sr_sig_key_from_private(const struct sr_sig_alg *alg, struct sr_slice pri
     }
     *out = key;
     return SR_OK;
+}
+
+sr_err sr_sig_key_from_private(const struct sr_sig_alg *alg, struct sr_slice priv,
+                               struct sr_sig_key **out)
+{
+    SR_CHECK(alg != NULL && out != NULL, SR_ERR_ARG);
+    *out = NULL;
+    uint8_t padded[SR_SIG_PRIV_MAX];
+    struct sr_slice full;
+    sr_err err = full_private(alg, priv, padded, &full);
+    if (err == SR_OK) {
+        err = key_from_full(alg, full, out);
+    }
+    sr_wipe(padded, sizeof(padded));
+    return err;
 }
 
 sr_err sr_sig_key_from_public(const struct sr_sig_alg *alg, struct sr_slice pub,

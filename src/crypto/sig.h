@@ -5,6 +5,9 @@
  * bytes, ECDSA public keys as uncompressed SEC1 points and private keys as big-endian
  * scalars of the curve's size. ECDSA signatures are DER (RFC 9420 §5.1.2 by way of TLS).
  *
+ * An ECDSA private key shorter than the curve size is read as the same integer with its
+ * leading zero bytes omitted; EdDSA keys must have their exact size.
+ *
  * Verification returns SR_ERR_AUTH for a wrong signature and SR_ERR_INVALID for a public
  * key that is not a valid point; parsing is SR_ERR_DECODE for wrong lengths.
  */

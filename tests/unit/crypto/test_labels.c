@@ -62,6 +62,30 @@ static void expand_matches_codec(void **state)
     }
 }
 
+/* A label given as bytes may hold a NUL; the string form is the same for plain labels. */
+static void expand_label_bytes(void **state)
+{
+    (void)state;
+    const struct sr_suite *suite = sr_suite_get(2);
+    uint8_t secret[32] = { 5 }, a[32], b[32];
+    struct sr_slice s = sr_slice_of(secret, 32);
+    struct sr_slice ctx = sr_slice_of("ctx", 3);
+    assert_int_equal(sr_mls_expand_with_label(suite, s, "exporter", ctx, a, 32), SR_OK);
+    assert_int_equal(
+            sr_mls_expand_with_label_bytes(suite, s, sr_slice_of("exporter", 8), ctx, b, 32),
+            SR_OK);
+    assert_memory_equal(a, b, 32);
+    struct sr_buf info = { 0 };
+    assert_int_equal(sr_write_u16(&info, 32), SR_OK);
+    assert_int_equal(sr_write_opaque_v(&info, "MLS 1.0 a\0b", 11), SR_OK);
+    assert_int_equal(sr_write_opaque_v(&info, "ctx", 3), SR_OK);
+    assert_int_equal(sr_hkdf_expand(suite->hash, s, sr_buf_slice(&info), a, 32), SR_OK);
+    assert_int_equal(sr_mls_expand_with_label_bytes(suite, s, sr_slice_of("a\0b", 3), ctx, b, 32),
+                     SR_OK);
+    assert_memory_equal(a, b, 32);
+    sr_buf_cleanup(&info);
+}
+
 /* crypto-basics.json, cipher suite 1, expand_with_label. */
 static void known_answer(void **state)
 {
@@ -167,9 +191,9 @@ static void sign_with_label(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(expand_matches_codec), cmocka_unit_test(known_answer),
-        cmocka_unit_test(derived_forms),        cmocka_unit_test(expand_limits),
-        cmocka_unit_test(sign_with_label),
+        cmocka_unit_test(expand_matches_codec), cmocka_unit_test(expand_label_bytes),
+        cmocka_unit_test(known_answer),         cmocka_unit_test(derived_forms),
+        cmocka_unit_test(expand_limits),        cmocka_unit_test(sign_with_label),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
