@@ -67,7 +67,7 @@ SR_API bool sr_sframe_suite_supported(uint16_t cipher_suite);
  */
 SR_API size_t sr_sframe_ciphertext_len(uint16_t cipher_suite, size_t pt_len);
 
-/** Room `sr_sframe_ctx_unprotect` needs for a `ct_len`-byte frame (0 if it cannot be valid). */
+/** Room `sr_sframe_ctx_unprotect` needs for a `ct_len`-byte frame (0 when it is too short). */
 SR_API size_t sr_sframe_plaintext_len(uint16_t cipher_suite, size_t ct_len);
 
 /** Settings of a context; fill with sr_sframe_options_init, then change what you need. */
@@ -76,7 +76,7 @@ struct sr_sframe_options {
     uint32_t replay_window;  /* receive window in frames, 1..SR_SFRAME_WINDOW_MAX; default 128 */
     unsigned ctr_bits;       /* CTR space of protect keys, 1..64 (default 64) */
     size_t max_keys;         /* key store limit, default 4096 */
-    unsigned mls_epoch_bits; /* E of RFC 9605 §5.2, 0..16; default 8 */
+    unsigned mls_epoch_bits; /* E of RFC 9605 §5.2, 0..16; default 4 */
     uint64_t mls_grace;      /* how long an old epoch stays usable, in the caller's time unit */
 };
 
@@ -104,7 +104,7 @@ enum sr_sframe_dir {
 };
 
 /**
- * Install `base_key` (copied; 1..64 bytes) for `kid`, deriving sframe_key and sframe_salt
+ * Install `base_key` (copied; 1..96 bytes) for `kid`, deriving sframe_key and sframe_salt
  * (§4.4.2). A protect key starts at CTR 0. Errors: SR_ERR_EXISTS (kid present),
  * SR_ERR_ARG, SR_ERR_LIMIT (max_keys), SR_ERR_NOMEM, SR_ERR_CRYPTO.
  */

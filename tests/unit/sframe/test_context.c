@@ -145,6 +145,25 @@ static void every_flip_rejected(void **state)
     }
 }
 
+/* A frame cut at every length is rejected, and the whole frame still opens afterwards. */
+static void truncated_at_every_offset(void **state)
+{
+    (void)state;
+    for (size_t s = 0; s < sizeof(all_suites) / sizeof(all_suites[0]); s++) {
+        struct pair p;
+        pair_open_suite(&p, all_suites[s]);
+        assert_int_equal(sr_sframe_ctx_key_set_ctr(p.tx, KID, 0x4567), SR_OK);
+        uint8_t frame[64];
+        size_t len = protect(&p, "media", frame, sizeof(frame));
+        for (size_t cut = 0; cut < len; cut++) {
+            sr_err err = unprotect(&p, frame, cut);
+            assert_int_equal(err, cut < 5 ? SR_ERR_DECODE : SR_ERR_AUTH);
+        }
+        assert_int_equal(unprotect(&p, frame, len), SR_OK);
+        pair_close(&p);
+    }
+}
+
 static void unknown_kid_and_direction(void **state)
 {
     (void)state;
@@ -390,7 +409,7 @@ int main(void)
         cmocka_unit_test(unknown_kid_and_direction), cmocka_unit_test(replay_window),
         cmocka_unit_test(forgery_moves_nothing),     cmocka_unit_test(counter_exhaustion),
         cmocka_unit_test(buffer_too_small),          cmocka_unit_test(options_and_limits),
-        cmocka_unit_test(allocation_failures),
+        cmocka_unit_test(allocation_failures),       cmocka_unit_test(truncated_at_every_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
