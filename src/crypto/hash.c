@@ -49,7 +49,7 @@ static sr_err digest_parts(EVP_MD_CTX *mdctx, const EVP_MD *md, const struct sr_
 sr_err sr_hash_parts(const struct sr_hash_alg *alg, const struct sr_slice *parts, size_t n,
                      uint8_t *out)
 {
-    SR_CHECK(out != NULL && (parts != NULL || n == 0), SR_ERR_ARG);
+    SR_CHECK(alg != NULL && out != NULL && (parts != NULL || n == 0), SR_ERR_ARG);
     const EVP_MD *md = sr_ossl_md(alg);
     SR_CHECK(md != NULL, SR_ERR_UNSUPPORTED);
     EVP_MD_CTX *mdctx = EVP_MD_CTX_new();
@@ -119,7 +119,7 @@ out:
 static sr_err hmac_setup(struct sr_hmac_ctx *h, const struct sr_hash_alg *alg, struct sr_slice key)
 {
     memset(h, 0, sizeof(*h));
-    SR_CHECK(key.p != NULL || key.len == 0, SR_ERR_ARG);
+    SR_CHECK(alg != NULL && (key.p != NULL || key.len == 0), SR_ERR_ARG);
     h->alg = alg;
     h->md = sr_ossl_md(alg);
     SR_CHECK(h->md != NULL, SR_ERR_UNSUPPORTED);
