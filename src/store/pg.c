@@ -354,6 +354,24 @@ static sr_err pg_migrate_lock(void *db)
     return simple(db, "SELECT pg_advisory_xact_lock(x'" MIGRATE_LOCK_ID "'::bigint)");
 }
 
+static sr_err read_bool(void *arg, const struct sr_store_val *c, size_t n)
+{
+    int64_t v = 0;
+    SR_STORE_COLS(n, 1);
+    SR_TRY(sr_store_col_int(&c[0], &v));
+    *(bool *)arg = v != 0;
+    return SR_OK;
+}
+
+static sr_err pg_try_lock(void *db, int64_t id, bool *got)
+{
+    /* A session lock: it stays with this connection, and so with this node, until close. */
+    static const char *const sql = "SELECT pg_try_advisory_lock($1)";
+    struct sr_store_val v = sr_sv_int(id);
+    *got = false;
+    return run(db, sql, &v, 1, read_bool, got, NULL);
+}
+
 const struct sr_store_ops sr_store_pg_ops = {
     .name = "postgres",
     .open = pg_open,
@@ -363,4 +381,5 @@ const struct sr_store_ops sr_store_pg_ops = {
     .commit = pg_commit,
     .rollback = pg_rollback,
     .migrate_lock = pg_migrate_lock,
+    .try_lock = pg_try_lock,
 };

@@ -121,6 +121,15 @@ void sr_store_close(struct sr_store *st)
     sr_free(st);
 }
 
+/* The lock id of the sweeper election; any constant every node shares. */
+#define SWEEPER_LOCK 0x7372737765657070LL
+
+sr_err sr_store_sweeper_try_acquire(struct sr_store *st, bool *acquired)
+{
+    *acquired = false;
+    return st->ops->try_lock(st->db, SWEEPER_LOCK, acquired);
+}
+
 const char *sr_store_backend(const struct sr_store *st)
 {
     return st->ops->name;

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <sealroom/buf.h>
 #include <sealroom/common.h>
 #include <sealroom/err.h>
 
@@ -346,6 +347,20 @@ SR_MUST_USE sr_err sr_store_audit_list_org(struct sr_store *st, const char *org_
                                            int64_t cursor_seq, size_t limit,
                                            struct sr_store_audit **out, size_t *n);
 void sr_store_audit_free(struct sr_store_audit *rows, size_t n);
+/**
+ * Append to `out` the bytes the chain MAC covers (KMS.md §8), so the writer and
+ * `sealroomd kms audit verify` agree on them: prev_mac (32 bytes), then the columns chain,
+ * seq, ts, org_id, actor, actor_role, on_behalf_of, method, uri, status, error_code,
+ * request_id, reason, released, each prefixed by its 4-byte big-endian length; integers are
+ * 8 bytes big-endian; an absent text is empty. `out` is unchanged on error.
+ */
+SR_MUST_USE sr_err sr_store_audit_mac_input(const struct sr_store_audit *row, struct sr_buf *out);
+
+/**
+ * Try to become the node that runs the retention sweeper (KMS.md §8): a PostgreSQL session
+ * advisory lock held until the handle closes; with SQLite (one node) always granted.
+ */
+SR_MUST_USE sr_err sr_store_sweeper_try_acquire(struct sr_store *st, bool *acquired);
 
 /** Free a list returned by a sr_store_*_list* function (other than audit); NULL is a no-op. */
 void sr_store_free(void *list);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/codec.h"
 #include "store/store_int.h"
 
 #define AUDIT_COLS                                                                              \
@@ -223,4 +224,50 @@ void sr_store_audit_free(struct sr_store_audit *rows, size_t n)
         sr_free(rows[i].released);
     }
     sr_free(rows);
+}
+
+static sr_err put_text(struct sr_buf *out, const char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0;
+    SR_CHECK(n <= UINT32_MAX, SR_ERR_LIMIT);
+    SR_TRY(sr_write_u32(out, (uint32_t)n));
+    return sr_write_bytes(out, s, n);
+}
+
+static sr_err put_int(struct sr_buf *out, int64_t v)
+{
+    SR_TRY(sr_write_u32(out, 8));
+    return sr_write_u64(out, (uint64_t)v);
+}
+
+sr_err sr_store_audit_mac_input(const struct sr_store_audit *r, struct sr_buf *out)
+{
+    SR_TRY(check_row(r));
+    size_t start = out->len;
+    sr_err err = sr_write_bytes(out, r->prev_mac, SR_STORE_MAC_LEN);
+    const char *const texts[] = { r->org_id,       r->actor,  r->actor_role,
+                                  r->on_behalf_of, r->method, r->uri };
+    const char *const tail[] = { r->error_code, r->request_id, r->reason, r->released };
+    if (err == SR_OK) {
+        err = put_text(out, r->chain);
+    }
+    if (err == SR_OK) {
+        err = put_int(out, r->seq);
+    }
+    if (err == SR_OK) {
+        err = put_int(out, r->ts);
+    }
+    for (size_t i = 0; err == SR_OK && i < sizeof(texts) / sizeof(texts[0]); i++) {
+        err = put_text(out, texts[i]);
+    }
+    if (err == SR_OK) {
+        err = put_int(out, r->status);
+    }
+    for (size_t i = 0; err == SR_OK && i < sizeof(tail) / sizeof(tail[0]); i++) {
+        err = put_text(out, tail[i]);
+    }
+    if (err != SR_OK) {
+        out->len = start;
+    }
+    return err;
 }

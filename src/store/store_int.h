@@ -46,6 +46,8 @@ struct sr_store_ops {
     sr_err (*rollback)(void *db);
     /** Called first inside the migration transaction so concurrent openers take turns. */
     sr_err (*migrate_lock)(void *db);
+    /** Try the node-wide lock named `id`, held until close; *got tells whether it is ours. */
+    sr_err (*try_lock)(void *db, int64_t id, bool *got);
 };
 
 extern const struct sr_store_ops sr_store_sqlite_ops;

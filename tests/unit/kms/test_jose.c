@@ -14,6 +14,7 @@
 
 #include "core/alloc.h"
 #include "kms/jose_int.h"
+#include "testutil.h"
 
 #define KID_CH  "kms://kms.example.org/ecdhe/5d0e"
 #define KID_STA "kms://kms.example.org/static/1"
@@ -459,6 +460,43 @@ static void ecdh(void **state)
     sr_jose_ec_pair_cleanup(&off);
 }
 
+/* Key, seal, open and JWK export with each of our allocations failing in turn. */
+static sr_err alloc_op(void *arg)
+{
+    (void)arg;
+    uint8_t k[32] = { 1 };
+    struct sr_jose_key *key = NULL;
+    char *m = NULL, *jwk = NULL;
+    json_t *p = NULL;
+    struct sr_jose_ec_pair pair;
+    sr_err err = sr_jose_key_oct(sr_slice_of(k, sizeof(k)), &key);
+    if (err == SR_OK) {
+        err = sr_jose_seal(SR_JOSE_CHANNEL, key, KID_CH, sr_slice_of(payload, strlen(payload)), &m,
+                           NULL);
+    }
+    if (err == SR_OK) {
+        err = sr_jose_open(SR_JOSE_CHANNEL, m, strlen(m), key, KID_CH, &p, NULL);
+    }
+    if (err == SR_OK) {
+        err = sr_jose_ecdh_generate(&pair);
+        if (err == SR_OK) {
+            err = sr_jose_ecdh_public_jwk(&pair, &jwk);
+            sr_jose_ec_pair_cleanup(&pair);
+        }
+    }
+    json_decref(p);
+    sr_free(jwk);
+    sr_free(m);
+    sr_jose_key_free(key);
+    return err;
+}
+
+static void alloc_failures(void **state)
+{
+    (void)state;
+    assert_true(sr_test_each_alloc_failure(alloc_op, NULL, NULL) >= 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -472,6 +510,7 @@ int main(void)
         cmocka_unit_test(duplicates),
         cmocka_unit_test(malformed),
         cmocka_unit_test(ecdh),
+        cmocka_unit_test(alloc_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
