@@ -438,6 +438,118 @@ static void allocation_failures(void **state)
     sr_buf_cleanup(&alloc_msg);
 }
 
+/* Misuse on the sending side, and a message given to the wrong unprotect. */
+static void protect_errors(void **state)
+{
+    (void)state;
+    struct sr_mls_protect_ctx *tx = ctx_for(1, &F.gc, N_LEAVES, 16, 0);
+    struct sr_mls_protect_ctx *rx = ctx_for(0, &F.gc, N_LEAVES, 16, 0);
+    struct sr_mls_framed_content fc = { 0 };
+    fc.group_id = sr_slice_of("group", 5);
+    fc.epoch = 7;
+    fc.sender = (struct sr_mls_sender){ SR_MLS_SENDER_MEMBER, 1 };
+    fc.content_type = SR_MLS_CONTENT_COMMIT;
+    uint8_t tag[32] = { 0 };
+    struct sr_mls_auth_data auth = { sr_slice_of("s", 1), { NULL, 0 } };
+    struct sr_buf out;
+    struct sr_mls_authenticated_content ac;
+    sr_buf_init(&out, 0, 0);
+    /* a commit needs its confirmation tag; other content must not have one */
+    assert_int_equal(sr_mls_private_message_protect(tx, &fc, &auth, &out), SR_ERR_ARG);
+    fc.content_type = SR_MLS_CONTENT_PROPOSAL;
+    auth.confirmation_tag = sr_slice_of(tag, 32);
+    assert_int_equal(sr_mls_private_message_protect(tx, &fc, &auth, &out), SR_ERR_ARG);
+    /* §6.3.2: only our own member leaf sends */
+    fc.content_type = SR_MLS_CONTENT_APPLICATION;
+    auth.confirmation_tag = sr_slice_of(NULL, 0);
+    fc.sender.index = 0;
+    assert_int_equal(sr_mls_private_message_protect(tx, &fc, &auth, &out), SR_ERR_ARG);
+    fc.sender.index = 1;
+    fc.epoch = 8;
+    assert_int_equal(sr_mls_private_message_protect(tx, &fc, &auth, &out), SR_ERR_EPOCH);
+    assert_int_equal(out.len, 0);
+    /* a receive-only context cannot sign */
+    struct sr_mls_protect_params p = { F.suite,
+                                       sr_buf_slice(&F.gc),
+                                       sr_slice_of(NULL, 0),
+                                       sr_slice_of(NULL, 0),
+                                       NULL,
+                                       N_LEAVES,
+                                       0,
+                                       sr_slice_of(NULL, 0),
+                                       NULL,
+                                       NULL,
+                                       0 };
+    struct sr_mls_protect_ctx *ro = NULL;
+    assert_int_equal(sr_mls_protect_ctx_new(&p, &ro), SR_OK);
+    assert_int_equal(
+            sr_mls_application_protect(ro, sr_slice_of(NULL, 0), sr_slice_of("x", 1), &out),
+            SR_ERR_STATE);
+    sr_mls_protect_ctx_free(ro);
+    /* each unprotect takes only its own wire format */
+    send_app(tx, "x", &out);
+    assert_int_equal(sr_mls_public_message_unprotect(rx, sr_buf_slice(&out), &ac), SR_ERR_INVALID);
+    assert_int_equal(open_app(rx, &out, "x"), SR_OK);
+    sr_buf_cleanup(&out);
+}
+
+/* Every allocation of context creation and of a first protect failing in turn. */
+static struct sr_mls_protect_ctx *alloc_ctx;
+static struct sr_mls_secret_tree *alloc_tree;
+
+static sr_err alloc_new(void *arg)
+{
+    (void)arg;
+    struct sr_mls_protect_params p = { F.suite,
+                                       sr_buf_slice(&F.gc),
+                                       sr_slice_of(F.mkey, 32),
+                                       sr_slice_of(F.sds, 32),
+                                       alloc_tree,
+                                       N_LEAVES,
+                                       1,
+                                       sr_secret_slice(&F.priv[1]),
+                                       lookup,
+                                       NULL,
+                                       0 };
+    sr_err err = sr_mls_protect_ctx_new(&p, &alloc_ctx);
+    if (err != SR_OK) {
+        assert_null(alloc_ctx);
+    }
+    return err;
+}
+
+static sr_err alloc_protect(void *arg)
+{
+    (void)arg;
+    struct sr_buf out;
+    sr_buf_init(&out, 0, 0);
+    sr_err err =
+            sr_mls_application_protect(alloc_ctx, sr_slice_of(NULL, 0), sr_slice_of("x", 1), &out);
+    assert_true(err == SR_OK || out.len == 0);
+    sr_buf_cleanup(&out);
+    return err;
+}
+
+static void free_ctx(void *arg)
+{
+    (void)arg;
+    sr_mls_protect_ctx_free(alloc_ctx);
+    alloc_ctx = NULL;
+}
+
+static void allocation_failures_send(void **state)
+{
+    (void)state;
+    assert_int_equal(
+            sr_mls_secret_tree_new(F.suite, sr_slice_of(F.enc, 32), N_LEAVES, NULL, &alloc_tree),
+            SR_OK);
+    assert_true(sr_test_each_alloc_failure(alloc_new, free_ctx, NULL) > 0);
+    assert_int_equal(alloc_new(NULL), SR_OK);
+    assert_true(sr_test_each_alloc_failure(alloc_protect, NULL, NULL) > 0);
+    free_ctx(NULL);
+    sr_mls_secret_tree_free(alloc_tree);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +560,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(wrong_group_epoch_and_sender, setup, teardown),
         cmocka_unit_test_setup_teardown(public_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(allocation_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(protect_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(allocation_failures_send, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
