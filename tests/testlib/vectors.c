@@ -2,6 +2,7 @@
 /* Loading and reporting for official test-vector runners. */
 #include "vectors.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +18,10 @@ static const char *vectors_dir(char *tmp, size_t cap)
     return tmp;
 }
 
-json_t *sr_vec_load(const char *relpath)
+/* The directory, or exit 77 (1 under CI=true) when it is missing. */
+static const char *require_dir(const char *relpath, char *tmp, size_t cap)
 {
-    char tmp[4096], path[4096];
-    const char *dir = vectors_dir(tmp, sizeof(tmp));
+    const char *dir = vectors_dir(tmp, cap);
     struct stat st;
     const char *ci = getenv("CI");
     bool in_ci = ci != NULL && strcmp(ci, "true") == 0;
@@ -29,18 +30,120 @@ json_t *sr_vec_load(const char *relpath)
                 dir, in_ci ? "; CI=true, so this is a failure" : "; skipping");
         exit(in_ci ? 1 : 77);
     }
+    return dir;
+}
+
+static char *read_text(FILE *f, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0, got;
+    char *text = malloc(cap);
+    while (text != NULL && (got = fread(text + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *grown = realloc(text, cap *= 2);
+            if (grown == NULL) {
+                free(text);
+                return NULL;
+            }
+            text = grown;
+        }
+    }
+    *len = n;
+    return text;
+}
+
+/* The JSON text with each bare number put in quotes; strings are copied unchanged. */
+static char *quote_numbers(const char *in, size_t len)
+{
+    char *out = malloc(len * 3 + 1);
+    size_t o = 0;
+    bool in_str = false;
+    for (size_t i = 0; out != NULL && i < len; i++) {
+        char ch = in[i];
+        if (in_str) {
+            out[o++] = ch;
+            if (ch == '\\' && i + 1 < len) {
+                out[o++] = in[++i];
+            } else if (ch == '"') {
+                in_str = false;
+            }
+        } else if (ch == '"') {
+            in_str = true;
+            out[o++] = ch;
+        } else if ((ch >= '0' && ch <= '9') || ch == '-') {
+            out[o++] = '"';
+            while (i < len && strchr("0123456789-+.eE", in[i]) != NULL) {
+                out[o++] = in[i++];
+            }
+            out[o++] = '"';
+            i--;
+        } else {
+            out[o++] = ch;
+        }
+    }
+    if (out != NULL) {
+        out[o] = '\0';
+    }
+    return out;
+}
+
+json_t *sr_vec_load_ex(const char *relpath, unsigned flags)
+{
+    char tmp[4096], path[4096];
+    const char *dir = require_dir(relpath, tmp, sizeof(tmp));
     int n = snprintf(path, sizeof(path), "%s/%s", dir, relpath);
     if (n < 0 || (size_t)n >= sizeof(path)) {
         fprintf(stderr, "%s: vector path too long\n", relpath);
         exit(1);
     }
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        if (flags & SR_VEC_OPTIONAL) {
+            return NULL;
+        }
+        fprintf(stderr, "%s: cannot open %s\n", relpath, path);
+        exit(1);
+    }
+    size_t len = 0;
+    char *text = read_text(f, &len);
+    fclose(f);
+    if (text != NULL && (flags & SR_VEC_NUMBERS_AS_STRINGS)) {
+        char *quoted = quote_numbers(text, len);
+        free(text);
+        text = quoted;
+        len = text != NULL ? strlen(text) : 0;
+    }
     json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
+    json_t *root = text != NULL ? json_loadb(text, len, 0, &jerr) : NULL;
+    free(text);
     if (root == NULL) {
-        fprintf(stderr, "%s: cannot load %s: %s (line %d)\n", relpath, path, jerr.text, jerr.line);
+        fprintf(stderr, "%s: cannot parse %s\n", relpath, path);
         exit(1);
     }
     return root;
+}
+
+json_t *sr_vec_load(const char *relpath)
+{
+    return sr_vec_load_ex(relpath, 0);
+}
+
+bool sr_vec_u64(const json_t *obj, const char *key, uint64_t *out)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = (uint64_t)json_integer_value(v);
+        return true;
+    }
+    const char *s = json_string_value(v);
+    if (s == NULL || s[0] < '0' || s[0] > '9') {
+        return false;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    *out = x;
+    return errno == 0 && *end == '\0';
 }
 
 bool sr_vec_hex(const json_t *obj, const char *key, struct sr_buf *out)

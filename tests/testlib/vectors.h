@@ -24,6 +24,17 @@ struct sr_vec_counts {
 /** Load `relpath` (e.g. "mls/crypto-basics.json"); exits as above when it cannot. */
 json_t *sr_vec_load(const char *relpath);
 
+/** A missing file is not an error: sr_vec_load_ex returns NULL. */
+#define SR_VEC_OPTIONAL 1u
+/** Quote every bare number first, so values past 2^63 - 1 survive (read with sr_vec_u64). */
+#define SR_VEC_NUMBERS_AS_STRINGS 2u
+
+/** sr_vec_load with SR_VEC_* flags. */
+json_t *sr_vec_load_ex(const char *relpath, unsigned flags);
+
+/** The unsigned 64-bit member `key`, given as a JSON integer or a decimal string. */
+bool sr_vec_u64(const json_t *obj, const char *key, uint64_t *out);
+
 /** Decode the hex string member `key` of `obj` into `out` (reset first). False if absent/bad. */
 bool sr_vec_hex(const json_t *obj, const char *key, struct sr_buf *out);
 

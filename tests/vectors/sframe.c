@@ -7,123 +7,17 @@
  *   sframe*       sframe_secret, key, salt, nonce, aad, protect == ct, unprotect == pt
  *
  * The files hold KIDs and CTRs up to 2^64 - 1, which jansson refuses as "too big integer",
- * so this runner loads the text itself with every bare number turned into a string, and
- * reads numbers with strtoull.
+ * so they are loaded with every bare number quoted and read with sr_vec_u64.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
 
 #include "sframe/cipher.h"
 #include "sframe/header.h"
 #include "vectors.h"
-
-static const char *vectors_dir(char *tmp, size_t cap)
-{
-    const char *env = getenv("SEALROOM_VECTORS");
-    if (env != NULL && env[0] != '\0') {
-        return env;
-    }
-    /* As testlib does: ../shared/vectors beside the source tree (this file is 3 levels in). */
-    snprintf(tmp, cap, "%s", __FILE__);
-    for (int i = 0; i < 3; i++) {
-        char *slash = strrchr(tmp, '/');
-        if (slash != NULL) {
-            *slash = '\0';
-        }
-    }
-    size_t n = strlen(tmp);
-    snprintf(tmp + n, cap - n, "/../shared/vectors");
-    return tmp;
-}
-
-/* The JSON text with each bare number quoted, so 64-bit values survive jansson. */
-static char *quote_numbers(const char *in, size_t len)
-{
-    char *out = malloc(len * 3 + 1);
-    size_t o = 0;
-    bool in_str = false;
-    for (size_t i = 0; out != NULL && i < len; i++) {
-        char ch = in[i];
-        if (in_str) {
-            out[o++] = ch;
-            if (ch == '\\' && i + 1 < len) {
-                out[o++] = in[++i];
-            } else if (ch == '"') {
-                in_str = false;
-            }
-        } else if (ch == '"') {
-            in_str = true;
-            out[o++] = ch;
-        } else if ((ch >= '0' && ch <= '9') || ch == '-') {
-            out[o++] = '"';
-            while (i < len && strchr("0123456789-+.eE", in[i]) != NULL) {
-                out[o++] = in[i++];
-            }
-            out[o++] = '"';
-            i--;
-        } else {
-            out[o++] = ch;
-        }
-    }
-    if (out != NULL) {
-        out[o] = '\0';
-    }
-    return out;
-}
-
-/* Load `rel`; a missing vector folder exits 77 (1 under CI=true), a missing file gives NULL. */
-static json_t *load(const char *rel, bool required)
-{
-    char tmp[4096], path[4096];
-    const char *dir = vectors_dir(tmp, sizeof(tmp));
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        const char *ci = getenv("CI");
-        bool in_ci = ci != NULL && strcmp(ci, "true") == 0;
-        fprintf(stderr, "%s: vector directory %s is missing%s\n", rel, dir,
-                in_ci ? "; CI=true, so this is a failure" : "; skipping");
-        exit(in_ci ? 1 : 77);
-    }
-    snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        if (required) {
-            perror(path);
-            exit(1);
-        }
-        return NULL;
-    }
-    static char text[1 << 20];
-    size_t len = fread(text, 1, sizeof(text) - 1, f);
-    fclose(f);
-    char *quoted = quote_numbers(text, len);
-    json_error_t jerr;
-    json_t *root = quoted != NULL ? json_loads(quoted, 0, &jerr) : NULL;
-    free(quoted);
-    if (root == NULL) {
-        fprintf(stderr, "%s: cannot parse %s\n", rel, path);
-        exit(1);
-    }
-    return root;
-}
-
-static bool get_u64(const json_t *obj, const char *key, uint64_t *v)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    if (s == NULL) {
-        return false;
-    }
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 10);
-    *v = x;
-    return errno == 0 && *end == '\0' && end != s;
-}
 
 struct bufs {
     struct sr_buf a, b, c, d;
@@ -136,7 +30,7 @@ static bool check_header(const json_t *tc)
     uint8_t out[SR_SFRAME_HEADER_MAX];
     size_t len = 0;
     struct sr_sframe_header h;
-    bool ok = get_u64(tc, "kid", &kid) && get_u64(tc, "ctr", &ctr) &&
+    bool ok = sr_vec_u64(tc, "kid", &kid) && sr_vec_u64(tc, "ctr", &ctr) &&
               sr_vec_hex(tc, "encoded", &enc) &&
               sr_sframe_header_encode(kid, ctr, out, sizeof(out), &len) == SR_OK &&
               sr_vec_expect(tc, "encoded", out, len, "header encode") &&
@@ -151,8 +45,8 @@ static bool check_header(const json_t *tc)
 static const struct sr_sframe_suite *case_suite(const json_t *tc)
 {
     uint64_t id;
-    return get_u64(tc, "cipher_suite", &id) && id <= 0xffff ? sr_sframe_suite_find((uint16_t)id)
-                                                            : NULL;
+    return sr_vec_u64(tc, "cipher_suite", &id) && id <= 0xffff ? sr_sframe_suite_find((uint16_t)id)
+                                                               : NULL;
 }
 
 static bool check_ctr_hmac(const json_t *tc)
@@ -245,7 +139,7 @@ static bool check_sframe(const json_t *tc)
     const struct sr_sframe_suite *suite = case_suite(tc);
     uint64_t kid, ctr;
     struct sr_buf base = { 0 }, md = { 0 }, pt = { 0 }, ct = { 0 };
-    bool ok = suite != NULL && get_u64(tc, "kid", &kid) && get_u64(tc, "ctr", &ctr) &&
+    bool ok = suite != NULL && sr_vec_u64(tc, "kid", &kid) && sr_vec_u64(tc, "ctr", &ctr) &&
               sr_vec_hex(tc, "base_key", &base) && sr_vec_hex(tc, "metadata", &md) &&
               sr_vec_hex(tc, "pt", &pt) && sr_vec_hex(tc, "ct", &ct);
     ok = ok && check_schedule(tc, suite, kid, ctr, sr_buf_slice(&base), sr_buf_slice(&md));
@@ -275,7 +169,8 @@ static bool (*check_for(const char *name))(const json_t *)
 
 static int run_file(const char *rel, bool required)
 {
-    json_t *root = load(rel, required);
+    json_t *root =
+            sr_vec_load_ex(rel, SR_VEC_NUMBERS_AS_STRINGS | (required ? 0 : SR_VEC_OPTIONAL));
     if (root == NULL) {
         printf("%s: missing, skipped\n", rel);
         return 0;
