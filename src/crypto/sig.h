@@ -8,8 +8,10 @@
  * An ECDSA private key shorter than the curve size is read as the same integer with its
  * leading zero bytes omitted; EdDSA keys must have their exact size.
  *
- * Verification returns SR_ERR_AUTH for a wrong signature and SR_ERR_INVALID for a public
- * key that is not a valid point; parsing is SR_ERR_DECODE for wrong lengths.
+ * Verification returns SR_ERR_AUTH for a wrong signature and SR_ERR_INVALID for an ECDSA
+ * public key that is not a valid point; parsing is SR_ERR_DECODE for wrong lengths. An
+ * EdDSA public key is decoded only when it verifies (RFC 8032 §5.1.7 step 1), so one that
+ * is not a curve point surfaces as SR_ERR_AUTH.
  */
 #pragma once
 
