@@ -102,13 +102,12 @@ static bool all_zero(const uint8_t *p, size_t n)
 }
 
 /* Flip every bit of every byte of the ciphertext and tag, and of the AAD. */
-static void flipped_bytes_fail(void **state)
+static void flips_fail(const struct kat *k)
 {
-    (void)state;
     struct fixture f = { 0 };
-    load(&kats[3], &f);
+    load(k, &f);
     struct sr_aead_ctx *ctx = NULL;
-    assert_int_equal(sr_aead_ctx_new(kats[3].alg, sr_buf_slice(&f.key), &ctx), SR_OK);
+    assert_int_equal(sr_aead_ctx_new(k->alg, sr_buf_slice(&f.key), &ctx), SR_OK);
     uint8_t bad[256], out[256];
     size_t len = 7;
     for (size_t i = 0; i < f.ct.len; i++) {
@@ -135,9 +134,19 @@ static void flipped_bytes_fail(void **state)
     assert_int_equal(sr_aead_open(ctx, f.nonce.p, sr_buf_slice(&f.aad), sr_buf_slice(&f.ct), out,
                                   sizeof(out), &len),
                      SR_OK);
-    assert_memory_equal(out, f.pt.p, f.pt.len);
+    if (f.pt.len > 0) {
+        assert_memory_equal(out, f.pt.p, f.pt.len);
+    }
     sr_aead_ctx_free(ctx);
     unload(&f);
+}
+
+static void flipped_bytes_fail(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(kats) / sizeof(kats[0]); i++) {
+        flips_fail(&kats[i]);
+    }
 }
 
 static void truncated_fail(void **state)
