@@ -11,6 +11,9 @@
 
 #include <string.h>
 
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+
 #include "crypto/ct.h"
 #include "crypto/ec.h"
 #include "crypto/ossl.h"
@@ -57,14 +60,49 @@ sr_err sr_dh_public_from_private(const struct sr_kem_alg *kem, struct sr_slice p
     return kem->is_nist ? nist_public(kem, priv, pub) : ecx_public(kem, priv, pub);
 }
 
-static sr_err ecx_derive(const struct sr_kem_alg *kem, struct sr_slice priv, struct sr_slice peer,
+/*
+ * Our key from both halves. Importing a private key alone makes OpenSSL compute its public
+ * key, a full scalar multiplication the derivation never reads; a caller that already holds
+ * the public key (HPKE does) spares it that way.
+ */
+static sr_err ecx_pair_key(const struct sr_kem_alg *kem, struct sr_slice priv, struct sr_slice pub,
+                           EVP_PKEY **out)
+{
+    *out = NULL;
+    SR_CHECK(priv.p != NULL && priv.len == kem->sk_len, SR_ERR_DECODE);
+    SR_CHECK(pub.p != NULL && pub.len == kem->pk_len, SR_ERR_DECODE);
+    /* OSSL_PARAM wants writable pointers; the import only reads these copies. */
+    uint8_t sk[SR_KEM_SK_MAX];
+    uint8_t pk[SR_KEM_PK_MAX];
+    memcpy(sk, priv.p, priv.len);
+    memcpy(pk, pub.p, pub.len);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, sk, priv.len),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pk, pub.len),
+        OSSL_PARAM_construct_end(),
+    };
+    sr_err err = SR_OK;
+    EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, sr_ossl_ecx_name(kem->curve), NULL);
+    if (pctx == NULL || EVP_PKEY_fromdata_init(pctx) != 1 ||
+        EVP_PKEY_fromdata(pctx, out, EVP_PKEY_KEYPAIR, params) != 1) {
+        err = sr_ossl_fail(SR_ERR_CRYPTO);
+    }
+    EVP_PKEY_CTX_free(pctx);
+    sr_wipe(sk, sizeof(sk));
+    return err;
+}
+
+/* X25519/X448 with our key `mine`, which this consumes. */
+static sr_err ecx_derive(const struct sr_kem_alg *kem, EVP_PKEY *mine, struct sr_slice peer,
                          uint8_t *shared)
 {
     static const uint8_t zeros[SR_DH_MAX] = { 0 };
-    SR_TRY(sr_dh_check_public(kem, peer));
-    EVP_PKEY *mine = NULL;
-    SR_TRY(ecx_priv_key(kem, priv, &mine));
-    sr_err err = SR_ERR_INVALID;
+    sr_err err = sr_dh_check_public(kem, peer);
+    if (err != SR_OK) {
+        EVP_PKEY_free(mine);
+        return err;
+    }
+    err = SR_ERR_INVALID;
     size_t len = kem->dh_len;
     EVP_PKEY_CTX *pctx = NULL;
     EVP_PKEY *theirs = EVP_PKEY_new_raw_public_key_ex(NULL, sr_ossl_ecx_name(kem->curve), NULL,
@@ -146,8 +184,26 @@ sr_err sr_dh_derive(const struct sr_kem_alg *kem, struct sr_slice priv, struct s
                     uint8_t *shared)
 {
     SR_CHECK(kem != NULL && shared != NULL, SR_ERR_ARG);
-    return kem->is_nist ? nist_derive(kem, priv, peer, shared)
-                        : ecx_derive(kem, priv, peer, shared);
+    if (kem->is_nist) {
+        return nist_derive(kem, priv, peer, shared);
+    }
+    EVP_PKEY *mine = NULL;
+    SR_TRY(ecx_priv_key(kem, priv, &mine));
+    return ecx_derive(kem, mine, peer, shared);
+}
+
+sr_err sr_dh_derive_with_public(const struct sr_kem_alg *kem, struct sr_slice priv,
+                                struct sr_slice pub, struct sr_slice peer, uint8_t *shared)
+{
+    SR_CHECK(kem != NULL && shared != NULL, SR_ERR_ARG);
+    if (kem->is_nist) {
+        /* The scalar alone drives the multiplication; the public key adds nothing. */
+        SR_CHECK(pub.p != NULL && pub.len == kem->pk_len, SR_ERR_DECODE);
+        return nist_derive(kem, priv, peer, shared);
+    }
+    EVP_PKEY *mine = NULL;
+    SR_TRY(ecx_pair_key(kem, priv, pub, &mine));
+    return ecx_derive(kem, mine, peer, shared);
 }
 
 bool sr_dh_private_in_range(const struct sr_kem_alg *kem, struct sr_slice scalar)

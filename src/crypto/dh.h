@@ -25,6 +25,15 @@ SR_MUST_USE sr_err sr_dh_public_from_private(const struct sr_kem_alg *kem, struc
 SR_MUST_USE sr_err sr_dh_derive(const struct sr_kem_alg *kem, struct sr_slice priv,
                                 struct sr_slice peer, uint8_t *shared);
 
+/**
+ * sr_dh_derive for a caller that already holds `pub`, the public key of `priv` (HPKE does, in
+ * Encap and Decap): X25519/X448 then skip recomputing it, which halves the cost. `pub` must
+ * belong to `priv`; it is not checked, and the result depends on `priv` and `peer` alone.
+ */
+SR_MUST_USE sr_err sr_dh_derive_with_public(const struct sr_kem_alg *kem, struct sr_slice priv,
+                                            struct sr_slice pub, struct sr_slice peer,
+                                            uint8_t *shared);
+
 /** For NIST curves: whether `scalar` (Nsk bytes) is in [1, n-1]; always true for X25519/X448. */
 bool sr_dh_private_in_range(const struct sr_kem_alg *kem, struct sr_slice scalar);
 

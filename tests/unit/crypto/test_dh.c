@@ -110,6 +110,17 @@ static void agreement_all_kems(void **state)
                 sr_dh_derive(kem, sr_slice_of(b, kem->sk_len), sr_slice_of(pa, kem->pk_len), s2),
                 SR_OK);
         assert_memory_equal(s1, s2, kem->dh_len);
+        /* Handing over our public key changes nothing but the cost. */
+        memset(s2, 0, sizeof(s2));
+        assert_int_equal(sr_dh_derive_with_public(kem, sr_slice_of(a, kem->sk_len),
+                                                  sr_slice_of(pa, kem->pk_len),
+                                                  sr_slice_of(pb, kem->pk_len), s2),
+                         SR_OK);
+        assert_memory_equal(s1, s2, kem->dh_len);
+        assert_int_equal(sr_dh_derive_with_public(kem, sr_slice_of(a, kem->sk_len),
+                                                  sr_slice_of(pa, kem->pk_len - 1),
+                                                  sr_slice_of(pb, kem->pk_len), s2),
+                         SR_ERR_DECODE);
         /* Wrong lengths. */
         assert_int_equal(sr_dh_check_public(kem, sr_slice_of(pa, kem->pk_len - 1)), SR_ERR_DECODE);
         assert_int_equal(sr_dh_derive(kem, sr_slice_of(a, kem->sk_len - 1),
@@ -135,6 +146,13 @@ static void ecx_all_zero(void **state)
             for (size_t i = 0; i < ecx[k]->dh_len; i++) {
                 assert_int_equal(out[i], 0);
             }
+            uint8_t pk[56];
+            assert_int_equal(sr_dh_public_from_private(ecx[k], sr_slice_of(sk, ecx[k]->sk_len), pk),
+                             SR_OK);
+            assert_int_equal(sr_dh_derive_with_public(ecx[k], sr_slice_of(sk, ecx[k]->sk_len),
+                                                      sr_slice_of(pk, ecx[k]->pk_len),
+                                                      sr_slice_of(peer, ecx[k]->pk_len), out),
+                             SR_ERR_INVALID);
         }
     }
 }
