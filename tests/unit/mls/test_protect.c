@@ -392,9 +392,23 @@ static void public_messages(void **state)
         msg.p[i] ^= 0x01;
     }
     for (size_t n = 0; n < msg.len; n++) {
-        assert_int_not_equal(sr_mls_public_message_unprotect(rx, sr_slice_of(msg.p, n), &ac),
-                             SR_OK);
+        assert_int_equal(sr_mls_public_message_unprotect(rx, sr_slice_of(msg.p, n), &ac),
+                         SR_ERR_DECODE);
     }
+    /* a wrong signature under a valid membership tag: the signature check alone rejects it */
+    for (size_t i = 0; i < sig.len; i += 7) {
+        sig.p[i] ^= 0x80;
+        sr_buf_reset(&msg);
+        assert_int_equal(sr_mls_public_message_protect(tx, &fc, &auth, &msg), SR_OK);
+        assert_int_equal(sr_mls_public_message_unprotect(rx, sr_buf_slice(&msg), &ac), SR_ERR_AUTH);
+        sig.p[i] ^= 0x80;
+    }
+    /* §6.1: a blank leaf has no key */
+    fc.sender.index = 2;
+    sr_buf_reset(&msg);
+    assert_int_equal(sr_mls_public_message_protect(tx, &fc, &auth, &msg), SR_OK);
+    assert_int_equal(sr_mls_public_message_unprotect(rx, sr_buf_slice(&msg), &ac), SR_ERR_INVALID);
+    fc.sender.index = 1;
     /* §6: application data is never a PublicMessage */
     fc.content_type = SR_MLS_CONTENT_APPLICATION;
     sr_buf_reset(&msg);
