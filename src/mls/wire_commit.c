@@ -44,10 +44,11 @@ static sr_err ct_write(const void *item, struct sr_buf *w)
 }
 
 static const struct sr_mls_item_ops ct_ops = {
-    sizeof(struct sr_mls_hpke_ciphertext),
-    ct_read,
-    ct_write,
-    NULL,
+    .size = sizeof(struct sr_mls_hpke_ciphertext),
+    .read = ct_read,
+    .write = ct_write,
+    .cleanup = NULL,
+    .max_items = SR_MLS_MAX_TREE_LEAVES,
 };
 
 static sr_err node_read(struct sr_reader *r, void *item)
@@ -76,10 +77,11 @@ static void node_cleanup(void *item)
 }
 
 static const struct sr_mls_item_ops node_ops = {
-    sizeof(struct sr_mls_update_path_node),
-    node_read,
-    node_write,
-    node_cleanup,
+    .size = sizeof(struct sr_mls_update_path_node),
+    .read = node_read,
+    .write = node_write,
+    .cleanup = node_cleanup,
+    .max_items = SR_MLS_MAX_PATH_DEPTH,
 };
 
 sr_err sr_mls_update_path_read(struct sr_reader *r, struct sr_mls_update_path *out)
@@ -144,10 +146,11 @@ static void por_cleanup(void *item)
 }
 
 static const struct sr_mls_item_ops por_ops = {
-    sizeof(struct sr_mls_proposal_or_ref),
-    por_read,
-    por_write,
-    por_cleanup,
+    .size = sizeof(struct sr_mls_proposal_or_ref),
+    .read = por_read,
+    .write = por_write,
+    .cleanup = por_cleanup,
+    .max_items = SR_MLS_MAX_PROPOSAL_COUNT,
 };
 
 static sr_err commit_fields(struct sr_reader *r, struct sr_mls_commit *c)

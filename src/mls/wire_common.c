@@ -35,6 +35,10 @@ sr_err sr_mls_vec_read_body(struct sr_reader *sub, const struct sr_mls_item_ops 
     *items = NULL;
     *count = 0;
     while (sr_reader_left(sub) > 0) {
+        if (n == ops->max_items) {
+            err = SR_ERR_LIMIT;
+            goto out;
+        }
         err = grow(ops, &arr, &cap, n + 1);
         if (err != SR_OK) {
             goto out;

@@ -93,12 +93,14 @@ struct sr_mls_item_ops {
     sr_mls_item_read_fn read;
     sr_mls_item_write_fn write;
     sr_mls_item_cleanup_fn cleanup; /* NULL when items own nothing */
+    size_t max_items;               /* more items is SR_ERR_LIMIT; bounds memory per input byte */
 };
 
 /**
- * Read a vector of at most `max` bytes whose body is a run of items. `*items` receives an
- * sr_calloc'd array (NULL when the vector is empty) and `*count` its length. On error both are
- * zeroed and every item read so far is released.
+ * Read a vector of at most `max` bytes whose body is a run of at most ops->max_items items
+ * (SR_ERR_LIMIT beyond either). `*items` receives an sr_realloc'd array (NULL when the vector is
+ * empty) and `*count` its length. On error both are zeroed and every item read so far is
+ * released.
  */
 SR_MUST_USE sr_err sr_mls_vec_read(struct sr_reader *r, size_t max,
                                    const struct sr_mls_item_ops *ops, void **items, size_t *count);

@@ -23,10 +23,11 @@ static sr_err cert_write(const void *item, struct sr_buf *w)
 }
 
 static const struct sr_mls_item_ops cert_ops = {
-    sizeof(struct sr_slice),
-    cert_read,
-    cert_write,
-    NULL,
+    .size = sizeof(struct sr_slice),
+    .read = cert_read,
+    .write = cert_write,
+    .cleanup = NULL,
+    .max_items = SR_MLS_MAX_CERTS,
 };
 
 static sr_err credential_fields(struct sr_reader *r, struct sr_mls_credential *out)

@@ -25,10 +25,11 @@ static sr_err ext_write(const void *item, struct sr_buf *w)
 }
 
 static const struct sr_mls_item_ops ext_ops = {
-    sizeof(struct sr_mls_extension),
-    ext_read,
-    ext_write,
-    NULL,
+    .size = sizeof(struct sr_mls_extension),
+    .read = ext_read,
+    .write = ext_write,
+    .cleanup = NULL,
+    .max_items = SR_MLS_MAX_EXTENSION_COUNT,
 };
 
 sr_err sr_mls_extensions_read(struct sr_reader *r, size_t max, struct sr_mls_extensions *out)
@@ -166,10 +167,11 @@ static void sender_cleanup(void *item)
 }
 
 static const struct sr_mls_item_ops sender_ops = {
-    sizeof(struct sr_mls_external_sender),
-    sender_read,
-    sender_write,
-    sender_cleanup,
+    .size = sizeof(struct sr_mls_external_sender),
+    .read = sender_read,
+    .write = sender_write,
+    .cleanup = sender_cleanup,
+    .max_items = SR_MLS_MAX_EXTERNAL_SENDERS,
 };
 
 sr_err sr_mls_external_senders_decode(struct sr_slice data, struct sr_mls_external_senders *out)

@@ -30,6 +30,22 @@
 #define SR_MLS_MAX_EXTENSIONS      (1u << 20)  /* every Extension list but GroupInfo's */
 #define SR_MLS_MAX_EXTENSION_DATA  (1u << 20)  /* one extension_data */
 
+/*
+ * Item counts. A decoded item can be hundreds of bytes in memory but one or two on the wire
+ * (a blank tree node, a ProposalOrRef), so counts are capped too, keeping the memory a message
+ * can make us allocate within a small multiple of its size.
+ */
+#ifndef SR_MLS_MAX_TREE_LEAVES
+#define SR_MLS_MAX_TREE_LEAVES (1u << 16) /* the largest group we join */
+#endif
+#define SR_MLS_MAX_TREE_NODES       (2u * SR_MLS_MAX_TREE_LEAVES - 1u)
+#define SR_MLS_MAX_PATH_DEPTH       32u    /* UpdatePath.nodes */
+#define SR_MLS_MAX_PROPOSAL_COUNT   16384u /* Commit.proposals */
+#define SR_MLS_MAX_EXTENSION_COUNT  1024u  /* any Extension list */
+#define SR_MLS_MAX_CERTS            64u    /* x509 certificates */
+#define SR_MLS_MAX_EXTERNAL_SENDERS 1024u
+#define SR_MLS_MAX_PSK_COUNT        1024u /* GroupSecrets.psks */
+
 /* Group-sized structures. */
 #ifndef SR_MLS_MAX_TREE_BYTES
 #define SR_MLS_MAX_TREE_BYTES (32u << 20) /* ratchet_tree, GroupInfo.extensions */

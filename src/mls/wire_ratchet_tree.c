@@ -104,10 +104,11 @@ static void opt_node_cleanup(void *item)
 }
 
 static const struct sr_mls_item_ops opt_node_ops = {
-    sizeof(struct sr_mls_node),
-    opt_node_read,
-    opt_node_write,
-    opt_node_cleanup,
+    .size = sizeof(struct sr_mls_node),
+    .read = opt_node_read,
+    .write = opt_node_write,
+    .cleanup = opt_node_cleanup,
+    .max_items = SR_MLS_MAX_TREE_NODES,
 };
 
 sr_err sr_mls_ratchet_tree_decode(struct sr_slice in, size_t max, struct sr_mls_ratchet_tree *out)

@@ -31,10 +31,11 @@ static sr_err egs_write(const void *item, struct sr_buf *w)
 }
 
 static const struct sr_mls_item_ops egs_ops = {
-    sizeof(struct sr_mls_encrypted_group_secrets),
-    egs_read,
-    egs_write,
-    NULL,
+    .size = sizeof(struct sr_mls_encrypted_group_secrets),
+    .read = egs_read,
+    .write = egs_write,
+    .cleanup = NULL,
+    .max_items = SR_MLS_MAX_TREE_LEAVES,
 };
 
 static sr_err welcome_fields(struct sr_reader *r, struct sr_mls_welcome *wl)
@@ -120,10 +121,11 @@ static sr_err psk_item_write(const void *item, struct sr_buf *w)
 }
 
 static const struct sr_mls_item_ops psk_ops = {
-    sizeof(struct sr_mls_psk_id),
-    psk_item_read,
-    psk_item_write,
-    NULL,
+    .size = sizeof(struct sr_mls_psk_id),
+    .read = psk_item_read,
+    .write = psk_item_write,
+    .cleanup = NULL,
+    .max_items = SR_MLS_MAX_PSK_COUNT,
 };
 
 static sr_err gs_fields(struct sr_reader *r, struct sr_mls_group_secrets *gs)

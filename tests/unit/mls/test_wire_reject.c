@@ -430,12 +430,52 @@ static void caps_give_limit(void **state)
     sr_buf_cleanup(&tail);
 }
 
+/* Append a vector of `count` copies of the item `item_hex`. */
+static void put_repeated(struct sr_buf *b, size_t count, const char *item_hex)
+{
+    struct sr_buf item = { 0 };
+    struct sr_vec_mark mark;
+    sr_test_hex(item_hex, &item);
+    assert_int_equal(sr_write_vector_begin(b, &mark), SR_OK);
+    for (size_t i = 0; i < count; i++) {
+        assert_int_equal(sr_buf_append(b, item.p, item.len), SR_OK);
+    }
+    assert_int_equal(sr_write_vector_end(b, &mark), SR_OK);
+    sr_buf_cleanup(&item);
+}
+
+/* Item counts are capped as well as bytes: one blank node or reference is 1-2 wire bytes but
+ * hundreds in memory. */
+static void item_counts_give_limit(void **state)
+{
+    (void)state;
+    struct sr_buf b = { 0 }, out = { 0 };
+    for (size_t n = SR_MLS_MAX_TREE_NODES; n <= SR_MLS_MAX_TREE_NODES + 1; n++) {
+        sr_buf_reset(&b);
+        put_repeated(&b, n, "00");
+        sr_buf_reset(&out);
+        assert_int_equal(rt_tree(sr_buf_slice(&b), &out),
+                         n > SR_MLS_MAX_TREE_NODES ? SR_ERR_LIMIT : SR_OK);
+    }
+    for (size_t n = SR_MLS_MAX_PROPOSAL_COUNT; n <= SR_MLS_MAX_PROPOSAL_COUNT + 1; n++) {
+        sr_buf_reset(&b);
+        put_repeated(&b, n, "0200");
+        assert_int_equal(sr_write_u8(&b, 0), SR_OK);
+        sr_buf_reset(&out);
+        assert_int_equal(rt_commit(sr_buf_slice(&b), &out),
+                         n > SR_MLS_MAX_PROPOSAL_COUNT ? SR_ERR_LIMIT : SR_OK);
+    }
+    sr_buf_cleanup(&b);
+    sr_buf_cleanup(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(message_enums),          cmocka_unit_test(nonminimal_varint),
         cmocka_unit_test(leaf_sources),           cmocka_unit_test(grease_and_unknown_types),
         cmocka_unit_test(bools_and_closed_enums), cmocka_unit_test(caps_give_limit),
+        cmocka_unit_test(item_counts_give_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
