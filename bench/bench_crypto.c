@@ -3,7 +3,8 @@
  * AEAD throughput of sr_aead_seal/sr_aead_open against a raw OpenSSL EVP loop doing the
  * same work (keyed once; per message: nonce, AAD, data, final, tag), measured in the same
  * run; MLS DeriveTreeSecret (ExpandWithLabel) against OpenSSL's own HKDF (EVP_KDF) expanding
- * the same KDFLabel; then single-shot HPKE seal/open operations per second for each DHKEM.
+ * the same KDFLabel; signatures per second for each scheme with keys parsed once; then
+ * single-shot HPKE seal/open operations per second for each DHKEM.
  *
  * Each measurement runs for about 0.3 s of this thread's CPU time, split into slices that
  * alternate between ours and the baseline; the best slice of each counts. CPU time rather
@@ -20,6 +21,7 @@
 
 #include "crypto/aead.h"
 #include "crypto/labels.h"
+#include "crypto/sig.h"
 #include "crypto/suite.h"
 #include "hpke/hpke.h"
 
@@ -46,6 +48,8 @@ struct job {
     struct sr_buf ct;
     EVP_KDF_CTX *kdf;
     uint32_t generation;
+    struct sr_sig_key *sig_priv;
+    struct sr_sig_key *sig_pub;
 };
 
 static double now(void)
@@ -265,6 +269,48 @@ static void bench_expand(void)
     EVP_KDF_CTX_free(raw.kdf);
 }
 
+static int sig_sign(struct job *j)
+{
+    sr_buf_reset(&j->ct);
+    return sr_sig_key_sign(j->sig_priv, sr_slice_of(j->in, 100), &j->ct) == SR_OK;
+}
+
+static int sig_verify(struct job *j)
+{
+    return sr_sig_key_verify(j->sig_pub, sr_slice_of(j->in, 100), sr_buf_slice(&j->ct)) == SR_OK;
+}
+
+static void bench_sig(void)
+{
+    static struct job j;
+    const struct sr_sig_alg *algs[] = { &sr_sig_ed25519, &sr_sig_ed448, &sr_sig_p256, &sr_sig_p384,
+                                        &sr_sig_p521 };
+    printf("\n%-34s %12s %12s\n", "Signatures, 100-byte message", "sign op/s", "verify op/s");
+    for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+        struct sr_secret priv = { { 0 }, 0 };
+        struct sr_buf pub = { 0 };
+        memset(&j, 0, sizeof(j));
+        int ok = sr_sig_generate(algs[i], &priv, &pub) == SR_OK &&
+                 sr_sig_key_from_private(algs[i], sr_secret_slice(&priv), &j.sig_priv) == SR_OK &&
+                 sr_sig_key_from_public(algs[i], sr_buf_slice(&pub), &j.sig_pub) == SR_OK;
+        double sign_rate = 0, verify_rate = 0, unused;
+        if (ok) {
+            j.step = sig_sign;
+            compare(&j, NULL, &sign_rate, &unused);
+            j.step = sig_verify;
+            compare(&j, NULL, &verify_rate, &unused);
+            printf("%-34s %12.0f %12.0f\n", algs[i]->name, sign_rate, verify_rate);
+        } else {
+            fprintf(stderr, "bench: %s key setup failed\n", algs[i]->name);
+        }
+        sr_sig_key_free(j.sig_priv);
+        sr_sig_key_free(j.sig_pub);
+        sr_buf_cleanup(&j.ct);
+        sr_buf_cleanup(&pub);
+        sr_secret_cleanup(&priv);
+    }
+}
+
 static int hpke_seal(struct job *j)
 {
     sr_buf_reset(&j->ct);
@@ -317,6 +363,7 @@ int main(void)
 {
     bench_aead();
     bench_expand();
+    bench_sig();
     bench_hpke();
     return 0;
 }
