@@ -564,6 +564,35 @@ static void allocation_failures_send(void **state)
     sr_mls_secret_tree_free(alloc_tree);
 }
 
+/* After the first message, neither side allocates through sr_malloc (STYLE.md §6). */
+static void steady_state_allocates_nothing(void **state)
+{
+    (void)state;
+    struct sr_mls_protect_ctx *tx = ctx_for(1, &F.gc, N_LEAVES, 16, 0);
+    struct sr_mls_protect_ctx *rx = ctx_for(0, &F.gc, N_LEAVES, 16, 0);
+    struct sr_buf msg, pt;
+    struct sr_mls_authenticated_content ac;
+    sr_buf_init(&msg, 0, 0);
+    sr_buf_init(&pt, 0, SR_BUF_WIPE);
+    for (int i = 0; i < 3; i++) {
+        if (i == 2) {
+            sr_alloc_fail_at(0); /* any allocation from here on fails */
+        }
+        msg.len = 0;
+        sr_err e1 =
+                sr_mls_application_protect(tx, sr_slice_of(NULL, 0), sr_slice_of("hot", 3), &msg);
+        sr_err e2 = sr_mls_private_message_unprotect(rx, sr_buf_slice(&msg), &pt, &ac);
+        bool failed = sr_alloc_failed();
+        sr_alloc_fail_at(-1);
+        assert_int_equal(e1, SR_OK);
+        assert_int_equal(e2, SR_OK);
+        assert_false(failed);
+        sr_mls_authenticated_content_cleanup(&ac);
+    }
+    sr_buf_cleanup(&msg);
+    sr_buf_cleanup(&pt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -576,6 +605,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(allocation_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(protect_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(allocation_failures_send, setup, teardown),
+        cmocka_unit_test_setup_teardown(steady_state_allocates_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
