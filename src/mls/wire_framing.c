@@ -255,6 +255,14 @@ void sr_mls_public_message_cleanup(struct sr_mls_public_message *pm)
     memset(pm, 0, sizeof(*pm));
 }
 
+sr_err sr_mls_public_message_auth_content_encode(const struct sr_mls_public_message *pm,
+                                                 struct sr_buf *w)
+{
+    SR_TRY(sr_write_u16(w, SR_MLS_WIRE_PUBLIC_MESSAGE));
+    SR_TRY(sr_mls_framed_content_encode(&pm->content, w));
+    return sr_mls_auth_data_encode(&pm->auth, pm->content.content_type, w);
+}
+
 sr_err sr_mls_framed_content_tbs_encode(uint16_t wire_format,
                                         const struct sr_mls_framed_content *fc,
                                         struct sr_slice group_context, struct sr_buf *w)

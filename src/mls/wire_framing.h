@@ -88,6 +88,13 @@ SR_MUST_USE sr_err sr_mls_public_message_encode(const struct sr_mls_public_messa
 void sr_mls_public_message_cleanup(struct sr_mls_public_message *pm);
 
 /**
+ * Append the AuthenticatedContent a PublicMessage carries: wire_format mls_public_message, its
+ * content and auth (what a ProposalRef and the transcript hashes cover).
+ */
+SR_MUST_USE sr_err sr_mls_public_message_auth_content_encode(const struct sr_mls_public_message *pm,
+                                                             struct sr_buf *w);
+
+/**
  * Append FramedContentTBS (RFC 9420 §6.1): version mls10, `wire_format`, the content, then
  * `group_context` (an encoded GroupContext, appended as is) when the sender is a member or a
  * new_member_commit. SR_ERR_ARG when that context is needed but `group_context.p` is NULL.

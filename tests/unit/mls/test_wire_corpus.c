@@ -202,6 +202,53 @@ static void framing(void **state)
     json_decref(root);
 }
 
+static bool commit_has_ref(const struct sr_mls_commit *c, const uint8_t *ref, size_t len)
+{
+    for (size_t i = 0; i < c->proposal_count; i++) {
+        struct sr_slice r = c->proposals[i].reference;
+        if (c->proposals[i].type == SR_MLS_PROPOSAL_OR_REF_REFERENCE && r.len == len &&
+            memcmp(r.p, ref, len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static unsigned refs_found;
+
+/* RFC 9420 §5.2: each proposal of an epoch is committed by its ProposalRef. */
+static void check_proposal_refs(const struct sr_suite *suite, const json_t *ep)
+{
+    struct sr_buf bytes = { 0 }, pbytes = { 0 }, ac = { 0 };
+    struct sr_mls_message commit, prop;
+    assert_true(sr_vec_hex(ep, "commit", &bytes));
+    assert_int_equal(sr_mls_message_decode(sr_buf_slice(&bytes), &commit), SR_OK);
+    const struct sr_mls_framed_content *fc = &commit.u.public_message.content;
+    size_t i;
+    const json_t *v;
+    json_array_foreach(json_object_get(ep, "proposals"), i, v)
+    {
+        /* A separate buffer: `commit` borrows from `bytes`. */
+        sr_test_hex(json_string_value(v), &pbytes);
+        assert_int_equal(sr_mls_message_decode(sr_buf_slice(&pbytes), &prop), SR_OK);
+        if (prop.wire_format == SR_MLS_WIRE_PUBLIC_MESSAGE &&
+            commit.wire_format == SR_MLS_WIRE_PUBLIC_MESSAGE) {
+            uint8_t ref[SR_HASH_MAX];
+            sr_buf_reset(&ac);
+            assert_int_equal(sr_mls_public_message_auth_content_encode(&prop.u.public_message, &ac),
+                             SR_OK);
+            assert_int_equal(sr_mls_proposal_ref(suite, sr_buf_slice(&ac), ref), SR_OK);
+            assert_true(commit_has_ref(&fc->commit, ref, suite->hash->len));
+            refs_found++;
+        }
+        sr_mls_message_cleanup(&prop);
+    }
+    sr_mls_message_cleanup(&commit);
+    sr_buf_cleanup(&bytes);
+    sr_buf_cleanup(&pbytes);
+    sr_buf_cleanup(&ac);
+}
+
 static void passive_clients(void **state)
 {
     (void)state;
@@ -217,15 +264,21 @@ static void passive_clients(void **state)
             check(tc, "key_package", MESSAGE);
             check(tc, "welcome", MESSAGE);
             check(tc, "ratchet_tree", TREE);
+            const struct sr_suite *suite =
+                    sr_suite_get((uint16_t)sr_vec_int(tc, "cipher_suite", 0));
+            assert_non_null(suite);
             json_array_foreach(json_object_get(tc, "epochs"), j, ep)
             {
                 check_array(json_object_get(ep, "proposals"), MESSAGE);
                 check(ep, "commit", MESSAGE);
+                check_proposal_refs(suite, ep);
             }
         }
         json_decref(root);
     }
     printf("%u structures from the vector files round-tripped\n", checked);
+    printf("%u ProposalRefs found in their commits\n", refs_found);
+    assert_true(refs_found > 0);
 }
 
 int main(void)
