@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The ratchet tree of RFC 9420 §7: an array of nodes in the order of §4.1 (leaves at even
+ * indices, parents at odd ones), always full (2^d leaves, §7.8), blank nodes included.
+ * Leaves hold an owned copy of their LeafNode; parents hold their encryption key, parent hash
+ * and sorted unmerged leaves. Each node caches its tree hash (§7.8); every change marks the
+ * node and its ancestors stale, so after a commit only one path is rehashed.
+ *
+ * The tree is public state. TreeKEM private keys live in struct sr_mls_treekem_priv
+ * (treekem.h). Mutators either succeed or leave the tree unchanged (allocations are made
+ * before anything is modified); callers that stage a whole commit use sr_mls_tree_copy and
+ * sr_mls_tree_swap.
+ *
+ * Files: tree.c (structure, import/export), tree_ops.c (proposals, resolution), tree_hash.c
+ * (tree and parent hashes), tree_validate.c (checks on join, §12.4.3.1).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sealroom/buf.h>
+#include <sealroom/err.h>
+
+#include "crypto/suite.h"
+#include "mls/wire_leaf_node.h"
+
+struct sr_mls_tree_parent {
+    uint8_t encryption_key[SR_KEM_PK_MAX];
+    uint8_t parent_hash[SR_HASH_MAX];
+    uint8_t key_len;
+    uint8_t hash_len;
+    uint32_t unmerged_count;
+    uint32_t *unmerged; /* leaf indices, strictly increasing (§7.1) */
+};
+
+/** One node: blank when both pointers are NULL. */
+struct sr_mls_tree_node {
+    struct sr_mls_leaf_node *leaf;     /* leaf nodes: owned (sr_mls_leaf_node_dup) */
+    struct sr_mls_tree_parent *parent; /* parent nodes: owned */
+    bool hash_ok;                      /* the cached tree hash is current */
+};
+
+struct sr_mls_tree {
+    const struct sr_suite *suite;
+    uint32_t n_leaves;              /* a power of two; 0 for an empty tree */
+    struct sr_mls_tree_node *nodes; /* 2 * n_leaves - 1 entries */
+    uint8_t *hashes;                /* Nh bytes per node, valid where hash_ok */
+};
+
+/** A growable list of node indices (resolutions). Release with sr_mls_node_list_cleanup. */
+struct sr_mls_node_list {
+    uint32_t *v;
+    size_t len;
+    size_t cap;
+};
+
+void sr_mls_node_list_cleanup(struct sr_mls_node_list *l);
+
+/** The number of nodes: 2 * n_leaves - 1. */
+static inline uint32_t sr_mls_tree_width(const struct sr_mls_tree *t)
+{
+    return t->n_leaves == 0 ? 0 : 2 * t->n_leaves - 1;
+}
+
+static inline bool sr_mls_tree_node_blank(const struct sr_mls_tree *t, uint32_t x)
+{
+    return t->nodes[x].leaf == NULL && t->nodes[x].parent == NULL;
+}
+
+/** The LeafNode at leaf index `leaf`, or NULL when blank or out of range. */
+const struct sr_mls_leaf_node *sr_mls_tree_get0_leaf(const struct sr_mls_tree *t, uint32_t leaf);
+
+/** The public encryption key of node `x` (leaf or parent); empty when blank. */
+struct sr_slice sr_mls_tree_node_key(const struct sr_mls_tree *t, uint32_t x);
+
+/** An empty tree for `suite`. */
+void sr_mls_tree_init(struct sr_mls_tree *t, const struct sr_suite *suite);
+void sr_mls_tree_cleanup(struct sr_mls_tree *t);
+
+/**
+ * Build `t` from a ratchet_tree extension body (§12.4.3.3): `optional<Node> ratchet_tree<V>`.
+ * The last node must be non-blank, node types must match their position and keys must have
+ * the suite's lengths (SR_ERR_INVALID); malformed bytes are SR_ERR_DECODE. No signature or
+ * hash is checked here (see sr_mls_tree_validate). `t` is zeroed on error.
+ */
+SR_MUST_USE sr_err sr_mls_tree_import(struct sr_mls_tree *t, const struct sr_suite *suite,
+                                      struct sr_slice ratchet_tree);
+
+/** Append the ratchet_tree extension body, without trailing blank nodes. */
+SR_MUST_USE sr_err sr_mls_tree_export(const struct sr_mls_tree *t, struct sr_buf *w);
+
+/** ParentNode (§7.1) encoding of `p`. */
+SR_MUST_USE sr_err sr_mls_tree_parent_encode(const struct sr_mls_tree_parent *p, struct sr_buf *w);
+
+/** Node (§7.8): node_type then the LeafNode or ParentNode of non-blank node `n`. */
+SR_MUST_USE sr_err sr_mls_tree_node_encode(const struct sr_mls_tree_node *n, struct sr_buf *w);
+
+/** A deep copy (hash cache included) for staging. `dst` is zeroed on error. */
+SR_MUST_USE sr_err sr_mls_tree_copy(struct sr_mls_tree *dst, const struct sr_mls_tree *src);
+
+/** Exchange two trees (commit a staged copy). */
+void sr_mls_tree_swap(struct sr_mls_tree *a, struct sr_mls_tree *b);
+
+/** Mark node `x` and its ancestors as needing a new tree hash. */
+void sr_mls_tree_touch(struct sr_mls_tree *t, uint32_t x);
+
+/** Blank node `x` (freeing its contents) and mark its hash stale. */
+void sr_mls_tree_blank(struct sr_mls_tree *t, uint32_t x);
+
+/** Blank every node on the direct path of leaf `leaf` (§12.1.2, §12.1.3, §7.5). */
+void sr_mls_tree_blank_path(struct sr_mls_tree *t, uint32_t leaf);
+
+/** Double the number of leaves (§7.7 "extending"). */
+SR_MUST_USE sr_err sr_mls_tree_extend(struct sr_mls_tree *t);
+
+/** Drop right halves that are entirely blank (§7.7 "truncating"), down to one leaf. */
+void sr_mls_tree_truncate(struct sr_mls_tree *t);
+
+/**
+ * Add a copy of `leaf` at the leftmost blank leaf, extending the tree if none, and add its
+ * index to the unmerged leaves of its non-blank ancestors (§12.1.1). The index is in *out.
+ */
+SR_MUST_USE sr_err sr_mls_tree_add_leaf(struct sr_mls_tree *t, const struct sr_mls_leaf_node *leaf,
+                                        uint32_t *out);
+
+/** Replace leaf `leaf` with a copy of `ln` and blank its direct path (§12.1.2). */
+SR_MUST_USE sr_err sr_mls_tree_update_leaf(struct sr_mls_tree *t, uint32_t leaf,
+                                           const struct sr_mls_leaf_node *ln);
+
+/**
+ * Remove leaf `leaf`: blank it and its direct path, then truncate (§12.1.3). SR_ERR_INVALID
+ * when the leaf is blank or out of range.
+ */
+SR_MUST_USE sr_err sr_mls_tree_remove_leaf(struct sr_mls_tree *t, uint32_t leaf);
+
+/** Set the leaf at `leaf` (inside the tree) to a copy of `ln` without touching its path. */
+SR_MUST_USE sr_err sr_mls_tree_set_leaf(struct sr_mls_tree *t, uint32_t leaf,
+                                        const struct sr_mls_leaf_node *ln);
+
+/**
+ * Set parent node `x` to encryption key `key` with parent hash `ph` and no unmerged leaves.
+ * SR_ERR_INVALID when the lengths do not fit.
+ */
+SR_MUST_USE sr_err sr_mls_tree_set_parent(struct sr_mls_tree *t, uint32_t x, struct sr_slice key,
+                                          struct sr_slice ph);
+
+/** The first non-blank leaf whose signature key is `key`; SR_ERR_NOT_FOUND otherwise. */
+SR_MUST_USE sr_err sr_mls_tree_find_signature_key(const struct sr_mls_tree *t, struct sr_slice key,
+                                                  uint32_t *leaf);
+
+/** The first non-blank node whose encryption key is `key`; SR_ERR_NOT_FOUND otherwise. */
+SR_MUST_USE sr_err sr_mls_tree_find_encryption_key(const struct sr_mls_tree *t, struct sr_slice key,
+                                                   uint32_t *node);
+
+/** Whether the resolution of `x` is empty: every node of its subtree is blank (§4.1.1). */
+bool sr_mls_tree_resolution_empty(const struct sr_mls_tree *t, uint32_t x);
+
+/** Append the resolution of node `x` (§4.1.1), in order, to `out`. */
+SR_MUST_USE sr_err sr_mls_tree_resolution(const struct sr_mls_tree *t, uint32_t x,
+                                          struct sr_mls_node_list *out);
+
+/** The filtered direct path of leaf `leaf` and the matching copath children (§4.1.2). */
+SR_MUST_USE sr_err sr_mls_tree_filtered_path(const struct sr_mls_tree *t, uint32_t leaf,
+                                             uint32_t *path, uint32_t *copath, size_t *len);
+
+/* tree_hash.c */
+
+/** The tree hash of node `x` (§7.8) into out[Nh], from the cache where it is current. */
+SR_MUST_USE sr_err sr_mls_tree_hash(struct sr_mls_tree *t, uint32_t x, uint8_t *out);
+
+/** The root tree hash into out[Nh]. */
+SR_MUST_USE sr_err sr_mls_tree_root_hash(struct sr_mls_tree *t, uint8_t *out);
+
+/** The tree hash of `x` computed without the cache (for tests and cross-checks). */
+SR_MUST_USE sr_err sr_mls_tree_hash_uncached(const struct sr_mls_tree *t, uint32_t x, uint8_t *out);
+
+/**
+ * The parent hashes of an UpdatePath (§7.9): for the filtered direct path `path[0..len)`
+ * whose nodes already carry their new keys in `t` and copath children `copath`, writes
+ * ph[i * Nh] = the parent_hash field of path[i] (empty for the root, so ph[(len-1)*Nh] is
+ * unused) and leaf_ph[Nh] = the leaf's parent_hash. Also stores them into the tree's parents.
+ */
+SR_MUST_USE sr_err sr_mls_tree_set_path_parent_hashes(struct sr_mls_tree *t, const uint32_t *path,
+                                                      const uint32_t *copath, size_t len,
+                                                      uint8_t *leaf_ph);
+
+/** §7.9.2: every non-blank parent is parent-hash valid. SR_ERR_INVALID otherwise. */
+SR_MUST_USE sr_err sr_mls_tree_verify_parent_hashes(struct sr_mls_tree *t);
+
+/* tree_validate.c */
+
+/**
+ * Tree checks on join (§12.4.3.1): the root hash equals `tree_hash`, every non-blank parent is
+ * parent-hash valid, unmerged leaves are consistent, no encryption key appears twice, no
+ * signature key appears twice among the leaves, and every leaf signature verifies (update
+ * and commit sources with `group_id` and their leaf index). Credential, capability and
+ * lifetime checks of §7.3 are the group layer's. SR_ERR_INVALID / SR_ERR_AUTH on failure;
+ * the tree is unchanged apart from its hash cache.
+ */
+SR_MUST_USE sr_err sr_mls_tree_validate(struct sr_mls_tree *t, struct sr_slice group_id,
+                                        struct sr_slice tree_hash);
+
+/** Only the leaf signatures (§7.2) of the tree. */
+SR_MUST_USE sr_err sr_mls_tree_verify_leaf_signatures(const struct sr_mls_tree *t,
+                                                      struct sr_slice group_id);
+
+/** Verify one leaf's signature: LeafNodeTBS with group_id and leaf_index when applicable. */
+SR_MUST_USE sr_err sr_mls_tree_verify_leaf(const struct sr_suite *suite,
+                                           const struct sr_mls_leaf_node *ln,
+                                           struct sr_slice group_id, uint32_t leaf_index);
+
+/** Unmerged-leaf consistency and key uniqueness (§12.4.3.1). */
+SR_MUST_USE sr_err sr_mls_tree_check_structure(const struct sr_mls_tree *t);
