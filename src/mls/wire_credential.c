@@ -14,7 +14,10 @@
 
 static sr_err cert_read(struct sr_reader *r, void *item)
 {
-    return sr_read_opaque_v(r, SR_MLS_MAX_CREDENTIAL, item);
+    struct sr_slice *cert = item;
+    SR_TRY(sr_read_opaque_v(r, SR_MLS_MAX_CREDENTIAL, cert));
+    SR_CHECK(cert->len > 0, SR_ERR_DECODE); /* a DER certificate is never empty */
+    return SR_OK;
 }
 
 static sr_err cert_write(const void *item, struct sr_buf *w)
@@ -38,6 +41,8 @@ static sr_err credential_fields(struct sr_reader *r, struct sr_mls_credential *o
         void *certs;
         SR_TRY(sr_mls_vec_read(r, SR_MLS_MAX_CREDENTIAL, &cert_ops, &certs, &out->cert_count));
         out->certs = certs;
+        /* RFC 9420 §5.3: certificates[0] is the end-entity certificate, so one must exist. */
+        SR_CHECK(out->cert_count > 0, SR_ERR_DECODE);
         return SR_OK;
     }
     case SR_MLS_CREDENTIAL_BASIC:

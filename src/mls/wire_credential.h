@@ -15,7 +15,7 @@
 struct sr_mls_credential {
     uint16_t type;
     struct sr_slice identity;
-    struct sr_slice *certs; /* x509: DER certificates, end-entity first */
+    struct sr_slice *certs; /* x509: at least one non-empty DER certificate, end-entity first */
     size_t cert_count;
 };
 

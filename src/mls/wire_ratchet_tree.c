@@ -119,7 +119,8 @@ sr_err sr_mls_ratchet_tree_decode(struct sr_slice in, size_t max, struct sr_mls_
     memset(out, 0, sizeof(*out));
     sr_reader_init(&r, in);
     SR_TRY(sr_mls_vec_read(&r, max ? max : SR_MLS_MAX_TREE_BYTES, &opt_node_ops, &nodes, &n));
-    if (sr_reader_done(&r) != SR_OK) {
+    /* optional<Node> ratchet_tree<1..2^32-1>: a tree has at least one node. */
+    if (sr_reader_done(&r) != SR_OK || n == 0) {
         sr_mls_vec_free(&opt_node_ops, nodes, n);
         return SR_ERR_DECODE;
     }

@@ -2,8 +2,8 @@
 /*
  * RFC 9420 §7.1 ParentNode and §12.4.3.3 the ratchet_tree extension body,
  * `optional<Node> ratchet_tree<V>`. A decoded tree borrows from its input (see wire_common.h)
- * unless made by sr_mls_ratchet_tree_dup. The byte cap is SR_MLS_MAX_TREE_BYTES unless the
- * caller gives a smaller one.
+ * unless made by sr_mls_ratchet_tree_dup. An empty tree is SR_ERR_DECODE. The byte cap is
+ * SR_MLS_MAX_TREE_BYTES unless the caller gives a smaller one.
  */
 #pragma once
 

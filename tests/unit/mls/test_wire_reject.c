@@ -309,8 +309,21 @@ static void bools_and_closed_enums(void **state)
            "03"
            "0301ab"
            "00",
-           SR_ERR_DECODE);                    /* ProposalOrRefType 3 */
-    expect(rt_tree, "0100", SR_OK);           /* one blank node */
+           SR_ERR_DECODE); /* ProposalOrRefType 3 */
+    /* One blank node is a tree; no node is not: ratchet_tree<1..2^32-1>. */
+    expect(rt_tree, "0100", SR_OK);
+    expect(rt_tree, "00", SR_ERR_DECODE);
+    /* An x509 credential needs a certificate, and a certificate needs bytes. */
+    expect(rt_leaf,
+           "01aa01bb000200"
+           "0000000000"
+           "02" LEAF_TAIL,
+           SR_ERR_DECODE);
+    expect(rt_leaf,
+           "01aa01bb00020100"
+           "0000000000"
+           "02" LEAF_TAIL,
+           SR_ERR_DECODE);
     expect(rt_tree, "0102", SR_ERR_DECODE);   /* optional presence 2 */
     expect(rt_tree, "020103", SR_ERR_DECODE); /* node_type 3 */
     expect(rt_tree,
