@@ -150,17 +150,24 @@ static sr_err sender_data_aead(struct sr_mls_protect_ctx *ctx, struct sr_slice g
     return err;
 }
 
+/* Per-message values the caller wipes whatever happens. */
+struct seal_scratch {
+    uint8_t guard[SR_MLS_REUSE_GUARD_LEN];
+    uint8_t nonce[SR_AEAD_NONCE_MAX];
+    uint8_t sd[SR_MLS_SENDER_DATA_LEN];
+};
+
 /* Everything after the key is known: header, content sealed in place, then SenderData. */
 static sr_err seal(struct sr_mls_protect_ctx *ctx, const struct sr_mls_framed_content *fc,
                    const struct sr_mls_auth_data *auth, const struct seal_plan *p,
-                   const struct sr_mls_ratchet_key *key, struct sr_buf *out)
+                   const struct sr_mls_ratchet_key *key, struct seal_scratch *x, struct sr_buf *out)
 {
     const struct sr_aead_alg *alg = ctx->suite->aead;
-    uint8_t guard[SR_MLS_REUSE_GUARD_LEN], nonce[SR_AEAD_NONCE_MAX], sd[SR_MLS_SENDER_DATA_LEN];
+    uint8_t *guard = x->guard, *nonce = x->nonce, *sd = x->sd;
     struct sr_aead_ctx *aead = NULL;
     size_t n = 0;
     /* §6.3.1: "the sender of a message MUST generate a fresh random four-byte reuse guard" */
-    SR_TRY(sr_rand_bytes(guard, sizeof(guard)));
+    SR_TRY(sr_rand_bytes(guard, SR_MLS_REUSE_GUARD_LEN));
     SR_TRY(sr_write_u16(out, SR_MLS_VERSION_MLS10));
     SR_TRY(sr_write_u16(out, SR_MLS_WIRE_PRIVATE_MESSAGE));
     SR_TRY(sr_write_slice_v(out, fc->group_id));
@@ -181,14 +188,15 @@ static sr_err seal(struct sr_mls_protect_ctx *ctx, const struct sr_mls_framed_co
                         p->ct_len, &n));
     out->len = ct_at + p->ct_len;
     struct sr_buf sdw;
-    sr_buf_init_fixed(&sdw, sd, sizeof(sd));
+    sr_buf_init_fixed(&sdw, sd, SR_MLS_SENDER_DATA_LEN);
     struct sr_mls_sender_data data = { ctx->own_leaf, key->generation, { 0 } };
-    memcpy(data.reuse_guard, guard, sizeof(guard));
+    memcpy(data.reuse_guard, guard, SR_MLS_REUSE_GUARD_LEN);
     SR_TRY(sr_mls_sender_data_encode(&data, &sdw));
     SR_TRY(sender_data_aead(ctx, fc->group_id, fc->epoch, fc->content_type,
                             sr_slice_of(ct, p->ct_len), nonce, &aead));
-    return sr_aead_seal(aead, nonce, sr_buf_slice(&ctx->aad), sr_slice_of(sd, sizeof(sd)),
-                        out->p + sd_at, SR_MLS_SENDER_DATA_LEN + alg->tag_len, &n);
+    return sr_aead_seal(aead, nonce, sr_buf_slice(&ctx->aad),
+                        sr_slice_of(sd, SR_MLS_SENDER_DATA_LEN), out->p + sd_at,
+                        SR_MLS_SENDER_DATA_LEN + alg->tag_len, &n);
 }
 
 static sr_err protect_checks(const struct sr_mls_protect_ctx *ctx,
@@ -211,6 +219,7 @@ sr_err sr_mls_private_message_protect(struct sr_mls_protect_ctx *ctx,
     SR_CHECK(ctx != NULL && fc != NULL && auth != NULL && out != NULL, SR_ERR_ARG);
     SR_TRY(protect_checks(ctx, fc, auth));
     struct seal_plan p;
+    struct seal_scratch x;
     struct sr_mls_ratchet_key key = { 0 };
     size_t start = out->len;
     sr_err err = plan(ctx, fc, auth, &p);
@@ -221,7 +230,7 @@ sr_err sr_mls_private_message_protect(struct sr_mls_protect_ctx *ctx,
         err = sr_mls_secret_tree_next(ctx->tree, ctx->own_leaf, ratchet_of(fc->content_type), &key);
     }
     if (err == SR_OK) {
-        err = seal(ctx, fc, auth, &p, &key, out);
+        err = seal(ctx, fc, auth, &p, &key, &x, out);
     }
     if (err != SR_OK) {
         /* the plaintext may already sit in `out` */
@@ -230,6 +239,7 @@ sr_err sr_mls_private_message_protect(struct sr_mls_protect_ctx *ctx,
     }
     sr_buf_reset(&ctx->scratch);
     sr_mls_ratchet_key_cleanup(&key);
+    sr_wipe(&x, sizeof(x));
     return err;
 }
 
@@ -265,11 +275,18 @@ static sr_err open_sender_data(struct sr_mls_protect_ctx *ctx,
     size_t n = 0;
     /* SenderData has a fixed size, so any other length is malformed */
     SR_CHECK(pm->encrypted_sender_data.len == SR_MLS_SENDER_DATA_LEN + alg->tag_len, SR_ERR_DECODE);
-    SR_TRY(sender_data_aead(ctx, pm->group_id, pm->epoch, pm->content_type, pm->ciphertext, nonce,
-                            &aead));
-    SR_TRY(sr_aead_open(aead, nonce, sr_buf_slice(&ctx->aad), pm->encrypted_sender_data, plain,
-                        sizeof(plain), &n));
-    return sr_mls_sender_data_decode(sr_slice_of(plain, n), sd);
+    sr_err err = sender_data_aead(ctx, pm->group_id, pm->epoch, pm->content_type, pm->ciphertext,
+                                  nonce, &aead);
+    if (err == SR_OK) {
+        err = sr_aead_open(aead, nonce, sr_buf_slice(&ctx->aad), pm->encrypted_sender_data, plain,
+                           sizeof(plain), &n);
+    }
+    if (err == SR_OK) {
+        err = sr_mls_sender_data_decode(sr_slice_of(plain, n), sd);
+    }
+    sr_wipe(nonce, sizeof(nonce));
+    sr_wipe(plain, sizeof(plain));
+    return err;
 }
 
 /* Open the content into `pt` and decode it into `pc` (§6.3.1). */
@@ -284,9 +301,12 @@ static sr_err open_content(struct sr_mls_protect_ctx *ctx, const struct sr_mls_p
     SR_CHECK(pm->ciphertext.len >= nt, SR_ERR_AUTH);
     SR_TRY(sr_buf_reserve(pt, pm->ciphertext.len - nt));
     SR_TRY(content_aad(ctx, pm->group_id, pm->epoch, pm->content_type, pm->authenticated_data));
-    guard_nonce(key, sd->reuse_guard, nonce);
     SR_TRY(sr_mls_protect_aead(ctx, sr_secret_slice(&key->key), &aead));
-    SR_TRY(sr_aead_open(aead, nonce, sr_buf_slice(&ctx->aad), pm->ciphertext, pt->p, pt->cap, &n));
+    guard_nonce(key, sd->reuse_guard, nonce);
+    sr_err err =
+            sr_aead_open(aead, nonce, sr_buf_slice(&ctx->aad), pm->ciphertext, pt->p, pt->cap, &n);
+    sr_wipe(nonce, sizeof(nonce));
+    SR_TRY(err);
     pt->len = n;
     /* §6.3.1: non-zero padding makes the message malformed (SR_ERR_DECODE) */
     return sr_mls_private_content_decode(sr_buf_slice(pt), pm->content_type, pc);
