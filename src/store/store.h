@@ -207,6 +207,9 @@ void sr_store_rollback(struct sr_store *st);
 SR_MUST_USE sr_err sr_store_org_insert(struct sr_store *st, const struct sr_store_org *org);
 SR_MUST_USE sr_err sr_store_org_get(struct sr_store *st, const char *org_id,
                                     struct sr_store_org *out);
+/** Orgs with org_id > after ("" for the first page), by org_id, at most `limit`. */
+SR_MUST_USE sr_err sr_store_org_list(struct sr_store *st, const char *after, size_t limit,
+                                     struct sr_store_org **out, size_t *n);
 SR_MUST_USE sr_err sr_store_org_set_policy(struct sr_store *st, const char *org_id,
                                            const char *policy);
 /** Bump the org's generation (the CMK kill switch) and return the new value. */
@@ -247,6 +250,8 @@ SR_MUST_USE sr_err sr_store_kek_rewrap(struct sr_store *st, const char *kek_id, 
 /** Up to `limit` unshredded KEKs still wrapped under `cmk_uri`; free *out with sr_store_free. */
 SR_MUST_USE sr_err sr_store_kek_list_by_cmk(struct sr_store *st, const char *cmk_uri, size_t limit,
                                             struct sr_store_kek **out, size_t *n);
+/** How many unshredded keys the KEK still wraps (0: the KEK may be shredded, KMS.md §8). */
+SR_MUST_USE sr_err sr_store_kek_live_keys(struct sr_store *st, const char *kek_id, int64_t *count);
 /** Crypto-shred the KEK: its wrapping becomes NULL. */
 SR_MUST_USE sr_err sr_store_kek_shred(struct sr_store *st, const char *kek_id);
 
@@ -276,6 +281,13 @@ SR_MUST_USE sr_err sr_store_key_list_by_resource(struct sr_store *st, const char
                                                  int64_t bound_after, int64_t bound_before,
                                                  size_t count, struct sr_store_key **out,
                                                  size_t *n);
+/**
+ * For the retention sweeper: up to `limit` (<= SR_STORE_LIST_MAX) unshredded keys bound to
+ * resources of `org_id` and `kind` whose expires <= before, soonest first.
+ */
+SR_MUST_USE sr_err sr_store_key_list_expired(struct sr_store *st, const char *org_id,
+                                             const char *kind, int64_t before, size_t limit,
+                                             struct sr_store_key **out, size_t *n);
 /** Crypto-shred: wrapped becomes NULL, the row stays as a tombstone. SR_ERR_STATE if shredded. */
 SR_MUST_USE sr_err sr_store_key_shred(struct sr_store *st, const char *uri, int64_t now);
 /** Delete unbound keys whose window closed before `before`; *n gets how many. */

@@ -106,6 +106,8 @@ static const char *const kek_rewrap_sql = "UPDATE keks SET cmk_uri = ?, wrapped 
 static const char *const kek_by_cmk_sql =
         "SELECT " KEK_COLS " FROM keks"
         " WHERE cmk_uri = ? AND wrapped IS NOT NULL ORDER BY kek_id LIMIT ?";
+static const char *const kek_live_sql =
+        "SELECT COUNT(*) FROM keys WHERE kek_id = ? AND wrapped IS NOT NULL";
 static const char *const kek_shred_sql = "UPDATE keks SET wrapped = NULL WHERE kek_id = ?";
 
 static sr_err read_kek(const struct sr_store_val *c, size_t n, void *out)
@@ -185,4 +187,18 @@ sr_err sr_store_kek_shred(struct sr_store *st, const char *kek_id)
     SR_STORE_ID(kek_id);
     struct sr_store_val p[] = { sr_sv_text(kek_id) };
     return sr_store_exec_one(st, kek_shred_sql, p, 1);
+}
+
+static sr_err read_count(void *arg, const struct sr_store_val *c, size_t n)
+{
+    SR_STORE_COLS(n, 1);
+    return sr_store_col_int(&c[0], arg);
+}
+
+sr_err sr_store_kek_live_keys(struct sr_store *st, const char *kek_id, int64_t *count)
+{
+    SR_STORE_ID(kek_id);
+    struct sr_store_val p[] = { sr_sv_text(kek_id) };
+    *count = 0;
+    return sr_store_exec(st, kek_live_sql, p, 1, read_count, count, NULL);
 }

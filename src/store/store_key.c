@@ -97,6 +97,14 @@ static const char *const key_by_res_sql =
         " ORDER BY bound_at DESC, uri DESC LIMIT ?";
 static const char *const key_shred_sql = "UPDATE keys SET wrapped = NULL, shredded_at = ?"
                                          " WHERE uri = ? AND shredded_at IS NULL";
+/* Retention (KMS.md §9): bound, unshredded keys of one org's resources of one kind whose
+ * expires is at or before the cut-off; the caller adds the kind's retention to the cut-off. */
+static const char *const key_expired_sql =
+        "SELECT k.uri, k.org_id, k.kek_id, k.wrapped,"
+        " k.created_by, k.client_id, k.created, k.expires, k.resource_uri, k.bound_at,"
+        " k.shredded_at FROM keys k JOIN resources r ON r.uri = k.resource_uri"
+        " WHERE r.org_id = ? AND r.kind = ? AND k.shredded_at IS NULL AND k.expires <= ?"
+        " ORDER BY k.expires, k.uri LIMIT ?";
 static const char *const key_drop_sql =
         "DELETE FROM keys WHERE resource_uri IS NULL AND expires < ?";
 
@@ -200,6 +208,18 @@ sr_err sr_store_key_list_by_resource(struct sr_store *st, const char *resource_u
                                 sr_sv_int((int64_t)count) };
     return sr_store_get_list(st, key_by_res_sql, p, 4, read_key, sizeof(**out), count, (void **)out,
                              n);
+}
+
+sr_err sr_store_key_list_expired(struct sr_store *st, const char *org_id, const char *kind,
+                                 int64_t before, size_t limit, struct sr_store_key **out, size_t *n)
+{
+    SR_STORE_ID(org_id);
+    SR_STORE_NAME(kind);
+    SR_CHECK(limit > 0 && limit <= SR_STORE_LIST_MAX, SR_ERR_ARG);
+    struct sr_store_val p[] = { sr_sv_text(org_id), sr_sv_text(kind), sr_sv_int(before),
+                                sr_sv_int((int64_t)limit) };
+    return sr_store_get_list(st, key_expired_sql, p, 4, read_key, sizeof(**out), limit,
+                             (void **)out, n);
 }
 
 sr_err sr_store_key_shred(struct sr_store *st, const char *uri, int64_t now)

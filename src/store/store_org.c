@@ -10,6 +10,9 @@ static const char *const org_insert_sql =
         "INSERT INTO orgs(org_id, region, cmk_mode, policy, generation) VALUES(?, ?, ?, ?, ?)";
 static const char *const org_get_sql =
         "SELECT org_id, region, cmk_mode, policy, generation FROM orgs WHERE org_id = ?";
+static const char *const org_list_sql =
+        "SELECT org_id, region, cmk_mode, policy, generation FROM orgs WHERE org_id > ?"
+        " ORDER BY org_id LIMIT ?";
 static const char *const org_policy_sql = "UPDATE orgs SET policy = ? WHERE org_id = ?";
 static const char *const org_bump_sql =
         "UPDATE orgs SET generation = generation + 1 WHERE org_id = ? RETURNING generation";
@@ -42,6 +45,16 @@ sr_err sr_store_org_get(struct sr_store *st, const char *org_id, struct sr_store
     SR_STORE_ID(org_id);
     struct sr_store_val p[] = { sr_sv_text(org_id) };
     return sr_store_get_one(st, org_get_sql, p, 1, read_org, out, sizeof(*out));
+}
+
+sr_err sr_store_org_list(struct sr_store *st, const char *after, size_t limit,
+                         struct sr_store_org **out, size_t *n)
+{
+    SR_STORE_ID(after);
+    SR_CHECK(limit > 0 && limit <= SR_STORE_LIST_MAX, SR_ERR_ARG);
+    struct sr_store_val p[] = { sr_sv_text(after), sr_sv_int((int64_t)limit) };
+    return sr_store_get_list(st, org_list_sql, p, 2, read_org, sizeof(**out), limit, (void **)out,
+                             n);
 }
 
 sr_err sr_store_org_set_policy(struct sr_store *st, const char *org_id, const char *policy)

@@ -121,6 +121,17 @@ static void case_orgs(void **state)
     assert_int_equal(sr_store_org_get(st, "org1", &got), SR_OK);
     assert_string_equal(got.policy, "{}");
     assert_int_equal(got.generation, 2);
+    struct sr_store_org o2 = make_org("org2"), *orgs = NULL;
+    assert_int_equal(sr_store_org_insert(st, &o2), SR_OK);
+    size_t n = 0;
+    assert_int_equal(sr_store_org_list(st, "", 10, &orgs, &n), SR_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(orgs[1].org_id, "org2");
+    sr_store_free(orgs);
+    assert_int_equal(sr_store_org_list(st, "org1", 10, &orgs, &n), SR_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(orgs[0].org_id, "org2");
+    sr_store_free(orgs);
 
     struct sr_store_principal p, pg;
     memset(&p, 0, sizeof(p));

@@ -101,6 +101,23 @@ static void case_keys(void **state)
     assert_int_equal(sr_store_key_delete_unbound(st, 1600, &dropped), SR_OK);
     assert_int_equal(dropped, 1); /* keys/3 */
 
+    /* Retention: keys/2 (bound to r1, org1's meeting) expires at 90000; keys/1 is shredded. */
+    assert_int_equal(sr_store_key_list_expired(st, "org1", "meeting", 89999, 10, &list, &n), SR_OK);
+    assert_int_equal(n, 0);
+    sr_store_free(list);
+    assert_int_equal(sr_store_key_list_expired(st, "org1", "meeting", 90000, 10, &list, &n), SR_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].uri, "kms://h/keys/2");
+    sr_store_free(list);
+    assert_int_equal(sr_store_key_list_expired(st, "org1", "space", 90000, 10, &list, &n), SR_OK);
+    assert_int_equal(n, 0);
+    sr_store_free(list);
+    int64_t live = -1;
+    assert_int_equal(sr_store_kek_live_keys(st, "kek1", &live), SR_OK);
+    assert_int_equal(live, 0); /* keys/1 shredded, keys/2 re-wrapped, keys/3 dropped */
+    assert_int_equal(sr_store_kek_live_keys(st, "kek2", &live), SR_OK);
+    assert_int_equal(live, 1);
+
     r = make_resource("kms://h/resources/r2");
     r.ttl = 60;
     r.expires = 5000;
