@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * LeafNode validation (RFC 9420 §7.3), reusable for KeyPackages, Update proposals, commit
+ * UpdatePaths and ratchet trees. The caller describes the group in a context: its
+ * required_capabilities, the credential types its members use and support, the expected
+ * leaf_node_source, and the group_id and leaf index that update and commit leaves sign.
+ *
+ * Not checked here: uniqueness of signature and encryption keys among members (the ratchet
+ * tree does that) and, for Update, that the encryption key changed.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "crypto/suite.h"
+#include "mls/credential.h"
+#include "mls/wire_extension.h"
+#include "mls/wire_leaf_node.h"
+
+struct sr_mls_leaf_validate_ctx {
+    const struct sr_suite *suite; /* the group's (or expected) cipher suite */
+    uint8_t expected_source;      /* SR_MLS_LEAF_SOURCE_* */
+    struct sr_slice group_id;     /* update and commit sources */
+    uint32_t leaf_index;          /* update and commit sources */
+    uint64_t now;                 /* seconds since the Unix epoch */
+    bool check_lifetime;          /* compare a key_package lifetime with `now` */
+    /* The GroupContext's required_capabilities, or NULL when it has none. */
+    const struct sr_mls_required_capabilities *required;
+    /* uint16 list body: every credential type other members use (may be empty). */
+    struct sr_slice member_credential_types;
+    /* Each other member's capabilities.credentials (uint16 list bodies). */
+    const struct sr_slice *member_supported_credentials;
+    size_t member_count;
+    /* The credential validator; NULL skips credential validation (the caller does it). */
+    const struct sr_mls_credential_check *credential;
+};
+
+/**
+ * True for the extension and proposal types RFC 9420 §7.2 calls "default": supported by
+ * everyone and never listed in capabilities.
+ */
+bool sr_mls_extension_is_default(uint16_t type);
+bool sr_mls_proposal_is_default(uint16_t type);
+
+/** Whether `caps` supports extension `type` (default types always are). */
+bool sr_mls_capabilities_has_extension(const struct sr_mls_capabilities *caps, uint16_t type);
+
+/**
+ * Validate `leaf` (§7.3). SR_ERR_AUTH for a bad signature; SR_ERR_INVALID for a wrong
+ * source, a lifetime outside `now`, a missing capability, an unsupported credential type or
+ * duplicate extensions; SR_ERR_DENIED / SR_ERR_INVALID from the credential validator.
+ * `res` (may be NULL) receives the validator's verdict.
+ */
+SR_MUST_USE sr_err sr_mls_leaf_node_validate(const struct sr_mls_leaf_validate_ctx *ctx,
+                                             const struct sr_mls_leaf_node *leaf,
+                                             struct sr_mls_credential_result *res);
