@@ -83,6 +83,13 @@ void sr_jose_key_free(struct sr_jose_key *key)
     if (key == NULL) {
         return;
     }
+    /* A channel key is K itself: wipe cjose's copy, which its release only frees. */
+    if (cjose_jwk_get_kty(key->jwk, NULL) == CJOSE_JWK_KTY_OCT) {
+        uint8_t *k = cjose_jwk_get_keydata(key->jwk, NULL);
+        if (k != NULL) {
+            sr_wipe(k, cjose_jwk_get_keysize(key->jwk, NULL) / 8);
+        }
+    }
     cjose_jwk_release(key->jwk);
     sr_free(key);
 }
