@@ -3,7 +3,9 @@
  * The store over SQLite: every shared operation case on a fresh database file in a temporary
  * directory, plus SQLite specifics (WAL mode, URL forms).
  */
+#include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -41,6 +43,49 @@ static void wal_mode(void **state)
     sr_store_close(st);
 }
 
+struct writer {
+    const char *url;
+    sr_err err;
+};
+
+static void *second_writer(void *arg)
+{
+    struct writer *w = arg;
+    struct sr_store *st = NULL;
+    w->err = sr_store_open(w->url, &st);
+    if (w->err == SR_OK) {
+        struct sr_store_org o = make_org("org2");
+        w->err = sr_store_org_insert(st, &o);
+        sr_store_close(st);
+    }
+    return NULL;
+}
+
+/* A second writer waits on the busy timeout while the first holds the write lock. */
+static void busy_wait(void **state)
+{
+    (void)state;
+    struct writer w = { store_url(), SR_ERR_STATE };
+    char u[600];
+    PUT(u, w.url);
+    w.url = u;
+    struct sr_store *a = NULL;
+    assert_int_equal(sr_store_open(u, &a), SR_OK);
+    assert_int_equal(sr_store_begin(a), SR_OK);
+    struct sr_store_org o = make_org("org1");
+    assert_int_equal(sr_store_org_insert(a, &o), SR_OK);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, second_writer, &w), 0);
+    struct timespec ms200 = { 0, 200 * 1000 * 1000 };
+    nanosleep(&ms200, NULL);
+    assert_int_equal(sr_store_commit(a), SR_OK);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(w.err, SR_OK);
+    struct sr_store_org got;
+    assert_int_equal(sr_store_org_get(a, "org2", &got), SR_OK);
+    sr_store_close(a);
+}
+
 static void bad_path(void **state)
 {
     (void)state;
@@ -65,6 +110,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         STORE_CASES,
         cmocka_unit_test(wal_mode),
+        cmocka_unit_test(busy_wait),
         cmocka_unit_test(bad_path),
     };
     return cmocka_run_group_tests(tests, NULL, cleanup);
