@@ -22,7 +22,7 @@
 #include "mls/wire_limits.h"
 
 /* AppDataDictionary{ [ ComponentData{ last_resort_key_package, data = "" } ] }. */
-static const uint8_t last_resort_body[] = { 0x04, 0x00, 0x04, 0x00 };
+static const uint8_t last_resort_body[] = { 0x03, 0x00, 0x04, 0x00 };
 
 /* The capability lists of a new leaf, as uint16 list bodies. */
 struct caps_bufs {
