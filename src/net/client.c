@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Blocking HTTP/1.1 client bound to one origin, with keep-alive. A request is written in
+ * one piece (head and a small body together, so TLS sends one record), and the response is
+ * read through the strict parser in http_parse.c into the caller's reusable buffers, so a
+ * steady stream of requests allocates nothing.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <sealroom/net.h>
+
+#include "core/alloc.h"
+#include "net/http_parse.h"
+#include "net/io.h"
+
+#define INLINE_BODY_MAX (16u * 1024u) /* bodies up to this size share the head's write */
+#define READ_CHUNK      (16u * 1024u)
+
+struct sr_net_client {
+    char host[256];
+    char port[8];
+    char hostport[272];
+    SSL_CTX *ctx; /* NULL for http:// */
+    SSL_SESSION *session;
+    struct sr_net_io io;
+    unsigned timeout_ms;
+    size_t max_body;
+    unsigned long connections;
+    struct sr_buf out; /* the request being written */
+    struct sr_buf in;  /* bytes read and not yet consumed */
+    char detail[256];
+};
+
+static sr_err client_fail(struct sr_net_client *c, sr_err err, const char *msg)
+{
+    snprintf(c->detail, sizeof(c->detail), "%s", msg);
+    return err;
+}
+
+static struct sr_net_detail detail_of(struct sr_net_client *c)
+{
+    struct sr_net_detail d = { c->detail, sizeof(c->detail) };
+    return d;
+}
+
+/* "https://host:port" or "http://[v6]:port"; no path, user info or query. */
+static sr_err parse_url(struct sr_net_client *c, const char *url, bool *tls)
+{
+    const char *p;
+    if (strncmp(url, "https://", 8) == 0) {
+        *tls = true;
+        p = url + 8;
+    } else if (strncmp(url, "http://", 7) == 0) {
+        *tls = false;
+        p = url + 7;
+    } else {
+        return SR_ERR_ARG;
+    }
+    const char *hb = p, *he;
+    if (*p == '[') {
+        hb = p + 1;
+        he = strchr(hb, ']');
+        SR_CHECK(he != NULL, SR_ERR_ARG);
+        p = he + 1;
+    } else {
+        he = p + strcspn(p, ":/");
+        p = he;
+    }
+    size_t hl = (size_t)(he - hb);
+    SR_CHECK(hl > 0 && hl < sizeof(c->host), SR_ERR_ARG);
+    memcpy(c->host, hb, hl);
+    c->host[hl] = 0;
+    const char *port = *tls ? "443" : "80";
+    if (*p == ':') {
+        port = p + 1;
+    }
+    size_t pl = strspn(port, "0123456789");
+    SR_CHECK(pl > 0 && pl < 6 && (port[pl] == 0 || (port[pl] == '/' && port[pl + 1] == 0)),
+             SR_ERR_ARG);
+    memcpy(c->port, port, pl);
+    c->port[pl] = 0;
+    unsigned long pn = strtoul(c->port, NULL, 10);
+    SR_CHECK(pn > 0 && pn <= 65535, SR_ERR_ARG);
+    SR_CHECK(strcspn(c->host, " \r\n/@?#[]") == hl, SR_ERR_ARG);
+    bool v6 = strchr(c->host, ':') != NULL;
+    snprintf(c->hostport, sizeof(c->hostport), "%s%s%s:%s", v6 ? "[" : "", c->host, v6 ? "]" : "",
+             c->port);
+    return SR_OK;
+}
+
+static sr_err make_ctx(struct sr_net_client *c, const struct sr_net_client_config *cfg)
+{
+    c->ctx = SSL_CTX_new(TLS_client_method());
+    if (c->ctx == NULL) {
+        ERR_clear_error();
+        return SR_ERR_NOMEM;
+    }
+    (void)SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_mode(c->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    if (cfg->ca_file != NULL && SSL_CTX_load_verify_locations(c->ctx, cfg->ca_file, NULL) != 1) {
+        ERR_clear_error();
+        return client_fail(c, SR_ERR_IO, "cannot load the CA file");
+    }
+    if (cfg->use_system_ca && SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
+        ERR_clear_error();
+        return client_fail(c, SR_ERR_IO, "cannot load the system trust store");
+    }
+    SR_CHECK(cfg->ca_file != NULL || cfg->use_system_ca, SR_ERR_ARG);
+    return SR_OK;
+}
+
+sr_err sr_net_client_new(const struct sr_net_client_config *cfg, struct sr_net_client **out)
+{
+    sr_err err;
+    bool tls = false;
+
+    *out = NULL;
+    SR_CHECK(cfg != NULL && cfg->base_url != NULL, SR_ERR_ARG);
+    struct sr_net_client *c = sr_calloc(1, sizeof(*c));
+    SR_CHECK(c != NULL, SR_ERR_NOMEM);
+    c->io.fd = -1;
+    c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 10000;
+    c->max_body = cfg->max_response_body ? cfg->max_response_body : SR_NET_DEFAULT_MAX_RESPONSE;
+    sr_buf_init(&c->out, 0, 0);
+    sr_buf_init(&c->in, 0, 0);
+    err = parse_url(c, cfg->base_url, &tls);
+    if (err == SR_OK && tls) {
+        err = make_ctx(c, cfg);
+    }
+    if (err != SR_OK) {
+        sr_net_client_free(c);
+        return err;
+    }
+    /* A peer that resets the connection must give SR_ERR_IO, not kill the process: OpenSSL
+     * writes with write(2), which raises SIGPIPE. Only a default disposition is changed. */
+    struct sigaction sa;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+        signal(SIGPIPE, SIG_IGN);
+    }
+    *out = c;
+    return SR_OK;
+}
+
+void sr_net_client_free(struct sr_net_client *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    sr_net_io_close(&c->io);
+    SSL_SESSION_free(c->session);
+    SSL_CTX_free(c->ctx);
+    sr_buf_cleanup(&c->out);
+    sr_buf_cleanup(&c->in);
+    sr_free(c);
+}
+
+const char *sr_net_client_error_detail(const struct sr_net_client *c)
+{
+    return c->detail;
+}
+
+unsigned long sr_net_client_connections(const struct sr_net_client *c)
+{
+    return c->connections;
+}
+
+static void drop(struct sr_net_client *c)
+{
+    SSL_SESSION *s = c->io.ssl != NULL ? SSL_get1_session(c->io.ssl) : NULL;
+    if (s != NULL && SSL_SESSION_is_resumable(s)) {
+        SSL_SESSION_free(c->session);
+        c->session = s;
+    } else {
+        SSL_SESSION_free(s);
+    }
+    sr_net_io_close(&c->io);
+    sr_buf_reset(&c->in);
+}
+
+static sr_err ensure_connected(struct sr_net_client *c, uint64_t deadline, bool *reused)
+{
+    *reused = c->io.fd >= 0 && !sr_net_io_stale(&c->io);
+    if (*reused) {
+        return SR_OK;
+    }
+    drop(c);
+    SR_TRY(sr_net_io_connect(&c->io, c->ctx, c->session, c->host, c->port, deadline, detail_of(c)));
+    c->connections++;
+    return SR_OK;
+}
+
+static bool valid_token(const char *s)
+{
+    return s != NULL && *s != 0 && strcspn(s, " \t\r\n") == strlen(s);
+}
+
+static sr_err build_request(struct sr_net_client *c, const char *method, const char *path,
+                            const char *ctype, const char *extra, const uint8_t *body, size_t len)
+{
+    char line[128];
+    struct sr_buf *o = &c->out;
+
+    SR_CHECK(valid_token(method) && valid_token(path) && path[0] == '/', SR_ERR_ARG);
+    SR_CHECK(ctype == NULL || strcspn(ctype, "\r\n") == strlen(ctype), SR_ERR_ARG);
+    sr_buf_reset(o);
+    SR_TRY(sr_buf_append(o, method, strlen(method)));
+    SR_TRY(sr_buf_append(o, " ", 1));
+    SR_TRY(sr_buf_append(o, path, strlen(path)));
+    SR_TRY(sr_buf_append(o, " HTTP/1.1\r\nHost: ", 17));
+    SR_TRY(sr_buf_append(o, c->hostport, strlen(c->hostport)));
+    int n = snprintf(line, sizeof(line), "\r\nContent-Length: %zu\r\n", len);
+    SR_TRY(sr_buf_append(o, line, (size_t)n));
+    if (ctype != NULL) {
+        SR_TRY(sr_buf_append(o, "Content-Type: ", 14));
+        SR_TRY(sr_buf_append(o, ctype, strlen(ctype)));
+        SR_TRY(sr_buf_append(o, "\r\n", 2));
+    }
+    if (extra != NULL) {
+        size_t el = strlen(extra);
+        SR_CHECK(el >= 2 && extra[el - 2] == '\r' && extra[el - 1] == '\n', SR_ERR_ARG);
+        SR_TRY(sr_buf_append(o, extra, el));
+    }
+    SR_TRY(sr_buf_append(o, "\r\n", 2));
+    if (len <= INLINE_BODY_MAX) {
+        SR_TRY(sr_buf_append(o, body, len));
+    }
+    return SR_OK;
+}
+
+static sr_err send_request(struct sr_net_client *c, const uint8_t *body, size_t len,
+                           uint64_t deadline)
+{
+    SR_TRY(sr_net_io_write(&c->io, c->out.p, c->out.len, deadline, detail_of(c)));
+    if (len > INLINE_BODY_MAX) {
+        SR_TRY(sr_net_io_write(&c->io, body, len, deadline, detail_of(c)));
+    }
+    return SR_OK;
+}
+
+/* Read more bytes into c->in; *eof on a clean end of stream. */
+static sr_err fill(struct sr_net_client *c, uint64_t deadline, bool *eof)
+{
+    size_t got = 0;
+    SR_TRY(sr_buf_reserve(&c->in, READ_CHUNK));
+    SR_TRY(sr_net_io_read(&c->io, c->in.p + c->in.len, READ_CHUNK, &got, deadline, detail_of(c)));
+    c->in.len += got;
+    *eof = got == 0;
+    return SR_OK;
+}
+
+static void consume(struct sr_buf *b, size_t n)
+{
+    memmove(b->p, b->p + n, b->len - n);
+    b->len -= n;
+}
+
+/* Read up to the end of a final (non-1xx) head and keep a copy of it in resp->head. */
+static sr_err read_head(struct sr_net_client *c, bool head_req, struct sr_net_http_head *h,
+                        struct sr_net_client_response *resp, uint64_t deadline, bool *any)
+{
+    for (;;) {
+        size_t hl = 0;
+        bool eof = false;
+        SR_TRY(sr_net_http_head_end(c->in.p, c->in.len, &hl));
+        if (hl == 0) {
+            SR_TRY(fill(c, deadline, &eof));
+            *any = *any || c->in.len > 0;
+            SR_CHECK(!eof, client_fail(c, SR_ERR_IO, "connection closed before the response"));
+            continue;
+        }
+        SR_TRY(sr_net_http_head_parse(c->in.p, hl, head_req, h));
+        sr_buf_reset(&resp->head);
+        SR_TRY(sr_buf_append(&resp->head, c->in.p, hl));
+        consume(&c->in, hl);
+        /* RFC 9110 §15.2: interim responses precede the final one; 101 is never asked for. */
+        if (h->status >= 200) {
+            return SR_OK;
+        }
+        SR_CHECK(h->status != 101, SR_ERR_DECODE);
+    }
+}
+
+static sr_err read_length(struct sr_net_client *c, uint64_t n, struct sr_buf *body,
+                          uint64_t deadline)
+{
+    SR_CHECK(n <= c->max_body, client_fail(c, SR_ERR_LIMIT, "response body too large"));
+    size_t want = (size_t)n, take = c->in.len < want ? c->in.len : want;
+    SR_TRY(sr_buf_reserve(body, want));
+    memcpy(body->p, c->in.p, take);
+    body->len = take;
+    consume(&c->in, take);
+    while (body->len < want) {
+        size_t got = 0;
+        SR_TRY(sr_net_io_read(&c->io, body->p + body->len, want - body->len, &got, deadline,
+                              detail_of(c)));
+        SR_CHECK(got > 0, client_fail(c, SR_ERR_IO, "connection closed inside the body"));
+        body->len += got;
+    }
+    return SR_OK;
+}
+
+static sr_err read_chunked(struct sr_net_client *c, struct sr_buf *body, uint64_t deadline)
+{
+    struct sr_net_http_chunked ch = { 0 };
+    bool done = false, eof = false;
+    for (;;) {
+        size_t used = 0;
+        sr_err err = sr_net_http_chunked_feed(&ch, c->in.p, c->in.len, body, &used, &done);
+        if (err == SR_ERR_LIMIT) {
+            return client_fail(c, err, "response body too large");
+        }
+        SR_TRY(err);
+        consume(&c->in, used);
+        if (done) {
+            return SR_OK;
+        }
+        SR_TRY(fill(c, deadline, &eof));
+        SR_CHECK(!eof, client_fail(c, SR_ERR_IO, "connection closed inside the body"));
+    }
+}
+
+static sr_err read_to_eof(struct sr_net_client *c, struct sr_buf *body, uint64_t deadline)
+{
+    bool eof = false;
+    while (!eof) {
+        SR_CHECK(c->in.len <= c->max_body - body->len,
+                 client_fail(c, SR_ERR_LIMIT, "response body too large"));
+        SR_TRY(sr_buf_append(body, c->in.p, c->in.len));
+        sr_buf_reset(&c->in);
+        SR_TRY(fill(c, deadline, &eof));
+    }
+    return SR_OK;
+}
+
+static sr_err read_response(struct sr_net_client *c, bool head_req,
+                            struct sr_net_client_response *resp, uint64_t deadline, bool *any,
+                            bool *keep)
+{
+    struct sr_net_http_head h;
+    SR_TRY(read_head(c, head_req, &h, resp, deadline, any));
+    resp->status = h.status;
+    switch (h.framing) {
+    case SR_NET_HTTP_BODY_LENGTH:
+        SR_TRY(read_length(c, h.content_length, &resp->body, deadline));
+        break;
+    case SR_NET_HTTP_BODY_CHUNKED:
+        SR_TRY(read_chunked(c, &resp->body, deadline));
+        break;
+    case SR_NET_HTTP_BODY_EOF:
+        SR_TRY(read_to_eof(c, &resp->body, deadline));
+        break;
+    default:
+        break;
+    }
+    /* Bytes after the response were never asked for: do not trust this connection again. */
+    *keep = h.keep_alive && c->in.len == 0;
+    return SR_OK;
+}
+
+static void response_reset(struct sr_net_client_response *resp, size_t max)
+{
+    resp->status = 0;
+    sr_buf_reset(&resp->body);
+    sr_buf_reset(&resp->head);
+    resp->body.max = max;
+}
+
+sr_err sr_net_client_request(struct sr_net_client *c, const char *method, const char *path,
+                             const char *ctype, const char *extra, const uint8_t *body, size_t len,
+                             struct sr_net_client_response *resp)
+{
+    uint64_t deadline = sr_net_now_ms() + c->timeout_ms;
+    bool head_req = method != NULL && strcmp(method, "HEAD") == 0;
+    sr_err err;
+
+    c->detail[0] = 0;
+    SR_CHECK(resp != NULL && (body != NULL || len == 0), SR_ERR_ARG);
+    response_reset(resp, c->max_body);
+    err = build_request(c, method, path, ctype, extra, body, len);
+    for (int attempt = 0; err == SR_OK; attempt++) {
+        bool reused = false, any = false, keep = false;
+        err = ensure_connected(c, deadline, &reused);
+        if (err == SR_OK) {
+            err = send_request(c, body, len, deadline);
+        }
+        if (err == SR_OK) {
+            err = read_response(c, head_req, resp, deadline, &any, &keep);
+        }
+        if (err == SR_OK) {
+            if (!keep) {
+                drop(c);
+            }
+            return SR_OK;
+        }
+        drop(c);
+        /* A kept-alive connection the server closed while idle: no byte of an answer came
+         * back, so the request was not processed. Reopen once and send it again. */
+        if (!(reused && !any && err == SR_ERR_IO && attempt == 0)) {
+            break;
+        }
+        err = SR_OK;
+        response_reset(resp, c->max_body);
+    }
+    if (c->detail[0] == 0) {
+        snprintf(c->detail, sizeof(c->detail), "%s", sr_err_str(err));
+    }
+    response_reset(resp, c->max_body);
+    return err;
+}
+
+void sr_net_client_response_init(struct sr_net_client_response *resp)
+{
+    memset(resp, 0, sizeof(*resp));
+    sr_buf_init(&resp->body, 0, 0);
+    sr_buf_init(&resp->head, SR_NET_HTTP_MAX_HEAD, 0);
+}
+
+void sr_net_client_response_cleanup(struct sr_net_client_response *resp)
+{
+    sr_buf_cleanup(&resp->body);
+    sr_buf_cleanup(&resp->head);
+    resp->status = 0;
+}
+
+sr_err sr_net_client_response_header(const struct sr_net_client_response *resp, const char *name,
+                                     struct sr_slice *value)
+{
+    return sr_net_http_head_find(resp->head.p, resp->head.len, name, value);
+}

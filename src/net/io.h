@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The client's transport: one TCP connection, optionally wrapped in TLS, driven with a
+ * non-blocking socket and poll() so every operation honours the request's deadline.
+ * Failures write a one-line reason into the caller's detail buffer.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+#include <sealroom/err.h>
+
+struct sr_net_io {
+    int fd; /* -1 when closed */
+    SSL *ssl;
+};
+
+/** Detail text for failures: a caller-owned buffer. */
+struct sr_net_detail {
+    char *p;
+    size_t cap;
+};
+
+/** Milliseconds on the monotonic clock. */
+uint64_t sr_net_now_ms(void);
+
+/**
+ * Connect to host:port before `deadline` and, when `ctx` is not NULL, run the TLS
+ * handshake checking the certificate against `host`. `session` may be NULL or a session
+ * to resume. SR_ERR_IO, SR_ERR_AUTH for a certificate that does not verify.
+ */
+sr_err sr_net_io_connect(struct sr_net_io *io, SSL_CTX *ctx, SSL_SESSION *session, const char *host,
+                         const char *port, uint64_t deadline, struct sr_net_detail d);
+
+/** Write all `n` bytes before `deadline`. SR_ERR_IO. */
+sr_err sr_net_io_write(struct sr_net_io *io, const void *p, size_t n, uint64_t deadline,
+                       struct sr_net_detail d);
+
+/** Read at most `cap` bytes, waiting until `deadline`; `*got` is 0 at end of stream. */
+sr_err sr_net_io_read(struct sr_net_io *io, void *p, size_t cap, size_t *got, uint64_t deadline,
+                      struct sr_net_detail d);
+
+/** True when an idle connection was closed by the peer or sent something unexpected. */
+bool sr_net_io_stale(struct sr_net_io *io);
+
+/** Close and reset to fd -1. Safe on a closed io. */
+void sr_net_io_close(struct sr_net_io *io);
