@@ -9,3 +9,4 @@ struct command {
 };
 
 int cmd_demo(int argc, char **argv);
+int cmd_recording(int argc, char **argv);

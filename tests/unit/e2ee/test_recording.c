@@ -277,10 +277,11 @@ static int write_sample_file(int argc, char **argv)
     if (f != NULL) {
         fclose(f);
     }
-    while (n > 0 && (secret[n - 1] == '\n' || secret[n - 1] == '\r')) {
+    int pass = strcmp(argv[3], "--passphrase-file") == 0;
+    /* As the CLI: a passphrase loses its trailing newline; a key file is 32 raw bytes. */
+    while (pass && n > 0 && (secret[n - 1] == '\n' || secret[n - 1] == '\r')) {
         n--;
     }
-    int pass = strcmp(argv[3], "--passphrase-file") == 0;
     struct sr_e2ee_rec_key key = { pass, sr_slice_of(secret, n), 10 };
     struct sr_e2ee_recorder *rec;
     sr_err err = sr_e2ee_recorder_open(argv[2], &key, &rec);
