@@ -2,6 +2,7 @@
 /*
  * Streamed file encryption: round trips at every size boundary and past several MiB, and
  * rejection of truncated, reordered, duplicated, extended or flipped streams and headers.
+ * `unit_e2ee_file_stream --write-seeds DIR` writes the seeds of fuzz/corpus/e2ee_file/.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -275,8 +276,39 @@ static void allocation_failures(void **state)
     sr_e2ee_keyring_free(a.kr);
 }
 
-int main(void)
+/* Seeds for fuzz/fuzz_e2ee_file.c, under its key: epoch 1 of suite 1, secret 32 x 'F'. */
+static int write_seeds(const char *dir)
 {
+    uint8_t fuzz_secret[32];
+    memset(fuzz_secret, 'F', sizeof(fuzz_secret));
+    struct sr_e2ee_keyring *kr;
+    if (sr_e2ee_keyring_new(&kr) != SR_OK ||
+        sr_e2ee_keyring_add_epoch_secret(kr, 1, 1, sr_slice_of(fuzz_secret, 32)) != SR_OK) {
+        return 1;
+    }
+    const size_t sizes[] = { 0, 1, 100, CHUNK + 1 };
+    int rc = 0;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        uint8_t *pt = pattern(sizes[i]);
+        size_t len;
+        uint8_t *ct = encrypt(kr, pt, sizes[i], &len);
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/stream_%zu", dir, sizes[i]);
+        FILE *f = fopen(path, "wb");
+        rc |= f == NULL || fwrite(ct, 1, len, f) != len;
+        rc |= f != NULL && fclose(f) != 0;
+        free(pt);
+        free(ct);
+    }
+    sr_e2ee_keyring_free(kr);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--write-seeds") == 0) {
+        return write_seeds(argv[2]);
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip_sizes),    cmocka_unit_test(stream_attacks),
         cmocka_unit_test(keys_and_epochs),     cmocka_unit_test(fd_round_trip),

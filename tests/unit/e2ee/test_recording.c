@@ -4,7 +4,8 @@
  * truncation at every length, every flipped byte, reordering, dropping and extension.
  *
  * Run as `unit_e2ee_recording --write-sample OUT (--passphrase-file P | --key-file K)` it
- * writes the sample recording tests/integration/test_recording.sh plays with the CLI.
+ * writes the sample recording tests/integration/test_recording.sh plays with the CLI; with
+ * `--write-seeds DIR` it writes the seeds of fuzz/corpus/e2ee_recording/.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -296,8 +297,34 @@ static int write_sample_file(int argc, char **argv)
     return err == SR_OK ? 0 : 1;
 }
 
+/* Seeds for fuzz/fuzz_e2ee_recording.c, under its raw key of 32 x 'R'. */
+static int write_seeds(const char *dir)
+{
+    uint8_t fuzz_key[32];
+    memset(fuzz_key, 'R', sizeof(fuzz_key));
+    struct sr_e2ee_rec_key key = { 0, sr_slice_of(fuzz_key, 32), 0 };
+    int rc = 0;
+    for (int full = 0; full < 2; full++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, full ? "sample" : "empty");
+        struct sr_e2ee_recorder *rec;
+        sr_err err = sr_e2ee_recorder_open(path, &key, &rec);
+        if (err == SR_OK && full) {
+            err = write_sample(rec);
+        }
+        if (err == SR_OK) {
+            err = sr_e2ee_recorder_close(rec);
+        }
+        rc |= err != SR_OK;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--write-seeds") == 0) {
+        return write_seeds(argv[2]);
+    }
     if (argc > 1) {
         return write_sample_file(argc, argv);
     }
