@@ -32,8 +32,9 @@ struct sr_net_client {
     unsigned timeout_ms;
     size_t max_body;
     unsigned long connections;
-    struct sr_buf out; /* the request being written */
-    struct sr_buf in;  /* bytes read and not yet consumed */
+    uint64_t last_used; /* when the connection last finished a request */
+    struct sr_buf out;  /* the request being written */
+    struct sr_buf in;   /* bytes read and not yet consumed */
     char detail[256];
 };
 
@@ -186,7 +187,9 @@ static void drop(struct sr_net_client *c)
 
 static sr_err ensure_connected(struct sr_net_client *c, uint64_t deadline, bool *reused)
 {
-    *reused = c->io.fd >= 0 && !sr_net_io_stale(&c->io);
+    /* A connection used within the last second cannot have hit the server's idle timeout;
+     * skip the check's syscall then. Should it be closed anyway, the request is retried. */
+    *reused = c->io.fd >= 0 && (sr_net_now_ms() - c->last_used < 1000 || !sr_net_io_stale(&c->io));
     if (*reused) {
         return SR_OK;
     }
@@ -270,6 +273,10 @@ static sr_err read_head(struct sr_net_client *c, bool head_req, struct sr_net_ht
         bool eof = false;
         SR_TRY(sr_net_http_head_end(c->in.p, c->in.len, &hl));
         if (hl == 0) {
+            /* Waiting first spares a read that would only say "not yet". */
+            if (c->in.len == 0) {
+                SR_TRY(sr_net_io_wait_readable(&c->io, deadline, detail_of(c)));
+            }
             SR_TRY(fill(c, deadline, &eof));
             *any = *any || c->in.len > 0;
             SR_CHECK(!eof, client_fail(c, SR_ERR_IO, "connection closed before the response"));
@@ -397,6 +404,7 @@ sr_err sr_net_client_request(struct sr_net_client *c, const char *method, const 
             if (!keep) {
                 drop(c);
             }
+            c->last_used = sr_net_now_ms();
             return SR_OK;
         }
         drop(c);

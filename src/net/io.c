@@ -235,6 +235,14 @@ sr_err sr_net_io_read(struct sr_net_io *io, void *p, size_t cap, size_t *got, ui
     }
 }
 
+sr_err sr_net_io_wait_readable(struct sr_net_io *io, uint64_t deadline, struct sr_net_detail d)
+{
+    if (io->ssl != NULL && SSL_has_pending(io->ssl)) {
+        return SR_OK;
+    }
+    return wait_fd(io->fd, POLLIN, deadline, d);
+}
+
 bool sr_net_io_stale(struct sr_net_io *io)
 {
     struct pollfd pfd = { .fd = io->fd, .events = POLLIN };

@@ -44,6 +44,9 @@ sr_err sr_net_io_write(struct sr_net_io *io, const void *p, size_t n, uint64_t d
 sr_err sr_net_io_read(struct sr_net_io *io, void *p, size_t cap, size_t *got, uint64_t deadline,
                       struct sr_net_detail d);
 
+/** Wait until there is something to read (SR_OK at once if TLS has bytes buffered). */
+sr_err sr_net_io_wait_readable(struct sr_net_io *io, uint64_t deadline, struct sr_net_detail d);
+
 /** True when an idle connection was closed by the peer or sent something unexpected. */
 bool sr_net_io_stale(struct sr_net_io *io);
 
