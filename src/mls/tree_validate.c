@@ -73,17 +73,18 @@ static sr_err check_unmerged(const struct sr_mls_tree *t, uint32_t p, uint32_t l
     }
 }
 
+/* A public key (encryption or signature) to sort; public, so plain memcmp ordering is fine. */
 struct key_ref {
-    struct sr_slice key;
+    struct sr_slice pub;
 };
 
 static int key_cmp(const void *a, const void *b)
 {
     const struct key_ref *x = a, *y = b;
-    if (x->key.len != y->key.len) {
-        return x->key.len < y->key.len ? -1 : 1;
+    if (x->pub.len != y->pub.len) {
+        return x->pub.len < y->pub.len ? -1 : 1;
     }
-    return x->key.len == 0 ? 0 : memcmp(x->key.p, y->key.p, x->key.len);
+    return x->pub.len == 0 ? 0 : memcmp(x->pub.p, y->pub.p, x->pub.len);
 }
 
 /* Sort the `n` public keys and fail when two are equal. */
@@ -111,10 +112,10 @@ static sr_err check_keys(const struct sr_mls_tree *t)
     }
     for (uint32_t i = 0; i < w; i++) {
         if (!sr_mls_tree_node_blank(t, i)) {
-            enc[ne++].key = sr_mls_tree_node_key(t, i);
+            enc[ne++].pub = sr_mls_tree_node_key(t, i);
         }
         if (t->nodes[i].leaf != NULL) {
-            sig[ns++].key = t->nodes[i].leaf->signature_key;
+            sig[ns++].pub = t->nodes[i].leaf->signature_key;
         }
     }
     err = unique(enc, ne);
