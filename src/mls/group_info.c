@@ -13,6 +13,7 @@
 #include "mls/group_info.h"
 
 #include "crypto/labels.h"
+#include "mls/schedule_keys.h"
 #include "mls/wire_common.h"
 
 sr_err sr_mls_group_info_sign(const struct sr_suite *suite, struct sr_mls_group_info *gi,
@@ -79,4 +80,17 @@ sr_err sr_mls_group_info_ratchet_tree(const struct sr_mls_group_info *gi, struct
     SR_CHECK(e != NULL, SR_ERR_NOT_FOUND);
     *tree = e->data;
     return SR_OK;
+}
+
+sr_err sr_mls_group_info_external_init(const struct sr_suite *suite,
+                                       const struct sr_mls_group_info *gi, struct sr_slice ikm_e,
+                                       uint8_t *kem_output, struct sr_secret *init_secret)
+{
+    struct sr_slice pub;
+    sr_secret_cleanup(init_secret);
+    SR_CHECK(suite != NULL && gi != NULL, SR_ERR_ARG);
+    SR_TRY(sr_mls_group_info_external_pub(gi, &pub));
+    /* §12.4.3.2: the external_pub belongs to the GroupInfo's suite. */
+    SR_CHECK(gi->group_context.cipher_suite == suite->id, SR_ERR_INVALID);
+    return sr_mls_external_init_send(suite, pub, ikm_e, kem_output, init_secret);
 }

@@ -11,6 +11,7 @@
 #include <sealroom/buf.h>
 #include <sealroom/err.h>
 
+#include "core/secret.h"
 #include "crypto/suite.h"
 #include "mls/wire_group_info.h"
 
@@ -42,3 +43,15 @@ SR_MUST_USE sr_err sr_mls_group_info_external_pub(const struct sr_mls_group_info
 /** The ratchet_tree extension data of `gi` (borrowed); SR_ERR_NOT_FOUND without one. */
 SR_MUST_USE sr_err sr_mls_group_info_ratchet_tree(const struct sr_mls_group_info *gi,
                                                   struct sr_slice *tree);
+
+/**
+ * External join, joiner side (§12.4.3.2, §8.3): with the GroupInfo's external_pub, the
+ * kem_output of the ExternalInit proposal (suite->kem->enc_len bytes into `kem_output`) and
+ * the init_secret of the epoch the external commit starts. `ikm_e` is empty for a fresh
+ * ephemeral key (deterministic tests pass one). The caller must have verified `gi`.
+ * SR_ERR_NOT_FOUND without external_pub; HPKE errors for a bad key.
+ */
+SR_MUST_USE sr_err sr_mls_group_info_external_init(const struct sr_suite *suite,
+                                                   const struct sr_mls_group_info *gi,
+                                                   struct sr_slice ikm_e, uint8_t *kem_output,
+                                                   struct sr_secret *init_secret);

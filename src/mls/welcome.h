@@ -66,7 +66,11 @@ typedef sr_err (*sr_mls_psk_lookup_fn)(void *arg, const struct sr_mls_psk_id *id
 typedef sr_err (*sr_mls_signer_key_fn)(void *arg, const struct sr_mls_group_info *gi,
                                        struct sr_buf *pub);
 
-/** psk_secret (§8.4) over gs->psks, each found through `lookup`. */
+/**
+ * psk_secret (§8.4) over gs->psks, each found through `lookup` (NULL: none is found).
+ * SR_ERR_NOT_FOUND for a PSK we do not have, SR_ERR_INVALID for more than one resumption
+ * PSK with usage reinit or branch (§12.4.3.1); `psk_secret` is wiped on error.
+ */
 SR_MUST_USE sr_err sr_mls_welcome_psk_secret(const struct sr_suite *suite,
                                              const struct sr_mls_group_secrets *gs,
                                              sr_mls_psk_lookup_fn lookup, void *arg,

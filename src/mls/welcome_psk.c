@@ -20,12 +20,29 @@ static sr_err load_psk(const struct sr_mls_psk_id *pid, sr_mls_psk_lookup_fn loo
     return lookup(arg, pid, psk);
 }
 
+/* §12.4.3.1: "if a PreSharedKeyID has type resumption with usage reinit or branch, verify
+ * that it is the only such PSK". */
+static sr_err check_psk_usage(const struct sr_mls_group_secrets *gs)
+{
+    size_t special = 0;
+    for (size_t i = 0; i < gs->psk_count; i++) {
+        const struct sr_mls_psk_id *p = &gs->psks[i];
+        if (p->type == SR_MLS_PSK_RESUMPTION &&
+            (p->usage == SR_MLS_RESUMPTION_REINIT || p->usage == SR_MLS_RESUMPTION_BRANCH)) {
+            special++;
+        }
+    }
+    return special <= 1 ? SR_OK : SR_ERR_INVALID;
+}
+
 sr_err sr_mls_welcome_psk_secret(const struct sr_suite *suite,
                                  const struct sr_mls_group_secrets *gs, sr_mls_psk_lookup_fn lookup,
                                  void *arg, struct sr_secret *psk_secret)
 {
     size_t n = gs->psk_count;
+    sr_secret_cleanup(psk_secret);
     SR_CHECK(n <= 0xffff, SR_ERR_LIMIT);
+    SR_TRY(check_psk_usage(gs));
     struct sr_buf *ids = n > 0 ? sr_calloc(n, sizeof(*ids)) : NULL;
     struct sr_secret *keys = n > 0 ? sr_calloc(n, sizeof(*keys)) : NULL;
     struct sr_mls_psk_input *in = n > 0 ? sr_calloc(n, sizeof(*in)) : NULL;

@@ -335,6 +335,26 @@ static void psks(void **state)
     }
 }
 
+static void psk_usage_rule(void **state)
+{
+    (void)state;
+    const struct sr_suite *s = sr_suite_get(1);
+    struct sr_mls_psk_id ids[2] = {
+        { .type = SR_MLS_PSK_RESUMPTION, .usage = SR_MLS_RESUMPTION_REINIT },
+        { .type = SR_MLS_PSK_RESUMPTION, .usage = SR_MLS_RESUMPTION_BRANCH },
+    };
+    struct sr_mls_group_secrets gs = { .psks = ids, .psk_count = 2 };
+    struct sr_secret out = { 0 };
+    /* §12.4.3.1: a reinit or branch PSK must be the only such PSK. */
+    assert_int_equal(sr_mls_welcome_psk_secret(s, &gs, NULL, NULL, &out), SR_ERR_INVALID);
+    ids[1].usage = SR_MLS_RESUMPTION_APPLICATION;
+    assert_int_equal(sr_mls_welcome_psk_secret(s, &gs, NULL, NULL, &out), SR_ERR_NOT_FOUND);
+    gs.psk_count = 0;
+    assert_int_equal(sr_mls_welcome_psk_secret(s, &gs, NULL, NULL, &out), SR_OK);
+    assert_int_equal(out.len, s->hash->len);
+    sr_secret_cleanup(&out);
+}
+
 static void build_errors(void **state)
 {
     (void)state;
@@ -395,6 +415,7 @@ int main(void)
         cmocka_unit_test(signer_callback),
         cmocka_unit_test(group_info_signature_flips),
         cmocka_unit_test(psks),
+        cmocka_unit_test(psk_usage_rule),
         cmocka_unit_test(build_errors),
         cmocka_unit_test(allocation_failures),
     };
