@@ -34,7 +34,10 @@ else()
 endif()
 
 set(SR_SANITIZE_FLAGS "")
-if(SR_SANITIZE)
+if(SR_FUZZ)
+    # Instrument every object for coverage; the fuzzer binaries add -fsanitize=fuzzer.
+    set(SR_SANITIZE_FLAGS -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -g)
+elseif(SR_SANITIZE)
     set(SR_SANITIZE_FLAGS -fsanitize=${SR_SANITIZE} -fno-sanitize-recover=all
         -fno-omit-frame-pointer -g)
 endif()
