@@ -312,7 +312,14 @@ static int recording_export(const char *in, const char *dir, const struct sr_e2e
         fprintf(x.index, "index\ttime_us\tsender\tkind\toffset\tlength\n");
         err = each_record(in, key, export_one, &x, &count);
     }
-    int bad = (x.chat != NULL && fclose(x.chat) != 0) | (x.index != NULL && fclose(x.index) != 0);
+    int bad = 0;
+    /* Close both whatever happened; a failed close means lost transcript or index lines. */
+    if (x.chat != NULL && fclose(x.chat) != 0) {
+        bad = 1;
+    }
+    if (x.index != NULL && fclose(x.index) != 0) {
+        bad = 1;
+    }
     free(x.streams);
     if (err != SR_OK || bad) {
         return fail(in, err != SR_OK ? err : SR_ERR_IO);

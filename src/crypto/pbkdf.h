@@ -15,10 +15,11 @@
 /* Bounds on the cost parameters, so a hostile file cannot make us allocate gigabytes. */
 #define SR_SCRYPT_LOG2_N_MIN 10
 #define SR_SCRYPT_LOG2_N_MAX 20
-#define SR_SCRYPT_R_MAX      16
+#define SR_SCRYPT_R_MAX      8
 #define SR_SCRYPT_P_MAX      4
-/* 128 * r * N * p at the largest N, r and p, plus slack for OpenSSL's own bookkeeping. */
-#define SR_SCRYPT_MAXMEM ((uint64_t)1 << 31)
+/* scrypt needs about 128 * r * N bytes (p only multiplies the time): 1 GiB at the largest N
+ * and r, plus slack for the 128 * r * p block buffer. */
+#define SR_SCRYPT_MAXMEM (((uint64_t)1 << 30) + ((uint64_t)1 << 20))
 
 /**
  * out[len] = scrypt(passphrase, salt, N = 2^log2_n, r, p, len) (RFC 7914 §6).
