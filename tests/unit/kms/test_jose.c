@@ -460,6 +460,34 @@ static void ecdh(void **state)
     sr_jose_ec_pair_cleanup(&off);
 }
 
+/* Every truncation and every single-character change of a valid message is refused. */
+static void each_offset(enum sr_jose_kind kind, const struct sr_jose_key *seal_key,
+                        const struct sr_jose_key *open_key, const char *kid)
+{
+    char *m = seal(kind, seal_key, kid, payload);
+    size_t len = strlen(m);
+    for (size_t i = 0; i < len; i++) {
+        json_t *p = NULL;
+        assert_int_not_equal(sr_jose_open(kind, m, i, open_key, kid, &p, NULL), SR_OK);
+        assert_null(p);
+        char c = m[i];
+        m[i] = c == 'A' ? 'B' : 'A';
+        assert_int_not_equal(sr_jose_open(kind, m, len, open_key, kid, &p, NULL), SR_OK);
+        assert_null(p);
+        m[i] = c;
+    }
+    expect(kind, m, open_key, kid, SR_OK, SR_JOSE_OK);
+    sr_free(m);
+}
+
+static void truncations_and_changes(void **state)
+{
+    (void)state;
+    each_offset(SR_JOSE_CHANNEL, chan, chan, KID_CH);
+    each_offset(SR_JOSE_HANDSHAKE_RESPONSE, rsa_priv, rsa_pub, KID_STA);
+    each_offset(SR_JOSE_HANDSHAKE_REQUEST, rsa_pub, rsa_priv, KID_STA);
+}
+
 /* Key, seal, open and JWK export with each of our allocations failing in turn. */
 static sr_err alloc_op(void *arg)
 {
@@ -510,6 +538,7 @@ int main(void)
         cmocka_unit_test(duplicates),
         cmocka_unit_test(malformed),
         cmocka_unit_test(ecdh),
+        cmocka_unit_test(truncations_and_changes),
         cmocka_unit_test(alloc_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
