@@ -92,6 +92,51 @@ expect_fail 'truncated or malformed' \
 expect_fail 'no such file' \
     "$SEALROOM" recording play --in "$tmp/absent" --passphrase-file "$tmp/pass"
 
+# An independent reading of the documented formats (include/sealroom/e2ee.h), when Python
+# has the `cryptography` package: the raw-key recording, and a file-stream seed made under the
+# fuzzer's exporter secret (32 x 'F', suite 1).
+src=$(cd "$(dirname "$0")/../.." && pwd)
+if python3 -c 'import cryptography' 2>/dev/null; then
+    python3 - "$tmp/raw.srrec" "$src/fuzz/corpus/e2ee_file/stream_100" <<'PY' || fail "formats"
+import hashlib, hmac, struct, sys
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
+
+def expand(prk, info):
+    return HKDFExpand(hashes.SHA256(), 32, info).derive(prk)
+
+d = open(sys.argv[1], "rb").read()
+f, mac = d[:42], d[42:74]
+assert f[:4] == b"SRRC" and f[4] == 1 and f[5] == 0
+prk = hmac.new(f[26:42], b"\x07" * 32, hashlib.sha256).digest()
+assert hmac.new(expand(prk, b"Sealroom recording header"), f, hashlib.sha256).digest() == mac
+gcm, pos, i, kinds = AESGCM(expand(prk, b"Sealroom recording v1")), 74, 0, []
+while pos < len(d):
+    (n,) = struct.unpack(">I", d[pos:pos + 4])
+    pt = gcm.decrypt(bytes(4) + struct.pack(">Q", i), d[pos + 4:pos + 4 + n],
+                     mac + struct.pack(">QI", i, n))
+    kinds.append(pt[0])
+    pos, i = pos + 4 + n, i + 1
+assert kinds == [3, 1, 2, 1, 3, 255] and pt[13:] == struct.pack(">Q", 5), kinds
+
+def label(secret, lbl, ctx, n):
+    info = struct.pack(">H", n) + bytes([8 + len(lbl)]) + b"MLS 1.0 " + lbl + bytes([len(ctx)]) + ctx
+    return HKDFExpand(hashes.SHA256(), n, info).derive(secret)
+
+content = label(label(b"F" * 32, b"Sealroom file transfer key", b"", 32), b"exported",
+                hashlib.sha256(b"").digest(), 32)
+d = open(sys.argv[2], "rb").read()
+h = d[:102]
+(sender,) = struct.unpack(">I", h[14:18])
+(total,) = struct.unpack(">Q", h[34:42])
+sender_key = expand(content, b"Sealroom sender key" + bytes([2]) + struct.pack(">I", sender))
+file_key = AESGCM(sender_key).decrypt(h[42:54], h[54:102], h[:42])
+pt = AESGCM(file_key).decrypt(bytes(4) + bytes(8), d[102:], h[18:34] + struct.pack(">QQB", total, 0, 1))
+assert len(pt) == total == 100
+PY
+fi
+
 # usage
 "$SEALROOM" recording play --help | grep -q 'passphrase-file' || fail "help"
 expect_fail 'need --in' "$SEALROOM" recording play --passphrase-file "$tmp/pass"
