@@ -239,11 +239,6 @@ static sr_err check_kp_fields(const struct sr_mls_key_package *kp,
     SR_CHECK(kp->init_key.len != l->encryption_key.len ||
                      !sr_ct_equal(kp->init_key.p, l->encryption_key.p, kp->init_key.len),
              SR_ERR_INVALID);
-    /* §7.2: applications MUST bound the total lifetime. */
-    SR_CHECK(l->source != SR_MLS_LEAF_SOURCE_KEY_PACKAGE ||
-                     (l->lifetime.not_before <= l->lifetime.not_after &&
-                      l->lifetime.not_after - l->lifetime.not_before <= SR_MLS_KP_MAX_LIFETIME),
-             SR_ERR_INVALID);
     /* §10: KeyPackage extensions MUST be in capabilities; GREASE ones are ignored (§13.5). */
     SR_TRY(sr_mls_extensions_check_unique(&kp->extensions));
     for (size_t i = 0; i < kp->extensions.count; i++) {

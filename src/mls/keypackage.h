@@ -23,8 +23,8 @@
 /* Default KeyPackage lifetime: valid from an hour ago (clock skew) for 90 days. */
 #define SR_MLS_KP_BACKDATE 3600u
 #define SR_MLS_KP_LIFETIME (90u * 24u * 3600u)
-/* The longest lifetime a KeyPackage may claim (§7.2: applications MUST define a maximum). */
-#define SR_MLS_KP_MAX_LIFETIME (366u * 24u * 3600u)
+/* The longest lifetime a KeyPackage we create may span (what we accept: leaf_validate.h). */
+#define SR_MLS_KP_MAX_LIFETIME SR_MLS_LEAF_MAX_LIFETIME
 
 /*
  * draft-ietf-mls-extensions-09 §"Last resort KeyPackages": a last-resort mark is the
@@ -86,10 +86,11 @@ bool sr_mls_key_package_is_last_resort(const struct sr_mls_key_package *kp);
 
 /**
  * Validate a KeyPackage (§10.1): version mls10 and the expected suite (ctx->suite), the leaf
- * per §7.3 with source key_package (ctx->expected_source is ignored), lifetime no longer
- * than SR_MLS_KP_MAX_LIFETIME, the KeyPackage signature, and init_key != encryption_key.
- * SR_ERR_AUTH for a bad signature, SR_ERR_INVALID for a broken rule, SR_ERR_DENIED when the
- * credential validator refuses. `res` (may be NULL) receives the credential verdict.
+ * per §7.3 with source key_package (ctx->expected_source is ignored; with check_lifetime, the
+ * lifetime covers ctx->now and spans at most the maximum), the KeyPackage signature, and init_key
+ * != encryption_key. SR_ERR_AUTH for a bad signature, SR_ERR_INVALID for a broken rule,
+ * SR_ERR_DENIED when the credential validator refuses. `res` (may be NULL) receives the credential
+ * verdict.
  */
 SR_MUST_USE sr_err sr_mls_key_package_validate(const struct sr_mls_key_package *kp,
                                                const struct sr_mls_leaf_validate_ctx *ctx,

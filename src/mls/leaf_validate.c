@@ -69,6 +69,18 @@ static sr_err check_members(const struct sr_mls_leaf_validate_ctx *ctx,
     return SR_OK;
 }
 
+static sr_err check_lifetime(const struct sr_mls_leaf_validate_ctx *ctx,
+                             const struct sr_mls_lifetime *lt)
+{
+    uint64_t max = ctx->max_lifetime != 0 ? ctx->max_lifetime : SR_MLS_LEAF_MAX_LIFETIME;
+    /* §7.3: "the current time is within the range of the lifetime field". */
+    SR_CHECK(lt->not_before <= ctx->now && ctx->now <= lt->not_after, SR_ERR_INVALID);
+    /* §7.2: applications "MUST define a maximum total lifetime ... and reject any LeafNode
+     * where the total lifetime is longer than this duration". */
+    SR_CHECK(lt->not_after - lt->not_before <= max, SR_ERR_INVALID);
+    return SR_OK;
+}
+
 static sr_err check_structure(const struct sr_mls_leaf_validate_ctx *ctx,
                               const struct sr_mls_leaf_node *leaf)
 {
@@ -77,14 +89,8 @@ static sr_err check_structure(const struct sr_mls_leaf_validate_ctx *ctx,
     /* §7.2: "the credential type used in the LeafNode MUST be included in ... credentials". */
     SR_CHECK(sr_mls_u16_list_has(leaf->capabilities.credentials, leaf->credential.type),
              SR_ERR_INVALID);
-    if (leaf->source == SR_MLS_LEAF_SOURCE_KEY_PACKAGE) {
-        /* §10: a KeyPackage advertises its own version and suite among its capabilities;
-         * one that does not would be downgraded or unusable in the group. */
-        SR_CHECK(sr_mls_u16_list_has(leaf->capabilities.versions, SR_MLS_VERSION_MLS10),
-                 SR_ERR_INVALID);
-        SR_CHECK(sr_mls_u16_list_has(leaf->capabilities.cipher_suites, ctx->suite->id),
-                 SR_ERR_INVALID);
-    }
+    /* Not checked: that capabilities list the group's version and suite. RFC 9420 does not
+     * ask for it, and deployed clients omit suites they do support (welcome.json, suite 7). */
     /* §13.4 unique extension types; §7.3 every extension listed in capabilities.extensions. */
     SR_TRY(sr_mls_extensions_check_unique(&leaf->extensions));
     for (size_t i = 0; i < leaf->extensions.count; i++) {
@@ -97,9 +103,7 @@ static sr_err check_structure(const struct sr_mls_leaf_validate_ctx *ctx,
     }
     SR_TRY(check_members(ctx, leaf));
     if (leaf->source == SR_MLS_LEAF_SOURCE_KEY_PACKAGE && ctx->check_lifetime) {
-        /* §7.3: "the current time is within the range of the lifetime field". */
-        SR_CHECK(leaf->lifetime.not_before <= ctx->now && ctx->now <= leaf->lifetime.not_after,
-                 SR_ERR_INVALID);
+        SR_TRY(check_lifetime(ctx, &leaf->lifetime));
     }
     return SR_OK;
 }

@@ -17,13 +17,17 @@
 #include "mls/wire_extension.h"
 #include "mls/wire_leaf_node.h"
 
+/* The longest total lifetime a key_package leaf may claim by default (§7.2), one year. */
+#define SR_MLS_LEAF_MAX_LIFETIME (366ull * 24u * 3600u)
+
 struct sr_mls_leaf_validate_ctx {
     const struct sr_suite *suite; /* the group's (or expected) cipher suite */
     uint8_t expected_source;      /* SR_MLS_LEAF_SOURCE_* */
     struct sr_slice group_id;     /* update and commit sources */
     uint32_t leaf_index;          /* update and commit sources */
     uint64_t now;                 /* seconds since the Unix epoch */
-    bool check_lifetime;          /* compare a key_package lifetime with `now` */
+    bool check_lifetime;          /* key_package source: `now` in the lifetime, and its length */
+    uint64_t max_lifetime;        /* longest total lifetime accepted; 0: the default */
     /* The GroupContext's required_capabilities, or NULL when it has none. */
     const struct sr_mls_required_capabilities *required;
     /* uint16 list body: every credential type other members use (may be empty). */

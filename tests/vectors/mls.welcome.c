@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * RFC 9420 welcome.json: find our EncryptedGroupSecrets by KeyPackageRef, decrypt them with
+ * RFC 9420 welcome.json: validate the KeyPackage (§10.1, without a clock: the file has none),
+ * find our EncryptedGroupSecrets by KeyPackageRef, decrypt them with
  * init_priv, decrypt the GroupInfo, verify its signature with signer_pub, and check its
  * confirmation_tag against a key schedule started from joiner_secret with no PSKs (§12.4.3.1).
  */
@@ -47,6 +48,15 @@ static bool check_case(const json_t *tc)
     struct sr_mls_key_package_priv priv = { 0 };
     struct sr_mls_welcome_joined joined = { 0 };
     bool ok = s != NULL && load(tc, &b) && make_priv(s, &b, &priv);
+    if (ok) {
+        /* The KeyPackage itself is valid (§10.1); the file gives no clock, so no lifetime. */
+        struct sr_mls_leaf_validate_ctx v = { .suite = s };
+        sr_err err = sr_mls_key_package_validate(&b.kp.u.key_package, &v, NULL);
+        if (err != SR_OK) {
+            fprintf(stderr, "suite %u: key_package: %s\n", s->id, sr_err_name(err));
+            ok = false;
+        }
+    }
     if (ok) {
         struct sr_mls_welcome_join_args a = {
             .welcome = &b.welcome.u.welcome,

@@ -210,6 +210,18 @@ static void resigned_rule_breaks(void **state)
     resign(&kp, priv, sigs);
     assert_int_equal(sr_mls_key_package_validate(&kp, &c, NULL), SR_ERR_INVALID);
     kp.extensions = saved;
+    /* §7.2: a lifetime longer than the maximum ("forever", as some clients publish). */
+    struct sr_mls_lifetime lt = kp.leaf_node.lifetime;
+    kp.leaf_node.lifetime = (struct sr_mls_lifetime){ 0, UINT64_MAX };
+    resign(&kp, priv, sigs);
+    assert_int_equal(sr_mls_key_package_validate(&kp, &c, NULL), SR_ERR_INVALID);
+    c.max_lifetime = UINT64_MAX;
+    assert_int_equal(sr_mls_key_package_validate(&kp, &c, NULL), SR_OK);
+    c.max_lifetime = 0;
+    c.check_lifetime = false;
+    assert_int_equal(sr_mls_key_package_validate(&kp, &c, NULL), SR_OK);
+    c.check_lifetime = true;
+    kp.leaf_node.lifetime = lt;
     /* A version other than mls10. */
     kp.version = 2;
     resign(&kp, priv, sigs);
