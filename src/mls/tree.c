@@ -51,12 +51,32 @@ static void free_leaf(struct sr_mls_leaf_node *ln)
     }
 }
 
-static void free_parent(struct sr_mls_tree_parent *p)
+struct sr_mls_tree_parent *sr_mls_tree_parent_new(size_t key_len, size_t hash_cap)
+{
+    if (key_len > SR_KEM_PK_MAX || hash_cap > SR_HASH_MAX) {
+        return NULL;
+    }
+    struct sr_mls_tree_parent *p = sr_calloc(1, sizeof(*p) + key_len + hash_cap);
+    if (p != NULL) {
+        p->encryption_key = p->data;
+        p->parent_hash = p->data + key_len;
+        p->key_len = (uint8_t)key_len;
+        p->hash_cap = (uint8_t)hash_cap;
+    }
+    return p;
+}
+
+void sr_mls_tree_parent_free(struct sr_mls_tree_parent *p)
 {
     if (p != NULL) {
         sr_free(p->unmerged);
         sr_free(p);
     }
+}
+
+static void free_parent(struct sr_mls_tree_parent *p)
+{
+    sr_mls_tree_parent_free(p);
 }
 
 void sr_mls_tree_blank(struct sr_mls_tree *t, uint32_t x)
@@ -174,13 +194,14 @@ static sr_err import_parent(struct sr_mls_tree *t, const struct sr_mls_parent_no
     if (in->encryption_key.len != t->suite->kem->pk_len || in->parent_hash.len > SR_HASH_MAX) {
         return SR_ERR_INVALID;
     }
-    struct sr_mls_tree_parent *p = sr_calloc(1, sizeof(*p));
+    size_t nh = t->suite->hash->len;
+    struct sr_mls_tree_parent *p = sr_mls_tree_parent_new(
+            in->encryption_key.len, in->parent_hash.len > nh ? in->parent_hash.len : nh);
     if (p == NULL) {
         return SR_ERR_NOMEM;
     }
     *out = p;
     memcpy(p->encryption_key, in->encryption_key.p, in->encryption_key.len);
-    p->key_len = (uint8_t)in->encryption_key.len;
     if (in->parent_hash.len > 0) {
         memcpy(p->parent_hash, in->parent_hash.p, in->parent_hash.len);
     }
@@ -316,11 +337,13 @@ static sr_err copy_node(struct sr_mls_tree_node *dst, const struct sr_mls_tree_n
         return sr_mls_leaf_node_dup(src->leaf, dst->leaf);
     }
     if (src->parent != NULL) {
-        if ((dst->parent = sr_malloc(sizeof(*dst->parent))) == NULL) {
+        const struct sr_mls_tree_parent *sp = src->parent;
+        if ((dst->parent = sr_mls_tree_parent_new(sp->key_len, sp->hash_cap)) == NULL) {
             return SR_ERR_NOMEM;
         }
-        *dst->parent = *src->parent;
-        dst->parent->unmerged = NULL;
+        memcpy(dst->parent->data, sp->data, (size_t)sp->key_len + sp->hash_cap);
+        dst->parent->hash_len = sp->hash_len;
+        dst->parent->unmerged_count = sp->unmerged_count;
         uint32_t n = src->parent->unmerged_count;
         if (n > 0) {
             if ((dst->parent->unmerged = sr_malloc(n * sizeof(uint32_t))) == NULL) {

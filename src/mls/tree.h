@@ -25,14 +25,24 @@
 #include "crypto/suite.h"
 #include "mls/wire_leaf_node.h"
 
+/* A parent node in one allocation: the key and hash bytes follow the struct (about 100 bytes
+ * for suite 1 rather than room for the largest suite). Made by sr_mls_tree_parent_new. */
 struct sr_mls_tree_parent {
-    uint8_t encryption_key[SR_KEM_PK_MAX];
-    uint8_t parent_hash[SR_HASH_MAX];
+    uint8_t *encryption_key; /* key_len bytes of data[] */
+    uint8_t *parent_hash;    /* hash_len bytes of data[], room for hash_cap */
+    uint32_t *unmerged;      /* leaf indices, strictly increasing (§7.1) */
+    uint32_t unmerged_count;
     uint8_t key_len;
     uint8_t hash_len;
-    uint32_t unmerged_count;
-    uint32_t *unmerged; /* leaf indices, strictly increasing (§7.1) */
+    uint8_t hash_cap;
+    uint8_t data[];
 };
+
+/** A blank-valued parent with room for a key of `key_len` and a hash of `hash_cap` bytes. */
+struct sr_mls_tree_parent *sr_mls_tree_parent_new(size_t key_len, size_t hash_cap);
+
+/** Free a parent and its unmerged list (NULL is fine). */
+void sr_mls_tree_parent_free(struct sr_mls_tree_parent *p);
 
 /** One node: blank when both pointers are NULL. */
 struct sr_mls_tree_node {

@@ -178,7 +178,7 @@ sr_err sr_mls_tree_set_path_parent_hashes(struct sr_mls_tree *t, const uint32_t 
             memcpy(leaf_ph, ph, nh);
         } else {
             struct sr_mls_tree_parent *below = t->nodes[path[i - 1]].parent;
-            SR_CHECK(below != NULL, SR_ERR_STATE);
+            SR_CHECK(below != NULL && below->hash_cap >= nh, SR_ERR_STATE);
             memcpy(below->parent_hash, ph, nh);
             below->hash_len = (uint8_t)nh;
             sr_mls_tree_touch(t, path[i - 1]);

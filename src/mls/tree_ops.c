@@ -137,12 +137,12 @@ sr_err sr_mls_tree_set_parent(struct sr_mls_tree *t, uint32_t x, struct sr_slice
 {
     SR_CHECK(x < sr_mls_tree_width(t) && !sr_mls_tree_is_leaf(x), SR_ERR_ARG);
     SR_CHECK(key.len <= SR_KEM_PK_MAX && ph.len <= SR_HASH_MAX, SR_ERR_INVALID);
-    struct sr_mls_tree_parent *p = sr_calloc(1, sizeof(*p));
+    size_t nh = t->suite->hash->len;
+    struct sr_mls_tree_parent *p = sr_mls_tree_parent_new(key.len, ph.len > nh ? ph.len : nh);
     if (p == NULL) {
         return SR_ERR_NOMEM;
     }
     memcpy(p->encryption_key, key.p, key.len);
-    p->key_len = (uint8_t)key.len;
     if (ph.len > 0) {
         memcpy(p->parent_hash, ph.p, ph.len);
     }

@@ -210,22 +210,20 @@ void sr_mls_treekem_undo_commit(struct sr_mls_treekem_undo *undo)
             sr_mls_leaf_node_cleanup(undo->saved[i].leaf);
             sr_free(undo->saved[i].leaf);
         }
-        if (undo->saved[i].parent != NULL) {
-            sr_free(undo->saved[i].parent->unmerged);
-            sr_free(undo->saved[i].parent);
-        }
+        sr_mls_tree_parent_free(undo->saved[i].parent);
     }
     undo->n = 0;
 }
 
 /* Allocate everything the merge installs, so installing cannot fail. */
-static sr_err prealloc(const struct sr_mls_leaf_node *leaf, size_t n, struct sr_mls_leaf_node **ln,
+static sr_err prealloc(const struct sr_suite *suite, const struct sr_mls_leaf_node *leaf,
+                       const struct sr_slice *keys, size_t n, struct sr_mls_leaf_node **ln,
                        struct sr_mls_tree_parent **parents)
 {
     *ln = sr_calloc(1, sizeof(**ln));
     sr_err err = *ln == NULL ? SR_ERR_NOMEM : sr_mls_leaf_node_dup(leaf, *ln);
     for (size_t i = 0; i < n && err == SR_OK; i++) {
-        parents[i] = sr_calloc(1, sizeof(*parents[i]));
+        parents[i] = sr_mls_tree_parent_new(keys[i].len, suite->hash->len);
         err = parents[i] == NULL ? SR_ERR_NOMEM : SR_OK;
     }
     if (err != SR_OK) {
@@ -234,7 +232,7 @@ static sr_err prealloc(const struct sr_mls_leaf_node *leaf, size_t n, struct sr_
             sr_free(*ln);
         }
         for (size_t i = 0; i < n; i++) {
-            sr_free(parents[i]);
+            sr_mls_tree_parent_free(parents[i]);
         }
     }
     return err;
@@ -253,7 +251,7 @@ sr_err sr_mls_treekem_stage(struct sr_mls_tree *t, uint32_t sender,
     for (size_t i = 0; i < shape->len; i++) {
         SR_CHECK(keys[i].len <= SR_KEM_PK_MAX, SR_ERR_INVALID);
     }
-    SR_TRY(prealloc(leaf, shape->len, &ln, parents));
+    SR_TRY(prealloc(t->suite, leaf, keys, shape->len, &ln, parents));
     undo->n = 0;
     /* §7.6 merge step 1: "Blank all nodes on the direct path of the sender's leaf." */
     save_node(t, undo, x);
@@ -264,7 +262,6 @@ sr_err sr_mls_treekem_stage(struct sr_mls_tree *t, uint32_t sender,
     /* step 2: new public keys and empty unmerged lists on the filtered direct path */
     for (size_t i = 0; i < shape->len; i++) {
         memcpy(parents[i]->encryption_key, keys[i].p, keys[i].len);
-        parents[i]->key_len = (uint8_t)keys[i].len;
         t->nodes[shape->path[i]].parent = parents[i];
     }
     /* step 3: parent hashes from the root down */
