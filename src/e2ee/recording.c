@@ -158,6 +158,8 @@ static sr_err add_record(struct sr_e2ee_recorder *rec, uint8_t kind, uint64_t ts
     struct sr_buf *b = &rec->scratch;
     sr_buf_reset(b);
     SR_TRY(sr_buf_reserve(b, 4 + (size_t)sealed_len));
+    /* Counted as used, so the reset below wipes the plaintext even when sealing fails. */
+    b->len = 4 + (size_t)sealed_len;
     uint8_t *p = b->p;
     sr_e2ee_put_be(p, sealed_len, 4);
     p[4] = kind;

@@ -304,6 +304,41 @@ static int write_seeds(const char *dir)
     return rc;
 }
 
+struct fd_arg {
+    struct sr_e2ee_keyring *kr;
+    FILE *in, *mid, *out;
+};
+
+static sr_err fd_op(void *arg)
+{
+    struct fd_arg *a = arg;
+    rewind(a->in);
+    assert_int_equal(ftruncate(fileno(a->mid), 0), 0);
+    assert_int_equal(lseek(fileno(a->mid), 0, SEEK_SET), 0);
+    SR_TRY(sr_e2ee_file_encrypt_fd(a->kr, 1, file_id, fileno(a->in), fileno(a->mid)));
+    assert_int_equal(lseek(fileno(a->mid), 0, SEEK_SET), 0);
+    return sr_e2ee_file_decrypt_fd(a->kr, fileno(a->mid), fileno(a->out), NULL);
+}
+
+static void fd_reset(void *arg)
+{
+    (void)arg;
+}
+
+static void fd_allocation_failures(void **state)
+{
+    (void)state;
+    struct fd_arg a = { ring(1), tmpfile(), tmpfile(), tmpfile() };
+    assert_true(a.in != NULL && a.mid != NULL && a.out != NULL);
+    assert_int_equal(fwrite("some file", 1, 9, a.in), 9);
+    assert_int_equal(fflush(a.in), 0);
+    assert_true(sr_test_each_alloc_failure(fd_op, fd_reset, &a) >= 4);
+    fclose(a.in);
+    fclose(a.mid);
+    fclose(a.out);
+    sr_e2ee_keyring_free(a.kr);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--write-seeds") == 0) {
@@ -312,7 +347,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip_sizes),    cmocka_unit_test(stream_attacks),
         cmocka_unit_test(keys_and_epochs),     cmocka_unit_test(fd_round_trip),
-        cmocka_unit_test(allocation_failures),
+        cmocka_unit_test(allocation_failures), cmocka_unit_test(fd_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
