@@ -260,6 +260,9 @@ static sr_err fill(struct sr_net_client *c, uint64_t deadline, bool *eof)
 
 static void consume(struct sr_buf *b, size_t n)
 {
+    if (n == 0) {
+        return;
+    }
     memmove(b->p, b->p + n, b->len - n);
     b->len -= n;
 }
@@ -300,9 +303,11 @@ static sr_err read_length(struct sr_net_client *c, uint64_t n, struct sr_buf *bo
     SR_CHECK(n <= c->max_body, client_fail(c, SR_ERR_LIMIT, "response body too large"));
     size_t want = (size_t)n, take = c->in.len < want ? c->in.len : want;
     SR_TRY(sr_buf_reserve(body, want));
-    memcpy(body->p, c->in.p, take);
+    if (take > 0) {
+        memcpy(body->p, c->in.p, take);
+        consume(&c->in, take);
+    }
     body->len = take;
-    consume(&c->in, take);
     while (body->len < want) {
         size_t got = 0;
         SR_TRY(sr_net_io_read(&c->io, body->p + body->len, want - body->len, &got, deadline,

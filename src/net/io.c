@@ -127,8 +127,10 @@ static sr_err tls_handshake(struct sr_net_io *io, SSL_CTX *ctx, SSL_SESSION *ses
     /* The name check: an IP literal must match an IP SAN, a name a DNS SAN (RFC 6125). */
     X509_VERIFY_PARAM *param = SSL_get0_param(io->ssl);
     if (X509_VERIFY_PARAM_set1_ip_asc(param, host) != 1) {
+        char sni[256]; /* the SNI macro casts away const */
         ERR_clear_error();
-        if (SSL_set1_host(io->ssl, host) != 1 || SSL_set_tlsext_host_name(io->ssl, host) != 1) {
+        snprintf(sni, sizeof(sni), "%s", host);
+        if (SSL_set1_host(io->ssl, host) != 1 || SSL_set_tlsext_host_name(io->ssl, sni) != 1) {
             return fail(d, SR_ERR_NOMEM, "tls", "cannot set the host name");
         }
     }

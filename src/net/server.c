@@ -131,6 +131,8 @@ static sr_err create_context(struct sr_net_server *srv, const struct sr_net_serv
     SR_CHECK(srv->ctx != NULL, SR_ERR_IO);
 
     info.port = cfg->port;
+    /* No client certificates are verified, so the system CA store is never needed. */
+    info.options |= LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
     info.iface = cfg->address;
     info.vhost_name = "sealroom";
     info.keepalive_timeout = cfg->keepalive_s ? (int)cfg->keepalive_s : 30;
@@ -140,6 +142,15 @@ static sr_err create_context(struct sr_net_server *srv, const struct sr_net_serv
     if (!cfg->plain_http) {
         info.ssl_cert_filepath = cfg->cert_file;
         info.ssl_private_key_filepath = cfg->key_file;
+        /*
+         * libwebsockets 4.1 also makes a client SSL_CTX per vhost and finds it again on
+         * destruction through a process-wide ex_data index that every new context
+         * reallocates, so with two servers in one process the first one's leaks. We make
+         * no client connections through lws: hand it an empty one that we free ourselves.
+         */
+        srv->client_ctx = SSL_CTX_new(TLS_client_method());
+        SR_CHECK(srv->client_ctx != NULL, SR_ERR_NOMEM);
+        info.provided_client_ssl_ctx = srv->client_ctx;
     }
     SR_TRY(probe_port(cfg->address, cfg->port));
     srv->vh = lws_create_vhost(srv->ctx, &info);
@@ -271,6 +282,7 @@ void sr_net_server_free(struct sr_net_server *srv)
         sr_net_server_run_posts(srv);
         lws_context_destroy(srv->ctx);
     }
+    SSL_CTX_free(srv->client_ctx);
     sr_net_server_run_posts(srv);
     for (size_t i = 0; i < srv->n_routes; i++) {
         sr_free(srv->routes[i].method);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 
 #include <sealroom/net.h>
 
@@ -36,6 +37,7 @@ struct sr_net_post {
 struct sr_net_server {
     struct lws_context *ctx;
     struct lws_vhost *vh;
+    SSL_CTX *client_ctx; /* see create_context */
     struct lws_protocols protocols[2];
     struct sr_net_route_int *routes;
     size_t n_routes;

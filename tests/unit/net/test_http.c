@@ -363,5 +363,9 @@ int main(void)
         cmocka_unit_test(test_response_limit), cmocka_unit_test(test_wrong_ca),
         cmocka_unit_test(test_bad_config),     cmocka_unit_test(test_concurrent),
     };
+    const char *filter = getenv("SR_TEST_FILTER");
+    if (filter != NULL) {
+        cmocka_set_test_filter(filter);
+    }
     return cmocka_run_group_tests(tests, setup, teardown);
 }
