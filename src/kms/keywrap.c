@@ -18,6 +18,7 @@
 #define AES_256_GCM 0x0002
 
 static const char ck_label[] = "sealroom-ck-v1";
+static const char channel_label[] = "sealroom-channel-v1";
 
 struct sr_kms_keywrap {
     struct sr_kms_kek_cache cache;
@@ -148,30 +149,40 @@ static sr_err ck_aad(const char *key_uri, const struct sr_store_kek *kek, struct
     return sr_kms_aad_encode(fields, 4, aad);
 }
 
-sr_err sr_kms_keywrap_ck_wrap(struct sr_kms_keywrap *kw, struct sr_kms_cmk *cmk,
-                              const struct sr_store_kek *kek, const char *key_uri,
-                              const uint8_t ck[SR_KMS_CK_LEN], int64_t now_ms,
-                              uint8_t blob[SR_KMS_CK_BLOB_LEN])
+static sr_err channel_aad(const char *channel_uri, const struct sr_store_kek *kek,
+                          struct sr_buf *aad)
+{
+    const char *fields[] = { channel_label, channel_uri };
+    (void)kek;
+    return sr_kms_aad_encode(fields, 2, aad);
+}
+
+typedef sr_err (*aad_fn)(const char *uri, const struct sr_store_kek *kek, struct sr_buf *aad);
+
+/* Seal a 32-byte key under the KEK of `kek` with the AAD `aad_of` builds. */
+static sr_err seal_under(struct sr_kms_keywrap *kw, struct sr_kms_cmk *cmk,
+                         const struct sr_store_kek *kek, aad_fn aad_of, const char *uri,
+                         const uint8_t key[SR_KMS_CK_LEN], int64_t now_ms,
+                         uint8_t blob[SR_KMS_CK_BLOB_LEN])
 {
     uint8_t k[SR_KMS_KEK_LEN];
     struct sr_buf aad;
     size_t n;
     sr_err err;
 
-    SR_CHECK(kw != NULL && cmk != NULL && kek != NULL && key_uri != NULL && ck != NULL &&
-                     blob != NULL,
+    SR_CHECK(kw != NULL && cmk != NULL && kek != NULL && uri != NULL && key != NULL && blob != NULL,
              SR_ERR_ARG);
     sr_buf_init(&aad, 0, 0);
     err = kek_open(kw, cmk, kek, true, now_ms, k);
     if (err == SR_OK) {
-        err = ck_aad(key_uri, kek, &aad);
+        err = aad_of(uri, kek, &aad);
     }
     if (err == SR_OK) {
         err = sr_rand_bytes(blob, SR_KMS_GCM_IV_LEN);
     }
     if (err == SR_OK) {
         err = sr_aead_seal_once(sr_aead_get(AES_256_GCM), sr_slice_of(k, sizeof(k)), blob,
-                                sr_buf_slice(&aad), sr_slice_of(ck, SR_KMS_CK_LEN),
+                                sr_buf_slice(&aad), sr_slice_of(key, SR_KMS_CK_LEN),
                                 blob + SR_KMS_GCM_IV_LEN, SR_KMS_CK_BLOB_LEN - SR_KMS_GCM_IV_LEN,
                                 &n);
     }
@@ -180,37 +191,68 @@ sr_err sr_kms_keywrap_ck_wrap(struct sr_kms_keywrap *kw, struct sr_kms_cmk *cmk,
     return err;
 }
 
-sr_err sr_kms_keywrap_ck_unwrap(struct sr_kms_keywrap *kw, struct sr_kms_cmk *cmk,
-                                const struct sr_store_kek *kek, const char *key_uri,
-                                struct sr_slice blob, int64_t now_ms, uint8_t ck[SR_KMS_CK_LEN])
+static sr_err open_under(struct sr_kms_keywrap *kw, struct sr_kms_cmk *cmk,
+                         const struct sr_store_kek *kek, aad_fn aad_of, const char *uri,
+                         struct sr_slice blob, int64_t now_ms, uint8_t key[SR_KMS_CK_LEN])
 {
     uint8_t k[SR_KMS_KEK_LEN];
     struct sr_buf aad;
     size_t n;
     sr_err err;
 
-    SR_CHECK(kw != NULL && cmk != NULL && kek != NULL && key_uri != NULL && ck != NULL, SR_ERR_ARG);
-    sr_wipe(ck, SR_KMS_CK_LEN);
+    SR_CHECK(kw != NULL && cmk != NULL && kek != NULL && uri != NULL && key != NULL, SR_ERR_ARG);
+    sr_wipe(key, SR_KMS_CK_LEN);
     sr_buf_init(&aad, 0, 0);
     err = kek_open(kw, cmk, kek, false, now_ms, k);
     if (err == SR_OK && (blob.p == NULL || blob.len != SR_KMS_CK_BLOB_LEN)) {
         err = SR_ERR_DECODE;
     }
     if (err == SR_OK) {
-        err = ck_aad(key_uri, kek, &aad);
+        err = aad_of(uri, kek, &aad);
     }
     if (err == SR_OK) {
         err = sr_aead_open_once(
                 sr_aead_get(AES_256_GCM), sr_slice_of(k, sizeof(k)), blob.p, sr_buf_slice(&aad),
-                sr_slice_of(blob.p + SR_KMS_GCM_IV_LEN, blob.len - SR_KMS_GCM_IV_LEN), ck,
+                sr_slice_of(blob.p + SR_KMS_GCM_IV_LEN, blob.len - SR_KMS_GCM_IV_LEN), key,
                 SR_KMS_CK_LEN, &n);
     }
     if (err != SR_OK) {
-        sr_wipe(ck, SR_KMS_CK_LEN);
+        sr_wipe(key, SR_KMS_CK_LEN);
     }
     sr_wipe(k, sizeof(k));
     sr_buf_cleanup(&aad);
     return err;
+}
+
+sr_err sr_kms_keywrap_ck_wrap(struct sr_kms_keywrap *kw, struct sr_kms_cmk *cmk,
+                              const struct sr_store_kek *kek, const char *key_uri,
+                              const uint8_t ck[SR_KMS_CK_LEN], int64_t now_ms,
+                              uint8_t blob[SR_KMS_CK_BLOB_LEN])
+{
+    return seal_under(kw, cmk, kek, ck_aad, key_uri, ck, now_ms, blob);
+}
+
+sr_err sr_kms_keywrap_ck_unwrap(struct sr_kms_keywrap *kw, struct sr_kms_cmk *cmk,
+                                const struct sr_store_kek *kek, const char *key_uri,
+                                struct sr_slice blob, int64_t now_ms, uint8_t ck[SR_KMS_CK_LEN])
+{
+    return open_under(kw, cmk, kek, ck_aad, key_uri, blob, now_ms, ck);
+}
+
+sr_err sr_kms_keywrap_channel_wrap(struct sr_kms_keywrap *kw, struct sr_kms_cmk *cmk,
+                                   const struct sr_store_kek *kek, const char *channel_uri,
+                                   const uint8_t key[SR_KMS_CK_LEN], int64_t now_ms,
+                                   uint8_t blob[SR_KMS_CK_BLOB_LEN])
+{
+    return seal_under(kw, cmk, kek, channel_aad, channel_uri, key, now_ms, blob);
+}
+
+sr_err sr_kms_keywrap_channel_unwrap(struct sr_kms_keywrap *kw, struct sr_kms_cmk *cmk,
+                                     const struct sr_store_kek *kek, const char *channel_uri,
+                                     struct sr_slice blob, int64_t now_ms,
+                                     uint8_t key[SR_KMS_CK_LEN])
+{
+    return open_under(kw, cmk, kek, channel_aad, channel_uri, blob, now_ms, key);
 }
 
 sr_err sr_kms_keywrap_ck_new(struct sr_kms_keywrap *kw, struct sr_kms_cmk *cmk,

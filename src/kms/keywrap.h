@@ -92,6 +92,21 @@ SR_MUST_USE sr_err sr_kms_keywrap_ck_unwrap(struct sr_kms_keywrap *kw, struct sr
                                             uint8_t ck[SR_KMS_CK_LEN]);
 
 /**
+ * Channel keys shared between nodes (KMS.md §7): the same sealing under the deployment channel
+ * KEK (a KEK of the service CMK, org ""), AAD = "sealroom-channel-v1" | channel_uri. Errors as
+ * for content keys.
+ */
+SR_MUST_USE sr_err sr_kms_keywrap_channel_wrap(struct sr_kms_keywrap *kw, struct sr_kms_cmk *cmk,
+                                               const struct sr_store_kek *kek,
+                                               const char *channel_uri,
+                                               const uint8_t key[SR_KMS_CK_LEN], int64_t now_ms,
+                                               uint8_t blob[SR_KMS_CK_BLOB_LEN]);
+SR_MUST_USE sr_err sr_kms_keywrap_channel_unwrap(struct sr_kms_keywrap *kw, struct sr_kms_cmk *cmk,
+                                                 const struct sr_store_kek *kek,
+                                                 const char *channel_uri, struct sr_slice blob,
+                                                 int64_t now_ms, uint8_t key[SR_KMS_CK_LEN]);
+
+/**
  * CMK rotation (KMS.md §7): open each of `n` KEKs with `old` (rotating) and seal it with `new`
  * (active, same org). out[i] is the new `wrapped` of keks[i] for sr_store_kek_rewrap(kek_id,
  * new URI, out[i]); content keys are not touched. All or nothing: on error no output is valid.

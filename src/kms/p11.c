@@ -108,23 +108,85 @@ static sr_err find_slot(struct sr_kms_p11 *p11, const char *label, CK_SLOT_ID *o
     return SR_ERR_NOT_FOUND;
 }
 
+/*
+ * C_Initialize and C_Finalize are per process, and login state is per token for the whole
+ * process (PKCS#11 v2.40 §5.4, §6.7.3), so connections that share a module share one
+ * initialisation: the last one closed finalises. Modules initialised by someone else
+ * (CKR_CRYPTOKI_ALREADY_INITIALIZED) are never finalised by us.
+ */
+struct module_ref {
+    CK_FUNCTION_LIST *f;
+    unsigned refs;
+};
+
+#define MODULES_MAX 8
+
+static pthread_mutex_t modules_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct module_ref modules[MODULES_MAX];
+
+static struct module_ref *module_find(CK_FUNCTION_LIST *f)
+{
+    struct module_ref *free_slot = NULL;
+    for (size_t i = 0; i < MODULES_MAX; i++) {
+        if (modules[i].refs > 0 && modules[i].f == f) {
+            return &modules[i];
+        }
+        if (modules[i].refs == 0 && free_slot == NULL) {
+            free_slot = &modules[i];
+        }
+    }
+    return free_slot;
+}
+
+static sr_err module_init(struct sr_kms_p11 *p11)
+{
+    CK_C_INITIALIZE_ARGS args = { 0 };
+    struct module_ref *m;
+    sr_err err = SR_OK;
+
+    (void)pthread_mutex_lock(&modules_mu);
+    m = module_find(p11->f);
+    if (m == NULL) {
+        err = SR_ERR_LIMIT;
+    } else if (m->refs == 0) {
+        args.flags = CKF_OS_LOCKING_OK;
+        CK_RV rv = p11->f->C_Initialize(&args);
+        if (rv == CKR_OK) {
+            m->f = p11->f;
+            m->refs = 1;
+            p11->finalize = true;
+        } else if (rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+            err = sr_kms_p11_err(rv);
+        }
+    } else {
+        m->refs++;
+        p11->finalize = true;
+    }
+    (void)pthread_mutex_unlock(&modules_mu);
+    return err;
+}
+
+static void module_fini(struct sr_kms_p11 *p11)
+{
+    (void)pthread_mutex_lock(&modules_mu);
+    struct module_ref *m = module_find(p11->f);
+    if (m != NULL && m->refs > 0 && --m->refs == 0) {
+        (void)p11->f->C_Finalize(NULL);
+        m->f = NULL;
+    }
+    (void)pthread_mutex_unlock(&modules_mu);
+}
+
 static sr_err load(struct sr_kms_p11 *p11, const char *path)
 {
     CK_C_GetFunctionList get;
-    CK_C_INITIALIZE_ARGS args = { 0 };
-    CK_RV rv;
 
     p11->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     SR_CHECK(p11->dl != NULL, SR_ERR_IO);
     *(void **)&get = dlsym(p11->dl, "C_GetFunctionList");
     SR_CHECK(get != NULL, SR_ERR_IO);
     SR_TRY(sr_kms_p11_err(get(&p11->f)));
-    args.flags = CKF_OS_LOCKING_OK;
-    rv = p11->f->C_Initialize(&args);
-    /* Another part of the process may share the module; then it owns finalisation. */
-    SR_CHECK(rv == CKR_OK || rv == CKR_CRYPTOKI_ALREADY_INITIALIZED, sr_kms_p11_err(rv));
-    p11->finalize = rv == CKR_OK;
-    return SR_OK;
+    return module_init(p11);
 }
 
 static sr_err login(struct sr_kms_p11 *p11, const struct sr_kms_p11_config *cfg)
@@ -184,12 +246,12 @@ void sr_kms_p11_close(struct sr_kms_p11 *p11)
     if (p11 == NULL) {
         return;
     }
+    /* No C_Logout: it would log out every other connection to the token as well. */
     if (p11->f != NULL && p11->session != CK_INVALID_HANDLE) {
-        (void)p11->f->C_Logout(p11->session);
         (void)p11->f->C_CloseSession(p11->session);
     }
     if (p11->f != NULL && p11->finalize) {
-        (void)p11->f->C_Finalize(NULL);
+        module_fini(p11);
     }
     if (p11->dl != NULL) {
         (void)dlclose(p11->dl);

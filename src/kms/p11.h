@@ -3,7 +3,9 @@
  * A PKCS#11 token connection for the KMS (KMS.md §7, `pkcs11` provider): the module is loaded
  * with dlopen, the token found by label, one read/write session opened and logged in as the
  * user. The session is shared and every use is serialised by a mutex (sr_kms_p11_lock), which
- * also serialises key creation as §7 asks. Only kms/ files and the tests include this header.
+ * also serialises key creation as §7 asks. Several connections to one module may coexist in a
+ * process (e.g. the CMK provider and the static key); they share its C_Initialize. Only kms/
+ * files and the tests include this header.
  */
 #pragma once
 
@@ -27,7 +29,7 @@ struct sr_kms_p11 {
     void *dl;
     CK_FUNCTION_LIST *f;
     CK_SESSION_HANDLE session;
-    bool finalize; /* we initialised the module, so we finalise it */
+    bool finalize; /* holds a reference on the module's initialisation */
     pthread_mutex_t mu;
 };
 

@@ -233,6 +233,79 @@ static void delete_destroys(void **state)
                      SR_ERR_NOT_FOUND);
 }
 
+/* A second connection (PIN from a file) shares the module; closing it leaves ours logged in. */
+static void second_connection(void **state)
+{
+    (void)state;
+    struct sr_kms_p11_config c2 = cfg;
+    struct sr_kms_cmk_provider *p2 = NULL;
+    struct sr_kms_cmk *a = NULL, *b = NULL;
+    uint8_t kek[32] = { 3 }, got[32], blob[SR_KMS_KEK_BLOB_LEN];
+    char pin_path[300];
+    FILE *fp;
+
+    (void)snprintf(pin_path, sizeof(pin_path), "%s/pin", dir);
+    fp = fopen(pin_path, "w");
+    assert_non_null(fp);
+    (void)fprintf(fp, "%s\n", FX_PIN);
+    (void)fclose(fp);
+    c2.pin = NULL;
+    c2.pin_file = pin_path;
+    assert_int_equal(sr_kms_cmk_provider_new_pkcs11(&c2, &p2), SR_OK);
+    assert_int_equal(sr_kms_cmk_generate(p2, "kms://t/cmk/two", ORG, 1, &b), SR_OK);
+    assert_int_equal(sr_kms_cmk_wrap_kek(b, "kek-2c", kek, blob), SR_OK);
+    sr_kms_cmk_free(b);
+    sr_kms_cmk_provider_free(p2);
+
+    assert_int_equal(sr_kms_cmk_open(prov, "kms://t/cmk/two", ORG, 1, SR_KMS_CMK_ACTIVE, &a),
+                     SR_OK);
+    assert_int_equal(sr_kms_cmk_unwrap_kek(a, "kek-2c", sr_slice_of(blob, sizeof(blob)), got),
+                     SR_OK);
+    assert_memory_equal(got, kek, 32);
+    sr_kms_cmk_free(a);
+}
+
+struct worker {
+    struct sr_kms_cmk *cmk;
+    int failures;
+};
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    uint8_t kek[32], got[32], blob[SR_KMS_KEK_BLOB_LEN];
+    for (int i = 0; i < 50; i++) {
+        memset(kek, i, sizeof(kek));
+        if (sr_kms_cmk_wrap_kek(w->cmk, "kek-t", kek, blob) != SR_OK ||
+            sr_kms_cmk_unwrap_kek(w->cmk, "kek-t", sr_slice_of(blob, sizeof(blob)), got) != SR_OK ||
+            memcmp(got, kek, 32) != 0) {
+            w->failures++;
+        }
+    }
+    return NULL;
+}
+
+/* The shared session is serialised: threads wrapping at once all succeed. */
+static void threads(void **state)
+{
+    (void)state;
+    struct sr_kms_cmk *cmk = NULL;
+    struct worker w[4];
+    pthread_t t[4];
+
+    assert_int_equal(sr_kms_cmk_generate(prov, "kms://t/cmk/threads", ORG, 1, &cmk), SR_OK);
+    for (int i = 0; i < 4; i++) {
+        w[i].cmk = cmk;
+        w[i].failures = 0;
+        assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(w[i].failures, 0);
+    }
+    sr_kms_cmk_free(cmk);
+}
+
 static int wrong_pin(void)
 {
     struct sr_kms_p11_config bad = cfg;
@@ -252,9 +325,13 @@ static int wrong_pin(void)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(generate_not_extractable), cmocka_unit_test(kek_round_trip_tamper_aad),
-        cmocka_unit_test(hierarchy_rotate_revoke),  cmocka_unit_test(byok_in_token),
+        cmocka_unit_test(generate_not_extractable),
+        cmocka_unit_test(kek_round_trip_tamper_aad),
+        cmocka_unit_test(hierarchy_rotate_revoke),
+        cmocka_unit_test(byok_in_token),
         cmocka_unit_test(delete_destroys),
+        cmocka_unit_test(second_connection),
+        cmocka_unit_test(threads),
     };
     int rc;
 

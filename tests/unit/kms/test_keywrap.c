@@ -18,6 +18,7 @@
 #include "cmk_fixture.h"
 #include "kms/cmk.h"
 #include "kms/keywrap.h"
+#include "testutil.h"
 
 #define ORG  "org-kw"
 #define KURI "kms://kms.example.org/keys/9f1c"
@@ -302,6 +303,79 @@ static void rotation_rewraps_keks_only(void **state)
     sr_kms_cmk_free(old);
 }
 
+static void channel_keys(void **state)
+{
+    (void)state;
+    struct sr_kms_keywrap *kw = NULL;
+    struct sr_kms_cmk *svc = new_cmk("kms://x/cmk/service", "");
+    struct sr_store_kek kek;
+    uint8_t key[32], got[32], blob[SR_KMS_CK_BLOB_LEN];
+    const char *ch = "kms://kms.example.org/ecdhe/5d0e";
+
+    memset(key, 0x21, sizeof(key));
+    assert_int_equal(sr_kms_keywrap_new(4, SR_KMS_KEK_CACHE_TTL_MS, &kw), SR_OK);
+    assert_int_equal(sr_kms_keywrap_kek_new(kw, svc, "channel-kek", T0, &kek), SR_OK);
+    assert_string_equal(kek.org_id, "");
+    assert_int_equal(sr_kms_keywrap_channel_wrap(kw, svc, &kek, ch, key, T0, blob), SR_OK);
+    assert_int_equal(
+            sr_kms_keywrap_channel_unwrap(kw, svc, &kek, ch, sr_slice_of(blob, 60), T0, got),
+            SR_OK);
+    assert_memory_equal(got, key, 32);
+    assert_int_equal(sr_kms_keywrap_channel_unwrap(kw, svc, &kek, "kms://kms.example.org/ecdhe/x",
+                                                   sr_slice_of(blob, 60), T0, got),
+                     SR_ERR_AUTH);
+    /* A channel blob is not a content key blob of the same URI. */
+    assert_int_equal(sr_kms_keywrap_ck_unwrap(kw, svc, &kek, ch, sr_slice_of(blob, 60), T0, got),
+                     SR_ERR_AUTH);
+    sr_kms_keywrap_free(kw);
+    sr_kms_cmk_free(svc);
+}
+
+struct alloc_case {
+    struct sr_kms_keywrap *kw;
+    struct sr_kms_cmk *cmk;
+    unsigned run;
+};
+
+static sr_err alloc_op(void *arg)
+{
+    struct alloc_case *c = arg;
+    struct sr_store_kek kek;
+    const struct sr_store_kek *used = NULL;
+    uint8_t ck[32], got[32], blob[SR_KMS_CK_BLOB_LEN];
+    char uri[64];
+    bool made;
+
+    (void)snprintf(uri, sizeof(uri), "kms://x/cmk/alloc-%u", c->run++);
+    SR_TRY(sr_kms_keywrap_new(4, SR_KMS_KEK_CACHE_TTL_MS, &c->kw));
+    SR_TRY(sr_kms_cmk_generate(prov, uri, ORG, 1, &c->cmk));
+    SR_TRY(sr_kms_keywrap_ck_new(c->kw, c->cmk, NULL, "a1", KURI, T0, ck, blob, &kek, &made,
+                                 &used));
+    sr_kms_keywrap_flush_org(c->kw, ORG);
+    SR_TRY(sr_kms_keywrap_ck_unwrap(c->kw, c->cmk, &kek, KURI, sr_slice_of(blob, 60), T0, got));
+    return SR_OK;
+}
+
+static void alloc_reset(void *arg)
+{
+    struct alloc_case *c = arg;
+    if (c->cmk != NULL) {
+        assert_int_equal(sr_kms_cmk_set_state(c->cmk, SR_KMS_CMK_REVOKED), SR_OK);
+        assert_int_equal(sr_kms_cmk_set_state(c->cmk, SR_KMS_CMK_DELETED), SR_OK);
+    }
+    sr_kms_cmk_free(c->cmk);
+    sr_kms_keywrap_free(c->kw);
+    c->cmk = NULL;
+    c->kw = NULL;
+}
+
+static void alloc_failures(void **state)
+{
+    (void)state;
+    struct alloc_case c = { 0 };
+    assert_true(sr_test_each_alloc_failure(alloc_op, alloc_reset, &c) > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +385,8 @@ int main(void)
         cmocka_unit_test(cache_saves_bounds_expires),
         cmocka_unit_test(revoke_kill_switch),
         cmocka_unit_test(rotation_rewraps_keks_only),
+        cmocka_unit_test(channel_keys),
+        cmocka_unit_test(alloc_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
