@@ -8,6 +8,7 @@
  */
 #include "crypto/x509.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/bio.h>
@@ -90,18 +91,25 @@ static size_t raw_public(EVP_PKEY *pk, const struct sr_sig_alg *alg, uint8_t *ou
     }
     const EC_GROUP *want = sr_ossl_group(alg->curve);
     char name[64];
-    size_t name_len = 0;
+    size_t name_len = 0, flen = sr_ec_scalar_len(alg->curve);
+    BIGNUM *x = NULL, *y = NULL;
     if (want == NULL || !EVP_PKEY_is_a(pk, "EC") ||
         EVP_PKEY_get_group_name(pk, name, sizeof(name), &name_len) != 1 ||
-        OBJ_txt2nid(name) != EC_GROUP_get_curve_name(want)) {
+        OBJ_txt2nid(name) != EC_GROUP_get_curve_name(want) || cap < 1 + 2 * flen) {
         return 0;
     }
-    /* Ask for the uncompressed form whatever the certificate used. */
-    if (EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out, cap, &len) !=
-                1 ||
-        len == 0 || out[0] != 0x04) {
-        return 0;
+    /* Rebuild the uncompressed point from the coordinates, whatever form the certificate
+     * used (RFC 9420 carries ECDSA keys uncompressed). */
+    len = 0;
+    if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1 &&
+        EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1 &&
+        BN_bn2binpad(x, out + 1, (int)flen) == (int)flen &&
+        BN_bn2binpad(y, out + 1 + flen, (int)flen) == (int)flen) {
+        out[0] = 0x04;
+        len = 1 + 2 * flen;
     }
+    BN_free(x);
+    BN_free(y);
     return len;
 }
 
@@ -343,10 +351,9 @@ static int fill_cert(X509 *x, X509 *issuer, const struct sr_x509_test_cert *c, E
             add_ext(x, issuer, NID_basic_constraints, c->is_ca ? "critical,CA:TRUE" : "CA:FALSE") &&
             add_ext(x, issuer, NID_key_usage,
                     c->is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
-    if (ok && c->email != NULL && strlen(c->email) < SR_X509_NAME_MAX) {
-        memcpy(san, "email:", 6);
-        memcpy(san + 6, c->email, strlen(c->email) + 1);
-        ok = add_ext(x, issuer, NID_subject_alt_name, san);
+    if (ok && c->email != NULL) {
+        int n = snprintf(san, sizeof(san), "email:%s", c->email);
+        ok = n > 0 && (size_t)n < sizeof(san) && add_ext(x, issuer, NID_subject_alt_name, san);
     }
     return ok;
 }

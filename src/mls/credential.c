@@ -109,7 +109,7 @@ sr_err sr_mls_credential_validate(const struct sr_mls_credential_check *check,
                                   struct sr_slice signature_key,
                                   struct sr_mls_credential_result *res)
 {
-    struct sr_mls_credential_result tmp;
+    struct sr_mls_credential_result tmp = { 0 };
     struct sr_mls_credential_result *r = res != NULL ? res : &tmp;
     memset(r, 0, sizeof(*r));
     SR_CHECK(check != NULL && check->fn != NULL && suite != NULL, SR_ERR_ARG);

@@ -86,6 +86,7 @@ static sr_err time_window(const struct sr_mls_key_package_params *p, struct sr_m
     lt->not_before = p->not_before;
     lt->not_after = p->not_after;
     if (lt->not_before == 0 && lt->not_after == 0) {
+        SR_CHECK(p->now <= UINT64_MAX - SR_MLS_KP_LIFETIME, SR_ERR_ARG);
         lt->not_before = p->now > SR_MLS_KP_BACKDATE ? p->now - SR_MLS_KP_BACKDATE : 0;
         lt->not_after = p->now + SR_MLS_KP_LIFETIME;
     }

@@ -21,8 +21,8 @@
 #include "mls/wire_key_package.h"
 
 /* Default KeyPackage lifetime: valid from an hour ago (clock skew) for 90 days. */
-#define SR_MLS_KP_BACKDATE 3600u
-#define SR_MLS_KP_LIFETIME (90u * 24u * 3600u)
+#define SR_MLS_KP_BACKDATE 3600ull
+#define SR_MLS_KP_LIFETIME (90ull * 24u * 3600u)
 /* The longest lifetime a KeyPackage we create may span (what we accept: leaf_validate.h). */
 #define SR_MLS_KP_MAX_LIFETIME SR_MLS_LEAF_MAX_LIFETIME
 
