@@ -36,7 +36,7 @@ static void usage(FILE *out)
             "  export  verify the whole recording, then write into DIR: audio-<sender>.bin and\n"
             "          video-<sender>.bin (frame payloads back to back), frames.tsv (index,\n"
             "          time in microseconds, sender, kind, offset, length) and chat.txt\n"
-            "  --passphrase-file P  the passphrase (one trailing newline is ignored)\n"
+            "  --passphrase-file P  the passphrase (trailing newlines are ignored)\n"
             "  --key-file K         the raw key: 32 bytes, or 64 hex digits\n");
 }
 
@@ -156,13 +156,21 @@ static const char *kind_name(enum sr_e2ee_rec_kind kind)
     }
 }
 
-/* Chat text is untrusted: control bytes would drive the terminal, so they become '?'. */
+/*
+ * Chat text is untrusted: control characters would drive the terminal, so C0, DEL and the
+ * UTF-8 forms of C1 (U+0080..U+009F, which some terminals honour as CSI and friends) all
+ * become '?'.
+ */
 static void put_text(FILE *out, struct sr_slice text, int escape_newline)
 {
     for (size_t i = 0; i < text.len; i++) {
         uint8_t c = text.p[i];
         if (c == '\n' && escape_newline) {
             fputs("\\n", out);
+        } else if (c == 0xc2 && i + 1 < text.len && text.p[i + 1] >= 0x80 &&
+                   text.p[i + 1] <= 0x9f) {
+            fputc('?', out);
+            i++;
         } else if (c < 0x20 || c == 0x7f) {
             fputc('?', out);
         } else {
