@@ -45,6 +45,10 @@ SR_API SR_MUST_USE sr_err sr_e2ee_verification_code(struct sr_slice epoch_authen
  * before a random nonce repeats with probability 2^-32. Random nonces need no counter state,
  * so a restarted client that rejoins the same epoch cannot reuse a nonce either.
  *
+ * These keys prove membership of the epoch, not who sent: any member can derive every sender
+ * key, so the sender index is authenticated against outsiders only. Content that must be
+ * attributable to one member travels as a signed MLS application message instead.
+ *
  * A keyring holds the current epoch and, for a grace window that the caller ends, the
  * previous one, so content sent just before a commit still opens. A keyring is not
  * thread-safe: it keeps one AEAD context that every call rekeys.
