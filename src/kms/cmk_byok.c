@@ -34,6 +34,31 @@ static sr_err byok_label(const char *org, char *out, size_t cap)
     return SR_OK;
 }
 
+static sr_err p11_unwrap_oaep(struct sr_kms_p11 *p11, CK_OBJECT_HANDLE priv, const char *uri,
+                              struct sr_slice wrapped, CK_OBJECT_HANDLE *key);
+
+/*
+ * A token that takes SHA-256 OAEP parameters in C_UnwrapKey never needs the raw-RSA
+ * fallback, so its pair becomes unwrap-only (CKA_DECRYPT false), as KMS.md §7 wants. The probe
+ * unwraps an all-zero block, which no token accepts; only a parameter refusal keeps decrypt.
+ */
+static void unwrap_only(struct sr_kms_p11 *p11, CK_OBJECT_HANDLE priv)
+{
+    uint8_t zero[SR_KMS_BYOK_WRAP_LEN] = { 0 };
+    CK_BBOOL no = CK_FALSE;
+    CK_ATTRIBUTE a = { CKA_DECRYPT, &no, 1 };
+    CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+
+    sr_err err =
+            p11_unwrap_oaep(p11, priv, "sealroom-byok-probe", sr_slice_of(zero, sizeof(zero)), &h);
+    if (err == SR_OK) {
+        (void)p11->f->C_DestroyObject(p11->session, h);
+    }
+    if (err != SR_ERR_UNSUPPORTED) {
+        (void)p11->f->C_SetAttributeValue(p11->session, priv, &a, 1);
+    }
+}
+
 static sr_err p11_make_pair(struct sr_kms_p11 *p11, const char *label)
 {
     CK_ULONG bits = SR_KMS_RSA_BITS;
@@ -56,9 +81,11 @@ static sr_err p11_make_pair(struct sr_kms_p11 *p11, const char *label)
     CK_MECHANISM mech = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
     CK_OBJECT_HANDLE hpub, hpriv;
 
-    return sr_kms_p11_err(p11->f->C_GenerateKeyPair(p11->session, &mech, pub,
-                                                    sizeof(pub) / sizeof(pub[0]), priv,
-                                                    sizeof(priv) / sizeof(priv[0]), &hpub, &hpriv));
+    SR_TRY(sr_kms_p11_err(
+            p11->f->C_GenerateKeyPair(p11->session, &mech, pub, sizeof(pub) / sizeof(pub[0]), priv,
+                                      sizeof(priv) / sizeof(priv[0]), &hpub, &hpriv)));
+    unwrap_only(p11, hpriv);
+    return SR_OK;
 }
 
 static sr_err p11_attr(struct sr_kms_p11 *p11, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,

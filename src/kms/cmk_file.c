@@ -177,10 +177,23 @@ static sr_err f_public_key(void *be, const char *org, struct sr_buf *n, struct s
     return sr_kms_byok_file_public_key(((struct file_be *)be)->dir, org, n, e);
 }
 
+/* Overwrite before unlinking: worth little on flash or copy-on-write disks, nothing to lose. */
+static void overwrite(const char *path)
+{
+    uint8_t zeros[SR_KMS_CMK_KEY_LEN] = { 0 };
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0) {
+        (void)!write(fd, zeros, sizeof(zeros));
+        (void)fsync(fd);
+        (void)close(fd);
+    }
+}
+
 static sr_err f_destroy(void *be, void *key)
 {
     struct file_key *k = key;
     (void)be;
+    overwrite(k->path);
     SR_CHECK(unlink(k->path) == 0 || errno == ENOENT, SR_ERR_IO);
     key_free(k);
     return SR_OK;

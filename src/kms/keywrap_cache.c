@@ -2,12 +2,48 @@
 /*
  * The KEK cache (keywrap_int.h). A linear scan of at most 1024 entries costs less than one
  * token round trip, which is what the cache saves, so there is no index. The table is
- * allocated once and never moves.
+ * mapped once and never moves; it is locked in memory (mlock, best effort: a low
+ * RLIMIT_MEMLOCK only costs the guarantee) and left out of core dumps (MADV_DONTDUMP), as
+ * KMS.md §7 and STYLE §7 ask of long-lived key material.
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MADV_DONTDUMP */
+
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/alloc.h"
 #include "kms/keywrap_int.h"
+
+#define CACHE_MAX ((size_t)1 << 20)
+
+static sr_err table_map(struct sr_kms_kek_cache *c, size_t cap)
+{
+    size_t bytes;
+
+    SR_CHECK(cap <= CACHE_MAX && sr_size_mul(cap, sizeof(*c->e), &bytes), SR_ERR_LIMIT);
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    SR_CHECK(p != MAP_FAILED, SR_ERR_NOMEM);
+#ifdef MADV_DONTDUMP
+    (void)madvise(p, bytes, MADV_DONTDUMP);
+#endif
+    c->locked = mlock(p, bytes) == 0;
+    c->e = p;
+    c->bytes = bytes;
+    return SR_OK;
+}
+
+static void table_unmap(struct sr_kms_kek_cache *c)
+{
+    if (c->e == NULL) {
+        return;
+    }
+    sr_wipe(c->e, c->bytes);
+    if (c->locked) {
+        (void)munlock(c->e, c->bytes);
+    }
+    (void)munmap(c->e, c->bytes);
+    c->e = NULL;
+}
 
 static void entry_wipe(struct sr_kms_kek_entry *e)
 {
@@ -19,12 +55,10 @@ sr_err sr_kms_kek_cache_init(struct sr_kms_kek_cache *c, size_t cap, int64_t ttl
     memset(c, 0, sizeof(*c));
     SR_CHECK(ttl_ms >= 0, SR_ERR_ARG);
     if (cap > 0) {
-        c->e = sr_calloc(cap, sizeof(*c->e));
-        SR_CHECK(c->e != NULL, SR_ERR_NOMEM);
+        SR_TRY(table_map(c, cap));
     }
     if (pthread_mutex_init(&c->mu, NULL) != 0) {
-        sr_free(c->e);
-        c->e = NULL;
+        table_unmap(c);
         return SR_ERR_NOMEM;
     }
     c->cap = cap;
@@ -34,10 +68,7 @@ sr_err sr_kms_kek_cache_init(struct sr_kms_kek_cache *c, size_t cap, int64_t ttl
 
 void sr_kms_kek_cache_cleanup(struct sr_kms_kek_cache *c)
 {
-    for (size_t i = 0; i < c->cap; i++) {
-        entry_wipe(&c->e[i]);
-    }
-    sr_free(c->e);
+    table_unmap(c);
     pthread_mutex_destroy(&c->mu);
     memset(c, 0, sizeof(*c));
 }

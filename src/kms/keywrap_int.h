@@ -28,8 +28,9 @@ struct sr_kms_kek_entry {
 
 struct sr_kms_kek_cache {
     pthread_mutex_t mu;
-    struct sr_kms_kek_entry *e;
-    size_t cap;
+    struct sr_kms_kek_entry *e; /* mapped, locked when `locked` */
+    size_t cap, bytes;
+    bool locked;
     int64_t ttl_ms;
 };
 

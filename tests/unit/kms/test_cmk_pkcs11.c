@@ -75,6 +75,25 @@ static void assert_not_extractable(const char *uri)
     assert_true(token);
 }
 
+/* The BYOK private key: in the token, sensitive, not extractable, able to unwrap. */
+static void assert_private_key_kept(const char *label)
+{
+    struct sr_kms_p11 *p11 = sr_kms_cmk_provider_p11(prov);
+    CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+    CK_BBOOL sensitive = CK_FALSE, extractable = CK_TRUE, unwrap = CK_FALSE;
+    CK_ATTRIBUTE a[] = {
+        { CKA_SENSITIVE, &sensitive, 1 },
+        { CKA_EXTRACTABLE, &extractable, 1 },
+        { CKA_UNWRAP, &unwrap, 1 },
+    };
+
+    assert_int_equal(sr_kms_p11_find(p11, CKO_PRIVATE_KEY, label, &h), SR_OK);
+    assert_int_equal(p11->f->C_GetAttributeValue(p11->session, h, a, 3), CKR_OK);
+    assert_true(sensitive);
+    assert_false(extractable);
+    assert_true(unwrap);
+}
+
 static void generate_not_extractable(void **state)
 {
     (void)state;
@@ -188,6 +207,7 @@ static void byok_in_token(void **state)
     assert_int_equal(sr_kms_cmk_public_key(prov, "org-byok", &n, &e), SR_OK);
     assert_int_equal(n.len, 384);
     assert_int_equal(e.len, 3);
+    assert_private_key_kept("sealroom-byok:org-byok");
 
     up.p[5] ^= 0x10;
     assert_int_equal(
