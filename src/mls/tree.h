@@ -163,6 +163,22 @@ SR_MUST_USE sr_err sr_mls_tree_find_signature_key(const struct sr_mls_tree *t, s
 SR_MUST_USE sr_err sr_mls_tree_find_encryption_key(const struct sr_mls_tree *t, struct sr_slice key,
                                                    uint32_t *node);
 
+/**
+ * Whether `key` is the encryption key of a non-blank node, leaving out leaf `skip_leaf` and
+ * its direct path (the nodes a Update or UpdatePath from that leaf replaces); UINT32_MAX
+ * leaves out nothing.
+ */
+bool sr_mls_tree_has_encryption_key(const struct sr_mls_tree *t, struct sr_slice key,
+                                    uint32_t skip_leaf);
+
+/**
+ * The key uniqueness rules of §7.3 for a LeafNode about to enter the tree at leaf `replaced`
+ * (UINT32_MAX for an Add): its encryption key appears in no other node and its signature key
+ * in no other leaf. SR_ERR_INVALID otherwise.
+ */
+SR_MUST_USE sr_err sr_mls_tree_check_new_leaf(const struct sr_mls_tree *t,
+                                              const struct sr_mls_leaf_node *ln, uint32_t replaced);
+
 /** Whether the resolution of `x` is empty: every node of its subtree is blank (§4.1.1). */
 bool sr_mls_tree_resolution_empty(const struct sr_mls_tree *t, uint32_t x);
 

@@ -183,6 +183,38 @@ sr_err sr_mls_tree_find_encryption_key(const struct sr_mls_tree *t, struct sr_sl
     return SR_ERR_NOT_FOUND;
 }
 
+bool sr_mls_tree_has_encryption_key(const struct sr_mls_tree *t, struct sr_slice key,
+                                    uint32_t skip_leaf)
+{
+    uint32_t w = sr_mls_tree_width(t);
+    uint32_t skip = skip_leaf < t->n_leaves ? sr_mls_tree_leaf_to_node(skip_leaf) : UINT32_MAX;
+    for (uint32_t i = 0; i < w; i++) {
+        if (sr_mls_tree_node_blank(t, i) ||
+            (skip != UINT32_MAX && sr_mls_tree_in_subtree(i, skip))) {
+            continue;
+        }
+        if (slice_eq(sr_mls_tree_node_key(t, i), key)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+sr_err sr_mls_tree_check_new_leaf(const struct sr_mls_tree *t, const struct sr_mls_leaf_node *ln,
+                                  uint32_t replaced)
+{
+    /* §7.3: "Verify that the following fields are unique among the members of the group:
+     * signature_key, encryption_key" */
+    SR_CHECK(!sr_mls_tree_has_encryption_key(t, ln->encryption_key, replaced), SR_ERR_INVALID);
+    for (uint32_t i = 0; i < t->n_leaves; i++) {
+        const struct sr_mls_leaf_node *other = sr_mls_tree_get0_leaf(t, i);
+        if (i != replaced && other != NULL) {
+            SR_CHECK(!slice_eq(other->signature_key, ln->signature_key), SR_ERR_INVALID);
+        }
+    }
+    return SR_OK;
+}
+
 bool sr_mls_tree_resolution_empty(const struct sr_mls_tree *t, uint32_t x)
 {
     /* The subtree of x at level k is the contiguous index range x - (2^k - 1) .. x + (2^k - 1). */

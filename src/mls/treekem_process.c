@@ -12,6 +12,12 @@
 #include "hpke/labels.h"
 #include "mls/treekem_int.h"
 
+/* Equality of public values (keys, hashes): no secret is compared here. */
+static bool same(struct sr_slice a, struct sr_slice b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
 /* Shape checks (§7.6): one UpdatePathNode per filtered-path node, keys of the suite's size. */
 static sr_err check_shape(const struct sr_mls_tree *t, uint32_t sender,
                           const struct sr_mls_update_path *path, struct sr_mls_treekem_shape *shape)
@@ -23,8 +29,17 @@ static sr_err check_shape(const struct sr_mls_tree *t, uint32_t sender,
     /* §12.4.2: the UpdatePath's leaf_node "MUST have leaf_node_source commit" */
     SR_CHECK(path->leaf_node.source == SR_MLS_LEAF_SOURCE_COMMIT, SR_ERR_INVALID);
     SR_CHECK(path->leaf_node.encryption_key.len == suite->kem->pk_len, SR_ERR_INVALID);
+    /* §7.5: the new leaf "MUST adhere to the same restrictions as LeafNodes used in Update
+     * proposals", unique keys included (§7.3); the new parent keys must be fresh as well. */
+    SR_TRY(sr_mls_tree_check_new_leaf(t, &path->leaf_node, sender));
     for (size_t i = 0; i < shape->len; i++) {
-        SR_CHECK(path->nodes[i].encryption_key.len == suite->kem->pk_len, SR_ERR_INVALID);
+        struct sr_slice key = path->nodes[i].encryption_key;
+        SR_CHECK(key.len == suite->kem->pk_len, SR_ERR_INVALID);
+        SR_CHECK(!sr_mls_tree_has_encryption_key(t, key, sender), SR_ERR_INVALID);
+        SR_CHECK(!same(key, path->leaf_node.encryption_key), SR_ERR_INVALID);
+        for (size_t j = 0; j < i; j++) {
+            SR_CHECK(!same(key, path->nodes[j].encryption_key), SR_ERR_INVALID);
+        }
     }
     return SR_OK;
 }

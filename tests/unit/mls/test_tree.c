@@ -216,6 +216,13 @@ static void add_remove_extend_truncate(void **state)
     assert_int_equal(sr_mls_tree_find_encryption_key(&f.tree, f.m[1]->leaf.encryption_key, &at),
                      SR_OK);
     assert_int_equal(at, 2);
+    /* §7.3 key uniqueness for a leaf entering the tree */
+    assert_int_equal(sr_mls_tree_check_new_leaf(&f.tree, &f.m[1]->leaf, UINT32_MAX),
+                     SR_ERR_INVALID);
+    assert_int_equal(sr_mls_tree_check_new_leaf(&f.tree, &f.m[1]->leaf, 1), SR_OK);
+    assert_int_equal(sr_mls_tree_check_new_leaf(&f.tree, &f.m[1]->leaf, 3), SR_ERR_INVALID);
+    assert_true(sr_mls_tree_has_encryption_key(&f.tree, f.m[4]->leaf.encryption_key, UINT32_MAX));
+    assert_false(sr_mls_tree_has_encryption_key(&f.tree, f.m[4]->leaf.encryption_key, 4));
     assert_cache_ok(&f.tree);
     assert_valid(&f.tree);
     /* removing everything but leaf 0 truncates down to one leaf */

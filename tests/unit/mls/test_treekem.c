@@ -305,7 +305,8 @@ static void misuse(void **state)
     assert_int_equal(sr_mls_tree_copy(&t, &g.tree), SR_OK);
     /* one's own path, another sender's position, a blank sender */
     assert_int_equal(sr_mls_treekem_process(&t, &g.priv[3], 3, &path, &ctx, &res), SR_ERR_ARG);
-    assert_int_equal(sr_mls_treekem_process(&t, &g.priv[0], 2, &path, &ctx, &res), SR_ERR_AUTH);
+    /* from 2, the leaf reuses 3's signature key (§7.3) and signs the wrong index */
+    assert_int_equal(sr_mls_treekem_process(&t, &g.priv[0], 2, &path, &ctx, &res), SR_ERR_INVALID);
     assert_int_equal(sr_mls_tree_remove_leaf(&t, 3), SR_OK);
     assert_int_equal(sr_mls_treekem_process(&t, &g.priv[0], 3, &path, &ctx, &res), SR_ERR_INVALID);
     sr_mls_tree_cleanup(&t);
