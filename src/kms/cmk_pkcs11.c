@@ -103,10 +103,10 @@ static void gcm_params(CK_GCM_PARAMS *gcm, const uint8_t *iv, struct sr_slice aa
 {
     gcm->pIv = (CK_BYTE *)(uintptr_t)iv;
     gcm->ulIvLen = SR_KMS_GCM_IV_LEN;
-    gcm->ulIvBits = SR_KMS_GCM_IV_LEN * 8;
+    gcm->ulIvBits = (CK_ULONG)SR_KMS_GCM_IV_LEN * 8;
     gcm->pAAD = (CK_BYTE *)(uintptr_t)aad.p;
     gcm->ulAADLen = aad.len;
-    gcm->ulTagBits = SR_KMS_GCM_TAG_LEN * 8;
+    gcm->ulTagBits = (CK_ULONG)SR_KMS_GCM_TAG_LEN * 8;
 }
 
 static sr_err p_seal(void *be, void *key, const uint8_t *iv, struct sr_slice aad,
