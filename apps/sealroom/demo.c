@@ -64,6 +64,7 @@ int cmd_demo(int argc, char **argv)
     }
     printf("Sealroom demo: every section checks its own results\n");
     bool ok = demo_primitives(&opts);
+    ok = demo_media(&opts) && ok;
     printf("\n%s\n", ok ? "demo: all checks passed" : "demo: SOME CHECKS FAILED");
     return ok ? 0 : 1;
 }

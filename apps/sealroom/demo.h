@@ -18,3 +18,6 @@ bool demo_check(bool ok, const char *what);
 
 /** The seven MLS cipher suites: signatures and HPKE EncryptWithLabel for each. */
 bool demo_primitives(const struct demo_opts *opts);
+
+/** MLS epochs feeding SFrame media keys through a relay that holds no key. */
+bool demo_media(const struct demo_opts *opts);
