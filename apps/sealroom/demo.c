@@ -41,13 +41,17 @@ static int parse(int argc, char **argv, struct demo_opts *opts)
             usage(stdout);
             return 0;
         }
-        if (strcmp(argv[i], "--suite") == 0 && i + 1 < argc && parse_uint(argv[++i], 1, 7, &v)) {
+        const char *opt = argv[i];
+        bool has_value = i + 1 < argc;
+        bool known = strcmp(opt, "--suite") == 0 || strcmp(opt, "--members") == 0;
+        if (strcmp(opt, "--suite") == 0 && has_value && parse_uint(argv[++i], 1, 7, &v)) {
             opts->suite = (uint16_t)v;
-        } else if (strcmp(argv[i], "--members") == 0 && i + 1 < argc &&
+        } else if (strcmp(opt, "--members") == 0 && has_value &&
                    parse_uint(argv[++i], 2, 1000, &v)) {
             opts->members = (unsigned)v;
         } else {
-            fprintf(stderr, "sealroom demo: bad option '%s'\n\n", argv[i]);
+            fprintf(stderr, "sealroom demo: %s '%s'\n\n",
+                    known ? "missing or out-of-range value for" : "unknown option", opt);
             usage(stderr);
             return 2;
         }
