@@ -6,6 +6,8 @@
  */
 #include "kms/cmk.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,6 +69,11 @@ static sr_err handle_new(struct sr_kms_cmk_provider *prov, const char *uri, cons
         sr_kms_cmk_free(c);
         return SR_ERR_NOMEM;
     }
+    if (pthread_rwlock_init(&c->lock, NULL) != 0) {
+        sr_kms_cmk_free(c);
+        return SR_ERR_NOMEM;
+    }
+    c->lock_init = true;
     c->version = version;
     c->state = state;
     *out = c;
@@ -148,6 +155,9 @@ void sr_kms_cmk_free(struct sr_kms_cmk *cmk)
     if (cmk->key != NULL) {
         cmk->prov->ops->release(cmk->prov->be, cmk->key);
     }
+    if (cmk->lock_init) {
+        (void)pthread_rwlock_destroy(&cmk->lock);
+    }
     sr_free(cmk->uri);
     sr_free(cmk->org);
     sr_free(cmk);
@@ -160,9 +170,12 @@ sr_err sr_kms_cmk_public_key(struct sr_kms_cmk_provider *prov, const char *org, 
     return prov->ops->public_key(prov->be, org, n, e);
 }
 
-sr_err sr_kms_cmk_set_state(struct sr_kms_cmk *cmk, enum sr_kms_cmk_state to)
+/*
+ * The write lock waits for wraps and unwraps in flight; every one that starts afterwards sees
+ * the new state. That is what makes a revoke take effect at once, and a delete safe.
+ */
+static sr_err set_state_locked(struct sr_kms_cmk *cmk, enum sr_kms_cmk_state to)
 {
-    SR_CHECK(cmk != NULL && (size_t)to < STATE_COUNT, SR_ERR_ARG);
     SR_CHECK(allowed[cmk->state][to], SR_ERR_STATE);
     if (to == SR_KMS_CMK_DELETED && cmk->key != NULL) {
         SR_TRY(cmk->prov->ops->destroy(cmk->prov->be, cmk->key));
@@ -173,9 +186,22 @@ sr_err sr_kms_cmk_set_state(struct sr_kms_cmk *cmk, enum sr_kms_cmk_state to)
     return SR_OK;
 }
 
+sr_err sr_kms_cmk_set_state(struct sr_kms_cmk *cmk, enum sr_kms_cmk_state to)
+{
+    SR_CHECK(cmk != NULL && (size_t)to < STATE_COUNT, SR_ERR_ARG);
+    (void)pthread_rwlock_wrlock(&cmk->lock);
+    sr_err err = set_state_locked(cmk, to);
+    (void)pthread_rwlock_unlock(&cmk->lock);
+    return err;
+}
+
 enum sr_kms_cmk_state sr_kms_cmk_state(const struct sr_kms_cmk *cmk)
 {
-    return cmk->state;
+    struct sr_kms_cmk *c = (struct sr_kms_cmk *)(uintptr_t)cmk;
+    (void)pthread_rwlock_rdlock(&c->lock);
+    enum sr_kms_cmk_state s = c->state;
+    (void)pthread_rwlock_unlock(&c->lock);
+    return s;
 }
 
 const char *sr_kms_cmk_uri(const struct sr_kms_cmk *cmk)
@@ -195,7 +221,11 @@ int64_t sr_kms_cmk_version(const struct sr_kms_cmk *cmk)
 
 uint64_t sr_kms_cmk_generation(const struct sr_kms_cmk *cmk)
 {
-    return cmk->generation;
+    struct sr_kms_cmk *c = (struct sr_kms_cmk *)(uintptr_t)cmk;
+    (void)pthread_rwlock_rdlock(&c->lock);
+    uint64_t g = c->generation;
+    (void)pthread_rwlock_unlock(&c->lock);
+    return g;
 }
 
 const char *sr_kms_cmk_state_name(enum sr_kms_cmk_state s)
@@ -228,15 +258,24 @@ sr_err sr_kms_aad_encode(const char *const *fields, size_t n, struct sr_buf *out
 }
 
 /* The kill switch is checked first so a revoked CMK never reaches the provider. */
-sr_err sr_kms_cmk_check_usable(const struct sr_kms_cmk *cmk, bool for_wrap)
+static sr_err usable_locked(const struct sr_kms_cmk *cmk, bool for_wrap)
 {
-    SR_CHECK(cmk != NULL, SR_ERR_ARG);
     SR_CHECK(cmk->state != SR_KMS_CMK_REVOKED, SR_ERR_DENIED);
     if (cmk->state == SR_KMS_CMK_ACTIVE) {
         return SR_OK;
     }
     SR_CHECK(!for_wrap && cmk->state == SR_KMS_CMK_ROTATING, SR_ERR_STATE);
     return SR_OK;
+}
+
+sr_err sr_kms_cmk_check_usable(const struct sr_kms_cmk *cmk, bool for_wrap)
+{
+    SR_CHECK(cmk != NULL, SR_ERR_ARG);
+    struct sr_kms_cmk *c = (struct sr_kms_cmk *)(uintptr_t)cmk;
+    (void)pthread_rwlock_rdlock(&c->lock);
+    sr_err err = usable_locked(c, for_wrap);
+    (void)pthread_rwlock_unlock(&c->lock);
+    return err;
 }
 
 static sr_err kek_aad(const struct sr_kms_cmk *cmk, const char *kek_id, struct sr_buf *aad)
@@ -252,9 +291,12 @@ sr_err sr_kms_cmk_wrap_kek(struct sr_kms_cmk *cmk, const char *kek_id,
     sr_err err;
 
     SR_CHECK(cmk != NULL && kek_id != NULL && kek != NULL && out != NULL, SR_ERR_ARG);
-    SR_TRY(sr_kms_cmk_check_usable(cmk, true));
     sr_buf_init(&aad, 0, 0);
-    err = kek_aad(cmk, kek_id, &aad);
+    (void)pthread_rwlock_rdlock(&cmk->lock);
+    err = usable_locked(cmk, true);
+    if (err == SR_OK) {
+        err = kek_aad(cmk, kek_id, &aad);
+    }
     if (err == SR_OK) {
         err = sr_rand_bytes(out, SR_KMS_GCM_IV_LEN);
     }
@@ -262,6 +304,7 @@ sr_err sr_kms_cmk_wrap_kek(struct sr_kms_cmk *cmk, const char *kek_id,
         err = cmk->prov->ops->seal(cmk->prov->be, cmk->key, out, sr_buf_slice(&aad),
                                    sr_slice_of(kek, SR_KMS_KEK_LEN), out + SR_KMS_GCM_IV_LEN);
     }
+    (void)pthread_rwlock_unlock(&cmk->lock);
     sr_buf_cleanup(&aad);
     return err;
 }
@@ -274,15 +317,21 @@ sr_err sr_kms_cmk_unwrap_kek(struct sr_kms_cmk *cmk, const char *kek_id, struct 
 
     SR_CHECK(cmk != NULL && kek_id != NULL && kek != NULL, SR_ERR_ARG);
     sr_wipe(kek, SR_KMS_KEK_LEN);
-    SR_TRY(sr_kms_cmk_check_usable(cmk, false));
-    SR_CHECK(blob.p != NULL && blob.len == SR_KMS_KEK_BLOB_LEN, SR_ERR_DECODE);
     sr_buf_init(&aad, 0, 0);
-    err = kek_aad(cmk, kek_id, &aad);
+    (void)pthread_rwlock_rdlock(&cmk->lock);
+    err = usable_locked(cmk, false);
+    if (err == SR_OK && (blob.p == NULL || blob.len != SR_KMS_KEK_BLOB_LEN)) {
+        err = SR_ERR_DECODE;
+    }
+    if (err == SR_OK) {
+        err = kek_aad(cmk, kek_id, &aad);
+    }
     if (err == SR_OK) {
         err = cmk->prov->ops->open(
                 cmk->prov->be, cmk->key, blob.p, sr_buf_slice(&aad),
                 sr_slice_of(blob.p + SR_KMS_GCM_IV_LEN, blob.len - SR_KMS_GCM_IV_LEN), kek);
     }
+    (void)pthread_rwlock_unlock(&cmk->lock);
     if (err != SR_OK) {
         sr_wipe(kek, SR_KMS_KEK_LEN);
     }

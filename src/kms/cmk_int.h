@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <sealroom/buf.h>
@@ -14,7 +16,13 @@
 #include "kms/cmk.h"
 #include "kms/p11.h"
 
+/*
+ * `lock` is held for reading around every use of `key` and for writing by state changes, so
+ * one handle may be shared by all the server's threads.
+ */
 struct sr_kms_cmk {
+    pthread_rwlock_t lock;
+    bool lock_init;
     struct sr_kms_cmk_provider *prov; /* borrowed: outlives the handle */
     void *key;                        /* the provider's reference, NULL once deleted */
     char *uri, *org;
