@@ -376,10 +376,29 @@ static void reset_nothing(void *arg)
     (void)arg;
 }
 
+static struct sr_buf priv_bytes;
+
+static sr_err priv_decode_op(void *arg)
+{
+    struct sr_mls_key_package_priv *priv = NULL;
+    (void)arg;
+    sr_err err = sr_mls_key_package_priv_decode(sr_buf_slice(&priv_bytes), &priv);
+    sr_mls_key_package_priv_free(priv);
+    return err;
+}
+
 static void allocation_failures(void **state)
 {
     (void)state;
+    struct sr_mls_key_package kp;
+    struct sr_mls_key_package_priv *priv;
     assert_true(sr_test_each_alloc_failure(create_op, reset_nothing, NULL) > 0);
+    make(5, &kp, &priv);
+    assert_int_equal(sr_mls_key_package_priv_encode(priv, &priv_bytes), SR_OK);
+    assert_true(sr_test_each_alloc_failure(priv_decode_op, reset_nothing, NULL) > 0);
+    sr_buf_cleanup(&priv_bytes);
+    sr_mls_key_package_cleanup(&kp);
+    sr_mls_key_package_priv_free(priv);
 }
 
 int main(void)

@@ -398,11 +398,36 @@ static void reset_nothing(void *arg)
     (void)arg;
 }
 
+static sr_err build_op(void *arg)
+{
+    struct sr_buf out = { 0 };
+    size_t nh = alloc_f.s->hash->len;
+    struct sr_mls_welcome_member m[2] = {
+        { &alloc_f.kp[0], sr_slice_of(NULL, 0) },
+        { &alloc_f.kp[2], sr_slice_of(alloc_f.path_secret, nh) },
+    };
+    struct sr_mls_welcome_build_args a = {
+        .suite = alloc_f.s,
+        .group_info = sr_buf_slice(&alloc_f.gi_bytes),
+        .joiner_secret = sr_slice_of(alloc_f.joiner, nh),
+        .psk_secret = sr_secret_slice(&alloc_f.psk_secret),
+        .psks = &alloc_f.psk,
+        .psk_count = 1,
+        .members = m,
+        .member_count = 2,
+    };
+    (void)arg;
+    sr_err err = sr_mls_welcome_build(&a, &out);
+    sr_buf_cleanup(&out);
+    return err;
+}
+
 static void allocation_failures(void **state)
 {
     (void)state;
     setup(&alloc_f, 2, true, false);
     assert_true(sr_test_each_alloc_failure(join_op, reset_nothing, NULL) > 0);
+    assert_true(sr_test_each_alloc_failure(build_op, reset_nothing, NULL) > 0);
     teardown(&alloc_f);
 }
 
