@@ -4,11 +4,12 @@
  * client on OpenSSL, and a self-signed development certificate. Requests, responses and
  * WebSocket messages are plain C structs; no libwebsockets or OpenSSL type appears here.
  *
- * Threads. A server's handlers and WebSocket callbacks all run on its one service thread,
- * one at a time, so they need no locks among themselves; a slow handler delays every
- * connection. The service loop runs either in a thread of its own (sr_net_server_start)
- * or in the caller's thread (sr_net_server_run). A client object belongs to one thread at a
- * time: give each thread its own client.
+ * Threads. A server's I/O, TLS and WebSocket callbacks run on its one service thread. The
+ * service loop runs either in a thread of its own (sr_net_server_start) or in the caller's
+ * thread (sr_net_server_run). HTTP handlers run on the service thread too, one at a time,
+ * unless the config asks for worker threads: then they run concurrently on the workers and
+ * must be thread-safe, while the service thread goes on with other connections. A client
+ * object belongs to one thread at a time: give each thread its own client.
  */
 #pragma once
 
@@ -37,8 +38,9 @@ struct sr_net_http_conn;
 /**
  * One HTTP request, borrowed by the handler for the duration of the call. The strings are
  * NUL-terminated; `path` is percent-decoded and normalised by libwebsockets, `query` is the
- * decoded query string ("" when absent) and `content_type`/`authorization` are "" when the
- * header is absent. `body` holds the whole body (at most the server's max_body bytes).
+ * query string with each argument percent-decoded ("" when absent), and `content_type`,
+ * `authorization` and `host` are "" when the header is absent. `body` holds the whole body
+ * (at most the server's max_body bytes).
  */
 struct sr_net_http_request {
     const char *method;
@@ -46,8 +48,9 @@ struct sr_net_http_request {
     const char *query;
     const char *content_type;
     const char *authorization;
+    const char *host;
     struct sr_slice body;
-    struct sr_net_http_conn *conn; /* for sr_net_http_request_header */
+    struct sr_net_http_conn *conn; /* for sr_net_http_request_header; NULL on workers */
 };
 
 /**
@@ -108,6 +111,7 @@ struct sr_net_server_config {
     size_t max_ws_message; /* 0: SR_NET_DEFAULT_MAX_WS_MESSAGE; larger messages close */
     size_t max_ws_queue;   /* 0: SR_NET_DEFAULT_MAX_WS_QUEUE bytes queued per connection */
     unsigned keepalive_s;  /* idle keep-alive timeout; 0: 30 s */
+    unsigned workers;      /* 0: handlers run on the service thread; N: on N threads */
     const struct sr_net_route *routes; /* copied by sr_net_server_new */
     size_t n_routes;
 };
@@ -142,7 +146,8 @@ SR_API void sr_net_server_stop(struct sr_net_server *srv);
 
 /**
  * Run `fn(arg)` on the service thread soon (e.g. to send WebSocket messages from another
- * thread). Safe from any thread. SR_ERR_NOMEM; SR_ERR_STATE once the server stopped.
+ * thread). Safe from any thread until sr_net_server_free; what has not run by then runs in
+ * sr_net_server_free, before the connections close. SR_ERR_ARG, SR_ERR_NOMEM.
  */
 SR_API SR_MUST_USE sr_err sr_net_server_post(struct sr_net_server *srv, void (*fn)(void *arg),
                                              void *arg);
@@ -155,7 +160,8 @@ SR_API void sr_net_server_free(struct sr_net_server *srv);
 
 /**
  * Copy the value of request header `name` (case-insensitive, e.g. "x-request-id") into
- * `out` of `cap` bytes with a NUL. SR_ERR_NOT_FOUND when absent, SR_ERR_BUFFER_TOO_SMALL.
+ * `out` of `cap` bytes with a NUL. Only for handlers on the service thread (workers == 0):
+ * SR_ERR_STATE on a worker. SR_ERR_NOT_FOUND when absent, SR_ERR_BUFFER_TOO_SMALL.
  */
 SR_API SR_MUST_USE sr_err sr_net_http_request_header(const struct sr_net_http_request *req,
                                                      const char *name, char *out, size_t cap);

@@ -177,6 +177,8 @@ sr_err sr_net_server_new(const struct sr_net_server_config *cfg, struct sr_net_s
     struct sr_net_server *srv = sr_calloc(1, sizeof(*srv));
     SR_CHECK(srv != NULL, SR_ERR_NOMEM);
     pthread_mutex_init(&srv->post_lock, NULL);
+    pthread_mutex_init(&srv->pool_lock, NULL);
+    pthread_cond_init(&srv->pool_cond, NULL);
     srv->max_body = cfg->max_body ? cfg->max_body : SR_NET_DEFAULT_MAX_BODY;
     srv->max_ws_message = cfg->max_ws_message ? cfg->max_ws_message : SR_NET_DEFAULT_MAX_WS_MESSAGE;
     srv->max_ws_queue = cfg->max_ws_queue ? cfg->max_ws_queue : SR_NET_DEFAULT_MAX_WS_QUEUE;
@@ -186,6 +188,9 @@ sr_err sr_net_server_new(const struct sr_net_server_config *cfg, struct sr_net_s
     err = copy_routes(srv, cfg);
     if (err == SR_OK) {
         err = create_context(srv, cfg);
+    }
+    if (err == SR_OK && cfg->workers > 0) {
+        err = sr_net_pool_start(srv, cfg->workers);
     }
     if (err != SR_OK) {
         sr_net_server_free(srv);
@@ -278,6 +283,7 @@ void sr_net_server_free(struct sr_net_server *srv)
     if (srv->has_thread) {
         pthread_join(srv->thread, NULL);
     }
+    sr_net_pool_stop(srv);
     if (srv->ctx != NULL) {
         sr_net_server_run_posts(srv);
         lws_context_destroy(srv->ctx);
@@ -291,6 +297,9 @@ void sr_net_server_free(struct sr_net_server *srv)
     sr_free(srv->routes);
     sr_buf_cleanup(&srv->out);
     sr_buf_cleanup(&srv->resp.body);
+    sr_buf_cleanup(&srv->strs.buf);
     pthread_mutex_destroy(&srv->post_lock);
+    pthread_mutex_destroy(&srv->pool_lock);
+    pthread_cond_destroy(&srv->pool_cond);
     sr_free(srv);
 }

@@ -44,9 +44,11 @@ sr_err sr_net_http_request_header(const struct sr_net_http_request *req, const c
                                   char *out, size_t cap)
 {
     char lname[128];
-    struct lws *wsi = (struct lws *)req->conn;
+    struct lws *wsi = req != NULL ? (struct lws *)req->conn : NULL;
 
-    SR_CHECK(wsi != NULL && name != NULL && out != NULL && cap > 0 && cap < (1u << 30), SR_ERR_ARG);
+    SR_CHECK(req != NULL && name != NULL && out != NULL && cap > 0 && cap < (1u << 30), SR_ERR_ARG);
+    /* On a worker the connection may close under us: its header table is off limits. */
+    SR_CHECK(wsi != NULL, SR_ERR_STATE);
     SR_CHECK(lower_name(name, lname, sizeof(lname) - 1), SR_ERR_ARG);
     out[0] = 0;
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {

@@ -28,6 +28,23 @@ struct sr_net_route_int {
     void *arg;
 };
 
+/* The strings a handler sees, NUL-terminated in one reusable buffer. */
+enum {
+    SR_NET_STR_PATH,
+    SR_NET_STR_QUERY,
+    SR_NET_STR_CTYPE,
+    SR_NET_STR_AUTH,
+    SR_NET_STR_HOST,
+    SR_NET_STR_COUNT
+};
+
+struct sr_net_req_strs {
+    struct sr_buf buf;
+    size_t off[SR_NET_STR_COUNT];
+};
+
+struct sr_net_job;
+
 struct sr_net_post {
     struct sr_net_post *next;
     void (*fn)(void *arg);
@@ -52,9 +69,14 @@ struct sr_net_server {
     /* Scratch reused by every request: the service thread handles one at a time. */
     struct sr_net_http_response resp;
     struct sr_buf out; /* LWS_PRE headroom, then the response head and body */
-    char query[SR_NET_MAX_QUERY];
-    char ctype[256];
-    char auth[SR_NET_MAX_HVAL];
+    struct sr_net_req_strs strs;
+    /* Worker pool (server_pool.c); n_workers 0 runs handlers on the service thread. */
+    unsigned n_workers;
+    pthread_t *workers;
+    pthread_mutex_t pool_lock;
+    pthread_cond_t pool_cond;
+    bool pool_quit;
+    struct sr_net_job *work_head, *work_tail, *done_head, *done_tail;
 };
 
 /* Per-connection state, allocated and zeroed by libwebsockets. */
@@ -62,10 +84,12 @@ struct sr_net_pss {
     struct sr_buf body;
     const struct sr_net_route_int *route;
     int method;       /* index into the method table */
+    bool head_only;   /* a HEAD request: the response has no body */
     int error_status; /* answer with this once the body is drained */
     uint64_t expect;  /* the request's Content-Length */
     uint64_t received;
     struct sr_net_ws_conn *ws;
+    struct sr_net_job *job; /* with workers: this connection's job, reused */
     char path[SR_NET_MAX_PATH];
 };
 
@@ -76,6 +100,32 @@ int sr_net_server_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
 /* Find the route for `path` and `method`; *path_matched says whether any prefix matched. */
 const struct sr_net_route_int *sr_net_route_find(const struct sr_net_server *srv, const char *path,
                                                  const char *method, bool ws, bool *path_matched);
+
+/*
+ * Responses (server_respond.c). Each returns what the lws callback must return: 0 to keep
+ * the connection for the next request, -1 to close it.
+ */
+int sr_net_http_respond(struct lws *wsi, struct sr_net_server *srv, int status, const char *ctype,
+                        struct sr_slice body, const char *extra, size_t extra_len, bool close);
+int sr_net_http_respond_error(struct lws *wsi, struct sr_net_server *srv, int status, bool close);
+int sr_net_http_respond_result(struct lws *wsi, struct sr_net_server *srv, sr_err err,
+                               const struct sr_net_http_response *resp);
+
+/* Request strings (server_request.c): 0, or the HTTP status to answer with instead. */
+int sr_net_http_gather(struct lws *wsi, const char *path, struct sr_net_req_strs *s);
+void sr_net_http_request_fill(struct sr_net_http_request *req, const char *method,
+                              const struct sr_net_req_strs *s, const struct sr_buf *body,
+                              struct lws *wsi);
+void sr_net_http_response_reset(struct sr_net_http_response *resp);
+
+/* Worker pool (server_pool.c). */
+sr_err sr_net_pool_start(struct sr_net_server *srv, unsigned n);
+void sr_net_pool_stop(struct sr_net_server *srv);
+int sr_net_pool_submit(struct sr_net_server *srv, struct lws *wsi, struct sr_net_pss *pss,
+                       const char *method);
+void sr_net_pool_drain(struct sr_net_server *srv);
+int sr_net_pool_writeable(struct sr_net_server *srv, struct lws *wsi, struct sr_net_pss *pss);
+void sr_net_pool_release(struct sr_net_server *srv, struct sr_net_pss *pss);
 
 /* Run the functions posted so far (service thread). */
 void sr_net_server_run_posts(struct sr_net_server *srv);
