@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "mls/tree_math.h"
+#include "mls/wire_limits.h"
 #include "mls/wire_ratchet_tree.h"
 
 void sr_mls_node_list_cleanup(struct sr_mls_node_list *l)
@@ -153,7 +154,7 @@ static sr_err resize(struct sr_mls_tree *t, uint32_t n_leaves)
 sr_err sr_mls_tree_extend(struct sr_mls_tree *t)
 {
     uint32_t n = t->n_leaves == 0 ? 1 : t->n_leaves * 2;
-    if (n > SR_MLS_TREE_MAX_LEAVES / 2) {
+    if (n > SR_MLS_TREE_MAX_IMPORT_LEAVES) {
         return SR_ERR_LIMIT;
     }
     /* The old tree keeps its indices as the left subtree of the new root (§7.7). */
@@ -245,35 +246,48 @@ static sr_err import_node(struct sr_mls_tree *t, uint32_t i, const struct sr_mls
     return sr_mls_leaf_node_dup(&in->leaf, ln);
 }
 
+/* Make room for node index i, doubling the tree as needed; SR_ERR_LIMIT past the cap. */
+static sr_err grow_to(struct sr_mls_tree *t, uint32_t i)
+{
+    while (i >= sr_mls_tree_width(t)) {
+        if (t->n_leaves >= SR_MLS_TREE_MAX_IMPORT_LEAVES) {
+            return SR_ERR_LIMIT;
+        }
+        SR_TRY(resize(t, t->n_leaves == 0 ? 1 : t->n_leaves * 2));
+    }
+    return SR_OK;
+}
+
 sr_err sr_mls_tree_import(struct sr_mls_tree *t, const struct sr_suite *suite,
                           struct sr_slice ratchet_tree)
 {
-    struct sr_mls_ratchet_tree rt = { 0 };
-    sr_err err;
+    struct sr_reader r, sub;
+    bool present = false;
+    uint32_t i = 0;
     sr_mls_tree_init(t, suite);
-    if ((err = sr_mls_ratchet_tree_decode(ratchet_tree, 0, &rt)) != SR_OK) {
-        goto out;
+    sr_reader_init(&r, ratchet_tree);
+    /* Streamed node by node: no intermediate array of decoded nodes, and a tree of blanks
+     * past the cap stops at the cap. */
+    sr_err err = sr_read_vector_v(&r, SR_MLS_MAX_TREE_BYTES, &sub);
+    if (err == SR_OK) {
+        err = sr_reader_done(&r);
     }
-    /* §12.4.3.3: "The receiver MUST check that the last node in ratchet_tree is non-blank". */
-    err = SR_ERR_INVALID;
-    if (rt.count == 0 || !rt.nodes[rt.count - 1].present ||
-        rt.count > (size_t)SR_MLS_TREE_MAX_LEAVES) {
-        goto out;
-    }
-    uint32_t n = 1;
-    while ((size_t)2 * n - 1 < rt.count) {
-        n *= 2;
-    }
-    if ((err = resize(t, n)) != SR_OK) {
-        goto out;
-    }
-    for (size_t i = 0; i < rt.count; i++) {
-        if ((err = import_node(t, (uint32_t)i, &rt.nodes[i])) != SR_OK) {
-            goto out;
+    for (; err == SR_OK && sr_reader_left(&sub) > 0; i++) {
+        struct sr_mls_node node;
+        if ((err = sr_read_optional(&sub, &present)) != SR_OK || (err = grow_to(t, i)) != SR_OK ||
+            !present) {
+            continue;
+        }
+        if ((err = sr_mls_node_read(&sub, &node)) == SR_OK) {
+            err = import_node(t, i, &node);
+            sr_mls_node_cleanup(&node);
         }
     }
-out:
-    sr_mls_ratchet_tree_cleanup(&rt);
+    /* "optional<Node> ratchet_tree<V>" holds at least one node; §12.4.3.3: "The receiver MUST
+     * check that the last node in ratchet_tree is non-blank". */
+    if (err == SR_OK && (i == 0 || !present)) {
+        err = i == 0 ? SR_ERR_DECODE : SR_ERR_INVALID;
+    }
     if (err != SR_OK) {
         sr_mls_tree_cleanup(t);
     }

@@ -27,6 +27,12 @@
 
 /* A parent node in one allocation: the key and hash bytes follow the struct (about 100 bytes
  * for suite 1 rather than room for the largest suite). Made by sr_mls_tree_parent_new. */
+/* The largest tree accepted from the wire or grown by adds: 2^17 leaves. It bounds what a
+ * ratchet_tree of mostly blank nodes can make a joiner allocate (about 23 MB). */
+#ifndef SR_MLS_TREE_MAX_IMPORT_LEAVES
+#define SR_MLS_TREE_MAX_IMPORT_LEAVES (1u << 17)
+#endif
+
 struct sr_mls_tree_parent {
     uint8_t *encryption_key; /* key_len bytes of data[] */
     uint8_t *parent_hash;    /* hash_len bytes of data[], room for hash_cap */
@@ -92,7 +98,8 @@ void sr_mls_tree_cleanup(struct sr_mls_tree *t);
  * Build `t` from a ratchet_tree extension body (§12.4.3.3): `optional<Node> ratchet_tree<V>`.
  * The last node must be non-blank, node types must match their position and keys must have
  * the suite's lengths (SR_ERR_INVALID); malformed bytes are SR_ERR_DECODE. No signature or
- * hash is checked here (see sr_mls_tree_validate). `t` is zeroed on error.
+ * hash is checked here (see sr_mls_tree_validate). SR_ERR_LIMIT beyond
+ * SR_MLS_TREE_MAX_IMPORT_LEAVES. `t` is zeroed on error.
  */
 SR_MUST_USE sr_err sr_mls_tree_import(struct sr_mls_tree *t, const struct sr_suite *suite,
                                       struct sr_slice ratchet_tree);
@@ -121,7 +128,7 @@ void sr_mls_tree_blank(struct sr_mls_tree *t, uint32_t x);
 /** Blank every node on the direct path of leaf `leaf` (§12.1.2, §12.1.3, §7.5). */
 void sr_mls_tree_blank_path(struct sr_mls_tree *t, uint32_t leaf);
 
-/** Double the number of leaves (§7.7 "extending"). */
+/** Double the number of leaves (§7.7 "extending"); SR_ERR_LIMIT past the cap above. */
 SR_MUST_USE sr_err sr_mls_tree_extend(struct sr_mls_tree *t);
 
 /** Drop right halves that are entirely blank (§7.7 "truncating"), down to one leaf. */

@@ -406,6 +406,22 @@ static void import_rejects(void **state)
     static const uint8_t parent_at_leaf[] = { 0x05, 0x01, 0x02, 0x00, 0x00, 0x00 };
     assert_int_equal(sr_mls_tree_import(&t, f.suite, sr_slice_of(parent_at_leaf, 6)),
                      SR_ERR_INVALID);
+    /* a mostly blank tree past SR_MLS_TREE_MAX_IMPORT_LEAVES is refused (SR_ERR_LIMIT) */
+    struct sr_buf leaf, big;
+    sr_buf_init(&leaf, 0, 0);
+    sr_buf_init(&big, 0, 0);
+    assert_int_equal(sr_mls_leaf_node_encode(&f.m[1]->leaf, &leaf), SR_OK);
+    size_t count = 2 * (size_t)SR_MLS_TREE_MAX_IMPORT_LEAVES + 1; /* last index is a leaf */
+    assert_int_equal(sr_write_varint(&big, (count - 1) + 2 + leaf.len), SR_OK);
+    for (size_t i = 0; i + 1 < count; i++) {
+        assert_int_equal(sr_write_u8(&big, 0), SR_OK);
+    }
+    assert_int_equal(sr_write_u8(&big, 1), SR_OK);
+    assert_int_equal(sr_write_u8(&big, SR_MLS_NODE_LEAF), SR_OK);
+    assert_int_equal(sr_buf_append(&big, leaf.p, leaf.len), SR_OK);
+    assert_int_equal(sr_mls_tree_import(&t, f.suite, sr_buf_slice(&big)), SR_ERR_LIMIT);
+    sr_buf_cleanup(&leaf);
+    sr_buf_cleanup(&big);
     sr_mls_tree_cleanup(&t);
     fx_free(&f);
     sr_buf_cleanup(&a);
