@@ -117,6 +117,15 @@ static void content_key_round_trip_and_aad(void **state)
     assert_int_equal(
             sr_kms_keywrap_ck_unwrap(kw, cmk, &other, KURI, sr_slice_of(blob, 60), T0, got),
             SR_ERR_ARG);
+    /* Claimed for another org with a CMK handle to match, the KEK's own AAD fails. */
+    struct sr_kms_cmk *as_org2 = NULL;
+    assert_int_equal(
+            sr_kms_cmk_open(prov, "kms://x/cmk/ck", "org-2", 1, SR_KMS_CMK_ACTIVE, &as_org2),
+            SR_OK);
+    assert_int_equal(
+            sr_kms_keywrap_ck_unwrap(kw, as_org2, &other, KURI, sr_slice_of(blob, 60), T0, got),
+            SR_ERR_AUTH);
+    sr_kms_cmk_free(as_org2);
     for (size_t i = 0; i < sizeof(blob) * 8; i++) {
         blob[i / 8] ^= (uint8_t)(1u << (i % 8));
         assert_int_equal(
