@@ -105,6 +105,9 @@ static sr_err make_ctx(struct sr_net_client *c, const struct sr_net_client_confi
     (void)SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
     SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
     SSL_CTX_set_mode(c->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    /* Read whole records in one syscall rather than header then body; sr_net_io waits
+     * only when SSL_has_pending says nothing is buffered, so nothing can stall. */
+    SSL_CTX_set_read_ahead(c->ctx, 1);
     if (cfg->ca_file != NULL && SSL_CTX_load_verify_locations(c->ctx, cfg->ca_file, NULL) != 1) {
         ERR_clear_error();
         return client_fail(c, SR_ERR_IO, "cannot load the CA file");
