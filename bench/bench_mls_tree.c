@@ -6,7 +6,8 @@
  *
  *   import            decode the ratchet_tree extension and copy every LeafNode
  *   validate          the join checks of §12.4.3.1; baseline: one LeafNodeTBS signature
- *                     verification per leaf (sr_mls_tree_verify_leaf_signatures)
+ *                     verification per leaf, in turn on one thread (validation spreads them
+ *                     over two threads: CPU time is the sum, the wall-clock row shows both)
  *   process path      a receiver's sr_mls_treekem_process; baseline: one signature verify,
  *                     one HPKE open and the node key derivations up the path
  *   create path       a committer's sr_mls_treekem_create; baseline: one signature, the HPKE
@@ -39,11 +40,30 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Wall-clock time, for the validation that spreads signatures over two threads. */
+static double wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void ok(sr_err err, const char *what)
 {
     if (err != SR_OK) {
         fprintf(stderr, "bench_mls_tree: %s: %s\n", what, sr_err_name(err));
         exit(1);
+    }
+}
+
+/* The baseline: every leaf signature verified in turn on this thread. */
+static void verify_all(const struct sr_mls_tree *t)
+{
+    for (uint32_t i = 0; i < t->n_leaves; i++) {
+        const struct sr_mls_leaf_node *ln = sr_mls_tree_get0_leaf(t, i);
+        if (ln != NULL) {
+            ok(sr_mls_tree_verify_leaf(t->suite, ln, gid, i), "verify leaf");
+        }
     }
 }
 
@@ -160,15 +180,16 @@ int main(void)
     printf("tree: %u members, %u leaves, ratchet_tree %zu bytes, in memory %zu bytes/leaf\n",
            MEMBERS, tree.n_leaves, ext.len, tree_bytes(&tree) / MEMBERS);
 
-    double best_imp = 1e9, best_val = 1e9, best_sig = 1e9, best_copy = 1e9;
+    double best_imp = 1e9, best_val = 1e9, best_sig = 1e9, best_copy = 1e9, best_wall = 1e9;
     for (int r = 0; r < RUNS; r++) {
         double t0 = now_s();
         ok(sr_mls_tree_import(&t2, suite, sr_buf_slice(&ext)), "import");
-        double t1 = now_s();
+        double t1 = now_s(), w1 = wall_s();
         ok(sr_mls_tree_validate(&t2, gid, sr_slice_of(th, suite->hash->len)), "validate");
-        double t2s = now_s();
-        ok(sr_mls_tree_verify_leaf_signatures(&t2, gid), "signatures");
+        double t2s = now_s(), w2 = wall_s();
+        verify_all(&t2);
         double t3 = now_s();
+        best_wall = w2 - w1 < best_wall ? w2 - w1 : best_wall;
         struct sr_mls_tree t3c;
         ok(sr_mls_tree_copy(&t3c, &t2), "copy");
         double t4 = now_s();
@@ -182,6 +203,8 @@ int main(void)
     row("import", best_imp, "1000 leaf signature verifications", best_sig);
     row("validate", best_val, "1000 leaf signature verifications", best_sig);
     row("import+valid.", best_imp + best_val, "1000 leaf signature verifications", best_sig);
+    printf("%-14s %9.2f ms   (wall clock: signatures on two threads)\n", "validate wall",
+           best_wall * 1e3);
 
     /* receiver 1 (sibling of committer 0's leaf) and receiver 999 (far side) */
     struct sr_mls_treekem_ctx ctx = { .gc = &gc };

@@ -179,10 +179,16 @@ bool sr_mls_tree_has_encryption_key(const struct sr_mls_tree *t, struct sr_slice
                                     uint32_t skip_leaf);
 
 /**
- * The key uniqueness rules of §7.3 for a LeafNode about to enter the tree at leaf `replaced`
- * (UINT32_MAX for an Add): its encryption key appears in no other node and its signature key
- * in no other leaf. SR_ERR_INVALID otherwise.
+ * The key uniqueness rules of §7.3 for keys about to enter the tree from leaf `replaced`
+ * (UINT32_MAX for an Add): the `n` encryption keys differ from each other and from every node
+ * but that leaf and its direct path, and `sig_key` from every other leaf's signature key.
+ * One pass over the tree. SR_ERR_INVALID otherwise.
  */
+SR_MUST_USE sr_err sr_mls_tree_check_new_keys(const struct sr_mls_tree *t,
+                                              const struct sr_slice *enc_keys, size_t n,
+                                              struct sr_slice sig_key, uint32_t replaced);
+
+/** sr_mls_tree_check_new_keys for one LeafNode. */
 SR_MUST_USE sr_err sr_mls_tree_check_new_leaf(const struct sr_mls_tree *t,
                                               const struct sr_mls_leaf_node *ln, uint32_t replaced);
 

@@ -200,19 +200,42 @@ bool sr_mls_tree_has_encryption_key(const struct sr_mls_tree *t, struct sr_slice
     return false;
 }
 
-sr_err sr_mls_tree_check_new_leaf(const struct sr_mls_tree *t, const struct sr_mls_leaf_node *ln,
-                                  uint32_t replaced)
+sr_err sr_mls_tree_check_new_keys(const struct sr_mls_tree *t, const struct sr_slice *enc_keys,
+                                  size_t n, struct sr_slice sig_key, uint32_t replaced)
 {
+    uint32_t w = sr_mls_tree_width(t);
+    uint32_t skip = replaced < t->n_leaves ? sr_mls_tree_leaf_to_node(replaced) : UINT32_MAX;
+    for (size_t a = 0; a < n; a++) {
+        for (size_t b = 0; b < a; b++) {
+            SR_CHECK(!slice_eq(enc_keys[a], enc_keys[b]), SR_ERR_INVALID);
+        }
+    }
     /* §7.3: "Verify that the following fields are unique among the members of the group:
      * signature_key, encryption_key" */
-    SR_CHECK(!sr_mls_tree_has_encryption_key(t, ln->encryption_key, replaced), SR_ERR_INVALID);
-    for (uint32_t i = 0; i < t->n_leaves; i++) {
-        const struct sr_mls_leaf_node *other = sr_mls_tree_get0_leaf(t, i);
-        if (i != replaced && other != NULL) {
-            SR_CHECK(!slice_eq(other->signature_key, ln->signature_key), SR_ERR_INVALID);
+    for (uint32_t i = 0; i < w; i++) {
+        if (sr_mls_tree_node_blank(t, i) ||
+            (skip != UINT32_MAX && sr_mls_tree_in_subtree(i, skip))) {
+            continue;
+        }
+        struct sr_slice k = sr_mls_tree_node_key(t, i);
+        for (size_t a = 0; a < n; a++) {
+            /* the last byte filters almost every pair before the full comparison */
+            bool maybe = k.len == enc_keys[a].len && k.len > 0 &&
+                         k.p[k.len - 1] == enc_keys[a].p[k.len - 1];
+            SR_CHECK(!maybe || !slice_eq(k, enc_keys[a]), SR_ERR_INVALID);
+        }
+        const struct sr_mls_leaf_node *other = t->nodes[i].leaf;
+        if (other != NULL) {
+            SR_CHECK(!slice_eq(other->signature_key, sig_key), SR_ERR_INVALID);
         }
     }
     return SR_OK;
+}
+
+sr_err sr_mls_tree_check_new_leaf(const struct sr_mls_tree *t, const struct sr_mls_leaf_node *ln,
+                                  uint32_t replaced)
+{
+    return sr_mls_tree_check_new_keys(t, &ln->encryption_key, 1, ln->signature_key, replaced);
 }
 
 bool sr_mls_tree_resolution_empty(const struct sr_mls_tree *t, uint32_t x)

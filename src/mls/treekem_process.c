@@ -31,16 +31,14 @@ static sr_err check_shape(const struct sr_mls_tree *t, uint32_t sender,
     SR_CHECK(path->leaf_node.encryption_key.len == suite->kem->pk_len, SR_ERR_INVALID);
     /* §7.5: the new leaf "MUST adhere to the same restrictions as LeafNodes used in Update
      * proposals", unique keys included (§7.3); the new parent keys must be fresh as well. */
-    SR_TRY(sr_mls_tree_check_new_leaf(t, &path->leaf_node, sender));
+    struct sr_slice keys[SR_MLS_TREE_PATH_MAX + 1];
+    keys[0] = path->leaf_node.encryption_key;
     for (size_t i = 0; i < shape->len; i++) {
-        struct sr_slice key = path->nodes[i].encryption_key;
-        SR_CHECK(key.len == suite->kem->pk_len, SR_ERR_INVALID);
-        SR_CHECK(!sr_mls_tree_has_encryption_key(t, key, sender), SR_ERR_INVALID);
-        SR_CHECK(!same(key, path->leaf_node.encryption_key), SR_ERR_INVALID);
-        for (size_t j = 0; j < i; j++) {
-            SR_CHECK(!same(key, path->nodes[j].encryption_key), SR_ERR_INVALID);
-        }
+        keys[i + 1] = path->nodes[i].encryption_key;
+        SR_CHECK(keys[i + 1].len == suite->kem->pk_len, SR_ERR_INVALID);
     }
+    SR_TRY(sr_mls_tree_check_new_keys(t, keys, shape->len + 1, path->leaf_node.signature_key,
+                                      sender));
     return SR_OK;
 }
 
@@ -60,7 +58,7 @@ static sr_err stage_checked(struct sr_mls_tree *t, uint32_t sender,
     }
     SR_TRY(sr_mls_treekem_stage(t, sender, &path->leaf_node, keys, shape, undo, ph));
     struct sr_slice got = path->leaf_node.parent_hash;
-    if (got.len != nh || (nh > 0 && memcmp(got.p, ph, nh) != 0)) {
+    if (!same(got, sr_slice_of(ph, nh))) {
         sr_mls_treekem_undo_restore(t, undo);
         return SR_ERR_INVALID;
     }
