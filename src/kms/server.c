@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The KMS engine's HTTP surface (KMS.md §5): the discovery document and the message batch.
+ * Envelope faults are HTTP errors; each message of a well-formed batch gets its own answer
+ * (sr_kms_server_message, server_msg.c), in order, even when it failed.
+ */
+#include "kms/server.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+#include "kms/server_int.h"
+
+static bool copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = src != NULL ? strlen(src) : 0;
+    if (n == 0 || n >= cap) {
+        return false;
+    }
+    memcpy(dst, src, n + 1);
+    return true;
+}
+
+static sr_err check_config(const struct sr_kms_server_config *cfg)
+{
+    SR_CHECK(cfg != NULL && cfg->store != NULL && cfg->cmk != NULL && cfg->keywrap != NULL &&
+                     cfg->authn != NULL && cfg->static_key != NULL &&
+                     cfg->audit_key.len == SR_KMS_AUDIT_KEY_LEN,
+             SR_ERR_ARG);
+    int64_t ttl = cfg->channel_ttl_ms;
+    SR_CHECK(ttl == 0 || (ttl >= 5 * 60 * 1000 && ttl <= 24 * SR_KMS_CHANNEL_TTL_MS), SR_ERR_ARG);
+    return SR_OK;
+}
+
+/* The JWK published in details: the configured one, else the static key's public half. */
+static sr_err published_jwk(const struct sr_kms_server_config *cfg, char **out)
+{
+    if (cfg->static_jwk == NULL) {
+        return sr_jose_key_export(cfg->static_key, false, out);
+    }
+    size_t n = strlen(cfg->static_jwk);
+    *out = sr_malloc(n + 1);
+    SR_CHECK(*out != NULL, SR_ERR_NOMEM);
+    memcpy(*out, cfg->static_jwk, n + 1);
+    return SR_OK;
+}
+
+sr_err sr_kms_server_new(const struct sr_kms_server_config *cfg, struct sr_kms_server **out)
+{
+    *out = NULL;
+    SR_TRY(check_config(cfg));
+    struct sr_kms_server *srv = sr_calloc(1, sizeof(*srv));
+    SR_CHECK(srv != NULL, SR_ERR_NOMEM);
+    sr_err err = SR_ERR_ARG;
+    if (!copy(srv->host, sizeof(srv->host), cfg->host) ||
+        !copy(srv->region, sizeof(srv->region), cfg->region) ||
+        !copy(srv->static_kid, sizeof(srv->static_kid), cfg->static_kid) ||
+        !copy(srv->audit_chain, sizeof(srv->audit_chain), cfg->audit_chain) ||
+        strlen(cfg->host) + 7 >= sizeof(srv->cluster)) {
+        goto out;
+    }
+    memcpy(srv->cluster, "kms://", 6);
+    memcpy(srv->cluster + 6, srv->host, strlen(srv->host) + 1);
+    memcpy(srv->audit_key, cfg->audit_key.p, SR_KMS_AUDIT_KEY_LEN);
+    srv->store = cfg->store;
+    srv->cmk = cfg->cmk;
+    srv->keywrap = cfg->keywrap;
+    srv->authn = cfg->authn;
+    srv->static_key = cfg->static_key;
+    srv->channel_ttl_ms = cfg->channel_ttl_ms != 0 ? cfg->channel_ttl_ms : SR_KMS_CHANNEL_TTL_MS;
+    srv->channels_max = cfg->channels_max != 0 ? cfg->channels_max : 4096;
+    err = SR_ERR_NOMEM;
+    srv->channels = sr_calloc(srv->channels_max, sizeof(*srv->channels));
+    if (srv->channels == NULL) {
+        goto out;
+    }
+    err = published_jwk(cfg, &srv->static_jwk);
+out:
+    if (err != SR_OK) {
+        sr_kms_server_free(srv);
+        return err;
+    }
+    *out = srv;
+    return SR_OK;
+}
+
+void sr_kms_server_free(struct sr_kms_server *srv)
+{
+    if (srv == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < srv->n_channels; i++) {
+        sr_kms_channel_cleanup(&srv->channels[i]);
+    }
+    sr_free(srv->channels);
+    sr_free(srv->static_jwk);
+    sr_wipe(srv->audit_key, sizeof(srv->audit_key));
+    sr_free(srv);
+}
+
+size_t sr_kms_server_channels(struct sr_kms_server *srv, int64_t now_ms)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < srv->n_channels; i++) {
+        n += srv->channels[i].expires > now_ms;
+    }
+    return n;
+}
+
+/* Set the reply to `status` and the JSON text of `o`, consuming `o`. */
+static sr_err reply_json(struct sr_kms_http_reply *out, int status, json_t *o)
+{
+    char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    SR_CHECK(text != NULL, SR_ERR_NOMEM);
+    sr_err err = sr_buf_append(&out->body, text, strlen(text));
+    sr_free(text);
+    out->status = status;
+    return err;
+}
+
+static sr_err reply_error(struct sr_kms_http_reply *out, int status, const char *code,
+                          const char *reason)
+{
+    return reply_json(
+            out, status,
+            json_pack("{s:i,s:s,s:s}", "status", status, "errorCode", code, "reason", reason));
+}
+
+sr_err sr_kms_server_details(struct sr_kms_server *srv, struct sr_kms_http_reply *out)
+{
+    memset(out, 0, sizeof(*out));
+    sr_err err = reply_json(out, 200,
+                            json_pack("{s:s,s:s,s:s,s:s}", "kmsCluster", srv->cluster,
+                                      "rsaPublicKey", srv->static_jwk, "region", srv->region,
+                                      "cmkProvider", srv->cmk->ops->name));
+    if (err != SR_OK) {
+        sr_buf_cleanup(&out->body);
+    }
+    return err;
+}
+
+/* Answer each message of the batch in order into `answers`. */
+static sr_err run_batch(struct sr_kms_server *srv, const json_t *msgs, int64_t now, json_t *answers)
+{
+    for (size_t i = 0; i < json_array_size(msgs); i++) {
+        const json_t *m = json_array_get(msgs, i);
+        char *ans = NULL;
+        SR_TRY(sr_kms_server_message(srv, json_string_value(m), json_string_length(m), now, &ans));
+        json_t *s = json_string(ans);
+        sr_free(ans);
+        SR_CHECK(s != NULL && json_array_append_new(answers, s) == 0, SR_ERR_NOMEM);
+    }
+    return SR_OK;
+}
+
+/* The envelope checks of KMS.md §5; SR_OK with out->status 0 when the batch may run. */
+static sr_err check_envelope(struct sr_kms_server *srv, const json_t *doc,
+                             struct sr_kms_http_reply *out)
+{
+    const json_t *dest = json_object_get(doc, "destination");
+    const json_t *msgs = json_object_get(doc, "kmsMessages");
+    if (!json_is_string(dest) || !json_is_array(msgs)) {
+        return reply_error(out, 400, "BAD_REQUEST", "destination and kmsMessages are required");
+    }
+    if (strcmp(json_string_value(dest), srv->cluster) != 0) {
+        return reply_error(out, 421, "WRONG_KMS", srv->cluster);
+    }
+    if (json_array_size(msgs) > SR_KMS_BATCH_MAX) {
+        return reply_error(out, 413, "TOO_LARGE", "at most 50 messages");
+    }
+    for (size_t i = 0; i < json_array_size(msgs); i++) {
+        const json_t *m = json_array_get(msgs, i);
+        if (!json_is_string(m) || json_string_length(m) > SR_JOSE_COMPACT_MAX) {
+            return reply_error(out, 400, "BAD_REQUEST", "kmsMessages holds compact strings");
+        }
+    }
+    return SR_OK;
+}
+
+sr_err sr_kms_server_messages(struct sr_kms_server *srv, struct sr_slice body, int64_t now_ms,
+                              struct sr_kms_http_reply *out)
+{
+    json_t *doc = NULL, *answers = NULL;
+    memset(out, 0, sizeof(*out));
+    if (body.len > SR_KMS_BODY_MAX) {
+        return reply_error(out, 413, "TOO_LARGE", "the body is too large");
+    }
+    json_error_t jerr;
+    doc = json_loadb((const char *)body.p, body.len, JSON_REJECT_DUPLICATES, &jerr);
+    sr_err err;
+    if (!json_is_object(doc)) {
+        err = reply_error(out, 400, "BAD_REQUEST", "the body is not a JSON object");
+        goto out;
+    }
+    err = check_envelope(srv, doc, out);
+    if (err != SR_OK || out->status != 0) {
+        goto out;
+    }
+    answers = json_array();
+    err = answers != NULL ? run_batch(srv, json_object_get(doc, "kmsMessages"), now_ms, answers)
+                          : SR_ERR_NOMEM;
+    if (err == SR_OK) {
+        err = reply_json(out, 200, json_pack("{s:O}", "kmsMessages", answers));
+    }
+out:
+    json_decref(doc);
+    json_decref(answers);
+    if (err != SR_OK) {
+        sr_buf_cleanup(&out->body);
+        out->status = 0;
+    }
+    return err;
+}

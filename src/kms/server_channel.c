@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The in-memory channel table (KMS.md §2): channel URI -> K, the identity bound at the
+ * handshake, the expiry, and the IVs seen so far (a repeat is 409 REPLAY). Expired channels
+ * are dropped when their slot is needed; a full table refuses new handshakes.
+ */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "kms/server_int.h"
+
+void sr_kms_channel_cleanup(struct sr_kms_channel *ch)
+{
+    sr_jose_key_free(ch->key);
+    sr_free(ch->ivs);
+    memset(ch, 0, sizeof(*ch));
+}
+
+struct sr_kms_channel *sr_kms_channel_find(struct sr_kms_server *srv, const char *uri, int64_t now)
+{
+    for (size_t i = 0; i < srv->n_channels; i++) {
+        struct sr_kms_channel *ch = &srv->channels[i];
+        if (strcmp(ch->uri, uri) == 0) {
+            return now < ch->expires ? ch : NULL;
+        }
+    }
+    return NULL;
+}
+
+void sr_kms_channel_remove(struct sr_kms_server *srv, struct sr_kms_channel *ch)
+{
+    size_t i = (size_t)(ch - srv->channels);
+    sr_kms_channel_cleanup(ch);
+    srv->n_channels--;
+    if (i != srv->n_channels) {
+        srv->channels[i] = srv->channels[srv->n_channels];
+        memset(&srv->channels[srv->n_channels], 0, sizeof(*ch));
+    }
+}
+
+static void drop_expired(struct sr_kms_server *srv, int64_t now)
+{
+    size_t i = 0;
+    while (i < srv->n_channels) {
+        if (srv->channels[i].expires <= now) {
+            sr_kms_channel_remove(srv, &srv->channels[i]);
+        } else {
+            i++;
+        }
+    }
+}
+
+static bool copy_id(char *dst, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= SR_STORE_ID_MAX) {
+        return false;
+    }
+    memcpy(dst, src, n + 1);
+    return true;
+}
+
+sr_err sr_kms_channel_add(struct sr_kms_server *srv, const struct sr_kms_req *rq, struct sr_slice k,
+                          struct sr_kms_channel **out)
+{
+    char id[SR_KMS_UUID_LEN];
+    struct sr_kms_channel ch;
+    memset(&ch, 0, sizeof(ch));
+    *out = NULL;
+    if (srv->n_channels == srv->channels_max) {
+        drop_expired(srv, rq->now);
+    }
+    SR_CHECK(srv->n_channels < srv->channels_max, SR_ERR_LIMIT);
+    SR_TRY(sr_kms_uuid(id));
+    SR_TRY(sr_kms_uri_make(srv->host, "ecdhe", id, ch.uri));
+    SR_CHECK(copy_id(ch.user_id, rq->who.user_id) && copy_id(ch.org_id, rq->who.org_id) &&
+                     copy_id(ch.client_id, rq->client_id),
+             SR_ERR_LIMIT);
+    SR_TRY(sr_jose_key_oct(k, &ch.key));
+    ch.created = rq->now;
+    ch.expires = rq->now + srv->channel_ttl_ms;
+    srv->channels[srv->n_channels] = ch;
+    *out = &srv->channels[srv->n_channels++];
+    return SR_OK;
+}
+
+sr_err sr_kms_channel_see_iv(struct sr_kms_channel *ch, const uint8_t iv[SR_JOSE_IV_LEN])
+{
+    for (size_t i = 0; i < ch->n_ivs; i++) {
+        if (memcmp(ch->ivs[i], iv, SR_JOSE_IV_LEN) == 0) {
+            return SR_ERR_REPLAY;
+        }
+    }
+    if (ch->n_ivs == ch->cap_ivs) {
+        SR_CHECK(ch->cap_ivs < SR_KMS_IVS_MAX, SR_ERR_LIMIT);
+        size_t cap = ch->cap_ivs == 0 ? 16 : ch->cap_ivs * 2;
+        void *p = sr_realloc(ch->ivs, cap * SR_JOSE_IV_LEN);
+        SR_CHECK(p != NULL, SR_ERR_NOMEM);
+        ch->ivs = p;
+        ch->cap_ivs = cap;
+    }
+    memcpy(ch->ivs[ch->n_ivs++], iv, SR_JOSE_IV_LEN);
+    return SR_OK;
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Method dispatch (KMS.md §3): a table of {method, URI shape, handler}; the shape is the
+ * request URI with the object id replaced by "+", so "resources/+/keys" is "retrieve the keys
+ * of a resource". Every request that reaches a handler is audited, denials included; a
+ * handler that fails leaves no half-made transaction behind.
+ */
+#include <string.h>
+
+#include "kms/authz.h"
+#include "kms/server_int.h"
+
+static sr_err ping(struct sr_kms_req *rq)
+{
+    return sr_kms_req_ok(rq, 200);
+}
+
+/* delete /ecdhe/{id}: only the channel itself; it is dropped once this answer is sealed. */
+static sr_err channel_delete(struct sr_kms_req *rq)
+{
+    char uri[SR_STORE_ID_MAX];
+    SR_TRY(sr_kms_uri_make(rq->srv->host, "ecdhe", rq->uri.id, uri));
+    if (rq->ch == NULL || strcmp(uri, rq->ch->uri) != 0) {
+        return sr_kms_req_fail(rq, 403, "NOT_AUTHORIZED", "only a channel may delete itself");
+    }
+    return sr_kms_req_ok(rq, 204);
+}
+
+static const struct {
+    const char *method;
+    const char *shape;
+    sr_kms_handler_fn fn;
+} routes[] = {
+    { "update", "ping", ping },
+    { "delete", "ecdhe/+", channel_delete },
+    { "create", "keys", sr_kms_keys_create },
+    { "retrieve", "keys/+", sr_kms_keys_retrieve },
+    { "update", "keys/+", sr_kms_keys_bind },
+    { "create", "resources", sr_kms_resources_create },
+    { "retrieve", "resources/+", sr_kms_resources_retrieve },
+    { "retrieve", "resources/+/keys", sr_kms_resources_keys },
+    { "retrieve", "resources/+/authorizations", sr_kms_authz_list },
+    { "delete", "resources/+/authorizations", sr_kms_authz_delete_one },
+    { "create", "authorizations", sr_kms_authz_create },
+    { "delete", "authorizations/+", sr_kms_authz_delete_by_id },
+    { "delete", "authorizations", sr_kms_authz_delete_bulk },
+};
+
+static sr_kms_handler_fn route(const char *method, const char *shape)
+{
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (strcmp(routes[i].method, method) == 0 && strcmp(routes[i].shape, shape) == 0) {
+            return routes[i].fn;
+        }
+    }
+    return NULL;
+}
+
+/* Remember the principal and its org (KMS.md §6: users' orgs are learnt from their tokens). */
+static sr_err touch(struct sr_kms_req *rq)
+{
+    struct sr_store_principal p;
+    memset(&p, 0, sizeof(p));
+    memcpy(p.user_id, rq->who.user_id, sizeof(p.user_id));
+    memcpy(p.org_id, rq->who.org_id, sizeof(p.org_id));
+    memcpy(p.kind, "user", 5);
+    p.first_seen = p.last_seen = rq->now;
+    return sr_store_principal_touch(rq->srv->store, &p);
+}
+
+void sr_kms_dispatch(struct sr_kms_req *rq)
+{
+    sr_kms_handler_fn fn = route(rq->method, rq->uri.shape);
+    if (fn == NULL) {
+        (void)sr_kms_req_fail(rq, 404, "NOT_FOUND", "no method %s on %s", rq->method,
+                              rq->uri.shape);
+        return;
+    }
+    rq->audited = true;
+    sr_err err = touch(rq);
+    if (err == SR_OK) {
+        err = fn(rq);
+    }
+    if (err != SR_OK) {
+        sr_store_rollback(rq->srv->store);
+        sr_kms_req_fail_err(rq, err);
+    }
+}
+
+sr_err sr_kms_require_resource(struct sr_kms_req *rq, const char *uri,
+                               struct sr_store_resource *res, bool *ok)
+{
+    bool allowed = false;
+    *ok = false;
+    sr_err err = sr_store_resource_get(rq->srv->store, uri, res);
+    if (err == SR_ERR_NOT_FOUND) {
+        return sr_kms_req_fail(rq, 404, "NOT_FOUND", "no such resource");
+    }
+    SR_TRY(err);
+    if (res->shredded_at != 0) {
+        return sr_kms_req_fail(rq, 410, "SHREDDED", "the resource was shredded");
+    }
+    SR_TRY(sr_kms_authz_allows(rq->srv->store, uri, rq->who.user_id, &allowed));
+    if (!allowed) {
+        return sr_kms_req_fail(rq, 403, "NOT_AUTHORIZED", "not authorized on this resource");
+    }
+    *ok = true;
+    return SR_OK;
+}

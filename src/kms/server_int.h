@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Shared by the server files: the server object, the channel table (server_channel.c), one
+ * request being served (struct sr_kms_req) and the method handlers of the dispatch table
+ * (server_dispatch.c), org keys (server_org.c) and the audit writer (server_audit.c).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "kms/authn.h"
+#include "kms/proto.h"
+#include "kms/server.h"
+
+#define SR_KMS_IVS_MAX    ((size_t)1 << 16) /* seen IVs per channel; then a new handshake */
+#define SR_KMS_REASON_MAX 256
+
+/** One ECDHE channel (KMS.md §2) and the identity bound to it at the handshake. */
+struct sr_kms_channel {
+    char uri[SR_STORE_ID_MAX];
+    char user_id[SR_STORE_ID_MAX];
+    char org_id[SR_STORE_ID_MAX];
+    char client_id[SR_STORE_ID_MAX];
+    struct sr_jose_key *key; /* K */
+    int64_t created, expires;
+    uint8_t (*ivs)[SR_JOSE_IV_LEN];
+    size_t n_ivs, cap_ivs;
+};
+
+struct sr_kms_server {
+    char host[SR_STORE_ID_MAX];
+    char cluster[SR_STORE_ID_MAX]; /* kms://<host> */
+    char region[SR_STORE_NAME_MAX];
+    char static_kid[SR_STORE_ID_MAX];
+    char audit_chain[SR_STORE_ID_MAX];
+    uint8_t audit_key[SR_KMS_AUDIT_KEY_LEN];
+    char *static_jwk;
+    struct sr_store *store;
+    struct sr_kms_cmk_provider *cmk;
+    struct sr_kms_keywrap *keywrap;
+    const struct sr_kms_authn *authn;
+    const struct sr_jose_key *static_key;
+    int64_t channel_ttl_ms;
+    struct sr_kms_channel *channels;
+    size_t n_channels, channels_max;
+};
+
+/** One request being served: its parsed input and the response being built. */
+struct sr_kms_req {
+    struct sr_kms_server *srv;
+    int64_t now;
+    const json_t *in;
+    const char *method;
+    const char *raw_uri;
+    struct sr_kms_uri uri;
+    const char *request_id;
+    const char *client_id;
+    const char *reason_in; /* the request's `reason` */
+    struct sr_kms_principal who;
+    struct sr_kms_channel *ch; /* NULL for the handshake */
+    /* The answer. */
+    int status;
+    const char *error_code;
+    char reason[SR_KMS_REASON_MAX];
+    json_t *out;      /* response members besides status, requestId, reason, errorCode */
+    json_t *released; /* key URIs handed out, for the audit row */
+    char audit_uri[SR_STORE_ID_MAX];
+    bool audited; /* reached a method: write the audit row */
+};
+
+typedef sr_err (*sr_kms_handler_fn)(struct sr_kms_req *rq);
+
+/* server_channel.c */
+struct sr_kms_channel *sr_kms_channel_find(struct sr_kms_server *srv, const char *uri, int64_t now);
+/** Add a channel with key `k` (copied into a JOSE key); *out points into the table. */
+SR_MUST_USE sr_err sr_kms_channel_add(struct sr_kms_server *srv, const struct sr_kms_req *rq,
+                                      struct sr_slice k, struct sr_kms_channel **out);
+void sr_kms_channel_remove(struct sr_kms_server *srv, struct sr_kms_channel *ch);
+/** Record `iv`; SR_ERR_REPLAY when it was seen on this channel, SR_ERR_LIMIT when full. */
+SR_MUST_USE sr_err sr_kms_channel_see_iv(struct sr_kms_channel *ch,
+                                         const uint8_t iv[SR_JOSE_IV_LEN]);
+void sr_kms_channel_cleanup(struct sr_kms_channel *ch);
+
+/* server_req.c: the answer. */
+/** Set the answer to an error; `fmt` a printf format for `reason`. Always SR_OK. */
+sr_err sr_kms_req_fail(struct sr_kms_req *rq, int status, const char *code, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+/** Set a success status. */
+sr_err sr_kms_req_ok(struct sr_kms_req *rq, int status);
+/** Map an internal error (store, CMK, memory) to its status and errorCode. */
+void sr_kms_req_fail_err(struct sr_kms_req *rq, sr_err err);
+/** The response payload {status, requestId, reason?, errorCode?, ...out}. */
+SR_MUST_USE sr_err sr_kms_req_payload(const struct sr_kms_req *rq, char **text);
+/** Parse the common request members (method, uri, requestId, client, reason) of rq->in. */
+SR_MUST_USE sr_err sr_kms_req_parse(struct sr_kms_req *rq);
+/** Verify the request's bearer into rq->who; false and a 401 answer when it fails. */
+bool sr_kms_req_authenticate(struct sr_kms_req *rq);
+void sr_kms_req_cleanup(struct sr_kms_req *rq);
+
+/* server_dispatch.c */
+/** Run the method named by rq (after parse and authentication) through the table. */
+void sr_kms_dispatch(struct sr_kms_req *rq);
+/** Whether rq->who may use resource `uri` (rules 1 and 2); a 403/404/410 answer otherwise. */
+SR_MUST_USE sr_err sr_kms_require_resource(struct sr_kms_req *rq, const char *uri,
+                                           struct sr_store_resource *res, bool *ok);
+
+/* server_audit.c */
+/** Append rq's audit row to this node's chain (durable before it returns). */
+SR_MUST_USE sr_err sr_kms_audit_write(struct sr_kms_req *rq);
+
+/* server_org.c: org keys. */
+/** Make the org's row (and its first CMK) on first use. */
+SR_MUST_USE sr_err sr_kms_org_ensure(struct sr_kms_req *rq, const char *org_id);
+/**
+ * A new content key for `key_uri` under the org's current KEK: *row filled for
+ * sr_store_key_insert (inside the caller's transaction) and the key in `ck`.
+ */
+SR_MUST_USE sr_err sr_kms_org_key_new(struct sr_kms_req *rq, const char *org_id,
+                                      const char *key_uri, struct sr_store_key *row,
+                                      uint8_t ck[SR_KMS_CK_LEN]);
+/** Open a stored key; SR_ERR_DENIED when its org's CMK is revoked. */
+SR_MUST_USE sr_err sr_kms_org_key_open(struct sr_kms_req *rq, const struct sr_store_key *row,
+                                       uint8_t ck[SR_KMS_CK_LEN]);
+/** Re-wrap a key for another org (bind to another org's resource). */
+SR_MUST_USE sr_err sr_kms_org_key_rewrap(struct sr_kms_req *rq, const struct sr_store_key *row,
+                                         const char *org_id, struct sr_store_key *out);
+
+/* server_keys.c, server_resources.c, server_authz.c: the methods of KMS.md §3. */
+sr_err sr_kms_keys_create(struct sr_kms_req *rq);
+sr_err sr_kms_keys_retrieve(struct sr_kms_req *rq);
+sr_err sr_kms_keys_bind(struct sr_kms_req *rq);
+/** A key object (with jwk when ck != NULL) for the answer. */
+SR_MUST_USE sr_err sr_kms_key_json(const struct sr_kms_req *rq, const struct sr_store_key *row,
+                                   const uint8_t *ck, json_t **out);
+/** Bind `key_uri` to `res` (rules of KMS.md §3) inside the caller's transaction. */
+SR_MUST_USE sr_err sr_kms_key_bind_to(struct sr_kms_req *rq, const char *key_uri,
+                                      const struct sr_store_resource *res, bool *ok);
+sr_err sr_kms_resources_create(struct sr_kms_req *rq);
+sr_err sr_kms_resources_retrieve(struct sr_kms_req *rq);
+sr_err sr_kms_resources_keys(struct sr_kms_req *rq);
+sr_err sr_kms_authz_create(struct sr_kms_req *rq);
+sr_err sr_kms_authz_list(struct sr_kms_req *rq);
+sr_err sr_kms_authz_delete_one(struct sr_kms_req *rq);
+sr_err sr_kms_authz_delete_by_id(struct sr_kms_req *rq);
+sr_err sr_kms_authz_delete_bulk(struct sr_kms_req *rq);
+/** Insert the authorization of `auth_id` on `res` unless it exists; *a gets the row. */
+SR_MUST_USE sr_err sr_kms_authz_add(struct sr_kms_req *rq, const struct sr_store_resource *res,
+                                    const char *auth_id, const char *role, struct sr_store_authz *a,
+                                    bool *ok);
+/** The same for an authId as given (a user id, or a resource the requester may use). */
+SR_MUST_USE sr_err sr_kms_authz_add_checked(struct sr_kms_req *rq,
+                                            const struct sr_store_resource *res, const char *given,
+                                            bool *ok);
+SR_MUST_USE sr_err sr_kms_authz_json(const struct sr_store_authz *a, json_t **out);

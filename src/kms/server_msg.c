@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One KMS message (KMS.md §2):
+ *
+ *   inspect header ──kind──► handshake: open with the static key ─► authenticate ─► ECDHE
+ *        │                    └─► answer JWS PS256 (201 key = channel, or the error)
+ *        ├──────────────► channel: find kid ─► open with K ─► IV seen? ─► parse,
+ *        │                    authenticate, dispatch, audit ─► answer JWE under K
+ *        └─ anything that cannot be tied to a live channel ─► reset JWS PS256, status 499
+ *
+ * The audit row of a request is durable before its answer is sealed; when it cannot be
+ * written the answer becomes 500 and carries no key.
+ */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "kms/jose_int.h"
+#include "kms/server_int.h"
+
+static sr_err seal_text(struct sr_kms_server *srv, enum sr_jose_kind kind,
+                        const struct sr_jose_key *key, const char *kid, char *text, char **out)
+{
+    size_t n = strlen(text);
+    sr_err err = sr_jose_seal(kind, key, kid, sr_slice_of(text, n), out, NULL);
+    (void)srv;
+    /* The payload may hold content keys. */
+    sr_wipe(text, n);
+    sr_free(text);
+    return err;
+}
+
+/* The signed reset (status 499) with the request's id, or a fresh one when unreadable. */
+static sr_err reset(struct sr_kms_server *srv, const char *request_id, const char *why, char **out)
+{
+    char id[SR_KMS_UUID_LEN];
+    if (request_id == NULL) {
+        SR_TRY(sr_kms_uuid(id));
+        request_id = id;
+    }
+    json_t *o = json_pack("{s:i,s:s,s:s,s:s}", "status", 499, "requestId", request_id, "errorCode",
+                          "RESET", "reason", why);
+    char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    SR_CHECK(text != NULL, SR_ERR_NOMEM);
+    return seal_text(srv, SR_JOSE_RESET, srv->static_key, srv->static_kid, text, out);
+}
+
+static sr_err req_init(struct sr_kms_req *rq, struct sr_kms_server *srv, int64_t now,
+                       const json_t *in, struct sr_kms_channel *ch)
+{
+    memset(rq, 0, sizeof(*rq));
+    rq->srv = srv;
+    rq->now = now;
+    rq->in = in;
+    rq->ch = ch;
+    rq->out = json_object();
+    rq->released = json_array();
+    SR_CHECK(rq->out != NULL && rq->released != NULL, SR_ERR_NOMEM);
+    return SR_OK;
+}
+
+/* The audit row, then the answer's text; a failed audit write withholds every key. */
+static sr_err finish(struct sr_kms_req *rq, char **text)
+{
+    if (rq->audited) {
+        sr_err err = sr_kms_audit_write(rq);
+        if (err != SR_OK) {
+            (void)sr_kms_req_fail(rq, 500, "INTERNAL", "the audit row could not be written");
+        }
+    }
+    return sr_kms_req_payload(rq, text);
+}
+
+/* create /ecdhe: the channel and its key object (KMS.md §2 "Handshake"). */
+static sr_err handshake(struct sr_kms_req *rq)
+{
+    struct sr_jose_ec_pair pair;
+    struct sr_secret k;
+    struct sr_kms_channel *ch = NULL;
+    char *pub = NULL;
+    json_t *key = NULL;
+    memset(&pair, 0, sizeof(pair));
+    memset(&k, 0, sizeof(k));
+    const json_t *peer = json_object_get(rq->in, "jwk");
+    rq->audited = true;
+    sr_err err = sr_jose_ecdh_generate(&pair);
+    if (err != SR_OK) {
+        goto out;
+    }
+    err = sr_jose_ecdh_derive(&pair, peer, &k);
+    if (err == SR_ERR_DECODE || err == SR_ERR_INVALID) {
+        err = sr_kms_req_fail(rq, 400, "BAD_REQUEST", "jwk must be a P-256 public key");
+        goto out;
+    }
+    if (err == SR_OK) {
+        err = sr_jose_ecdh_public_jwk(&pair, &pub);
+    }
+    if (err == SR_OK) {
+        err = sr_kms_channel_add(rq->srv, rq, sr_secret_slice(&k), &ch);
+    }
+    if (err == SR_ERR_LIMIT) {
+        err = sr_kms_req_fail(rq, 429, "RATE_LIMITED", "too many channels");
+        goto out;
+    }
+    if (err != SR_OK) {
+        goto out;
+    }
+    key = json_pack("{s:s,s:o?,s:s,s:s}", "uri", ch->uri, "jwk",
+                    json_loads(pub, JSON_REJECT_DUPLICATES, NULL), "userId", ch->user_id,
+                    "clientId", ch->client_id);
+    memcpy(rq->audit_uri, ch->uri, strlen(ch->uri) + 1);
+    err = key != NULL ? SR_OK : SR_ERR_NOMEM;
+    if (err == SR_OK) {
+        err = sr_kms_json_put_time(key, "createDate", ch->created);
+    }
+    if (err == SR_OK) {
+        err = sr_kms_json_put_time(key, "expirationDate", ch->expires);
+    }
+    if (err == SR_OK) {
+        err = sr_kms_json_put(rq->out, "key", json_incref(key));
+    }
+    if (err == SR_OK) {
+        err = sr_kms_req_ok(rq, 201);
+    } else {
+        sr_kms_channel_remove(rq->srv, ch);
+    }
+out:
+    json_decref(key);
+    sr_free(pub);
+    sr_secret_cleanup(&k);
+    sr_jose_ec_pair_cleanup(&pair);
+    return err;
+}
+
+static sr_err serve_handshake(struct sr_kms_server *srv, const json_t *in, int64_t now, char **out)
+{
+    struct sr_kms_req rq;
+    char *text = NULL;
+    sr_err err = req_init(&rq, srv, now, in, NULL);
+    if (err == SR_OK) {
+        err = sr_kms_req_parse(&rq);
+    }
+    if (err == SR_OK && rq.status == 0) {
+        if (strcmp(rq.method, "create") != 0 || strcmp(rq.uri.shape, "ecdhe") != 0) {
+            err = sr_kms_req_fail(&rq, 400, "BAD_REQUEST", "a handshake is create /ecdhe");
+        } else if (sr_kms_req_authenticate(&rq)) {
+            err = handshake(&rq);
+        }
+    }
+    if (err != SR_OK && err != SR_ERR_NOMEM) {
+        sr_kms_req_fail_err(&rq, err);
+        err = SR_OK;
+    }
+    if (err == SR_OK) {
+        err = finish(&rq, &text);
+    }
+    if (err == SR_OK) {
+        err = seal_text(srv, SR_JOSE_HANDSHAKE_RESPONSE, srv->static_key, srv->static_kid, text,
+                        out);
+    }
+    sr_kms_req_cleanup(&rq);
+    return err;
+}
+
+/* The 12-byte IV of a checked channel JWE. */
+static sr_err channel_iv(const char *compact, size_t len, uint8_t iv[SR_JOSE_IV_LEN])
+{
+    struct sr_jose_header hdr;
+    struct sr_jose_parts parts;
+    struct sr_buf b;
+    sr_buf_init_fixed(&b, iv, SR_JOSE_IV_LEN);
+    SR_TRY(sr_jose_check(compact, len, SR_JOSE_CHANNEL, false, &hdr, &parts, NULL));
+    SR_TRY(sr_jose_b64_decode(parts.part[2], &b));
+    SR_CHECK(b.len == SR_JOSE_IV_LEN, SR_ERR_INVALID);
+    return SR_OK;
+}
+
+static sr_err serve_channel(struct sr_kms_server *srv, struct sr_kms_channel *ch, const json_t *in,
+                            const uint8_t iv[SR_JOSE_IV_LEN], int64_t now, char **out)
+{
+    struct sr_kms_req rq;
+    char *text = NULL;
+    sr_err err = req_init(&rq, srv, now, in, ch);
+    if (err == SR_OK) {
+        err = sr_kms_channel_see_iv(ch, iv);
+        if (err == SR_ERR_REPLAY || err == SR_ERR_LIMIT) {
+            if (sr_kms_json_str(in, "requestId", 128, &rq.request_id) != SR_OK) {
+                rq.request_id = NULL;
+            }
+            err = err == SR_ERR_REPLAY ? sr_kms_req_fail(&rq, 409, "REPLAY", "a repeated IV")
+                                       : sr_kms_req_fail(&rq, 413, "TOO_LARGE",
+                                                         "the channel is spent: handshake again");
+        } else if (err == SR_OK) {
+            err = sr_kms_req_parse(&rq);
+        }
+    }
+    if (err == SR_OK && rq.status == 0 && sr_kms_req_authenticate(&rq)) {
+        sr_kms_dispatch(&rq);
+    }
+    if (err == SR_OK) {
+        err = finish(&rq, &text);
+    }
+    if (err == SR_OK) {
+        err = seal_text(srv, SR_JOSE_CHANNEL, ch->key, ch->uri, text, out);
+    }
+    if (err == SR_OK && rq.status == 204) {
+        sr_kms_channel_remove(srv, ch); /* delete /ecdhe/{id}: K is no longer needed */
+    }
+    sr_kms_req_cleanup(&rq);
+    return err;
+}
+
+sr_err sr_kms_server_message(struct sr_kms_server *srv, const char *compact, size_t len,
+                             int64_t now_ms, char **out)
+{
+    struct sr_jose_header hdr;
+    json_t *in = NULL;
+    uint8_t iv[SR_JOSE_IV_LEN];
+    *out = NULL;
+    SR_CHECK(srv != NULL && compact != NULL, SR_ERR_ARG);
+    if (sr_jose_inspect(compact, len, &hdr, NULL) != SR_OK) {
+        return reset(srv, NULL, "the message is not a KMS JOSE object", out);
+    }
+    if (hdr.kind == SR_JOSE_HANDSHAKE_REQUEST) {
+        if (strcmp(hdr.kid, srv->static_kid) != 0 ||
+            sr_jose_open(SR_JOSE_HANDSHAKE_REQUEST, compact, len, srv->static_key, srv->static_kid,
+                         &in, NULL) != SR_OK) {
+            return reset(srv, NULL, "the handshake does not open under the static key", out);
+        }
+        sr_err err = serve_handshake(srv, in, now_ms, out);
+        json_decref(in);
+        return err;
+    }
+    struct sr_kms_channel *ch =
+            hdr.kind == SR_JOSE_CHANNEL ? sr_kms_channel_find(srv, hdr.kid, now_ms) : NULL;
+    if (ch == NULL || channel_iv(compact, len, iv) != SR_OK ||
+        sr_jose_open(SR_JOSE_CHANNEL, compact, len, ch->key, ch->uri, &in, NULL) != SR_OK) {
+        return reset(srv, NULL, "no live channel for this message", out);
+    }
+    sr_err err = serve_channel(srv, ch, in, iv, now_ms, out);
+    json_decref(in);
+    return err;
+}
