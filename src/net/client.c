@@ -202,9 +202,42 @@ static sr_err ensure_connected(struct sr_net_client *c, uint64_t deadline, bool 
     return SR_OK;
 }
 
+/* Request-line parts: visible ASCII only, so nothing can end the line early. */
 static bool valid_token(const char *s)
 {
-    return s != NULL && *s != 0 && strcspn(s, " \t\r\n") == strlen(s);
+    if (s == NULL || *s == 0) {
+        return false;
+    }
+    for (; *s != 0; s++) {
+        if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Caller header lines: each "Name: value\r\n", no empty line (it would end the head). */
+static bool valid_header_lines(const char *p)
+{
+    while (*p != 0) {
+        size_t name = 0;
+        while (p[name] != 0 && p[name] != ':' && (unsigned char)p[name] > 0x20 &&
+               (unsigned char)p[name] < 0x7f) {
+            name++;
+        }
+        if (name == 0 || p[name] != ':') {
+            return false;
+        }
+        const char *v = p + name + 1;
+        while (*v != 0 && *v != '\r' && *v != '\n' && ((unsigned char)*v >= 0x20 || *v == '\t')) {
+            v++;
+        }
+        if (v[0] != '\r' || v[1] != '\n') {
+            return false;
+        }
+        p = v + 2;
+    }
+    return true;
 }
 
 static sr_err build_request(struct sr_net_client *c, const char *method, const char *path,
@@ -229,9 +262,8 @@ static sr_err build_request(struct sr_net_client *c, const char *method, const c
         SR_TRY(sr_buf_append(o, "\r\n", 2));
     }
     if (extra != NULL) {
-        size_t el = strlen(extra);
-        SR_CHECK(el >= 2 && extra[el - 2] == '\r' && extra[el - 1] == '\n', SR_ERR_ARG);
-        SR_TRY(sr_buf_append(o, extra, el));
+        SR_CHECK(valid_header_lines(extra), SR_ERR_ARG);
+        SR_TRY(sr_buf_append(o, extra, strlen(extra)));
     }
     SR_TRY(sr_buf_append(o, "\r\n", 2));
     if (len <= INLINE_BODY_MAX) {

@@ -53,6 +53,25 @@ static const char *reason(int status)
  * Write status, headers and body with one lws_write. Returns what the lws callback must
  * return: 0 to keep the connection for the next request, -1 to close it.
  */
+/*
+ * RFC 9112 §9.6: a server that receives "Connection: close" closes after its response and
+ * SHOULD say so. libwebsockets does the closing (lws_http_transaction_completed); this
+ * only finds out whether to announce it.
+ */
+static bool wants_close(struct lws *wsi)
+{
+    char v[64];
+    int n = lws_hdr_total_length(wsi, WSI_TOKEN_CONNECTION);
+    if (n <= 0 || (size_t)n >= sizeof(v) ||
+        lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_CONNECTION) < 0) {
+        return false;
+    }
+    for (char *p = v; *p != 0; p++) {
+        *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : *p;
+    }
+    return strstr(v, "close") != NULL;
+}
+
 int sr_net_http_respond(struct lws *wsi, struct sr_net_server *srv, int status, const char *ctype,
                         struct sr_slice body, const char *extra, size_t extra_len, bool close)
 {
@@ -61,7 +80,8 @@ int sr_net_http_respond(struct lws *wsi, struct sr_net_server *srv, int status, 
     bool head_only = pss != NULL && pss->head_only;
     int n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n%s%s%scontent-length: %zu\r\n%s",
                      status, reason(status), ctype ? "content-type: " : "", ctype ? ctype : "",
-                     ctype ? "\r\n" : "", body.len, close ? "connection: close\r\n" : "");
+                     ctype ? "\r\n" : "", body.len,
+                     close || wants_close(wsi) ? "connection: close\r\n" : "");
     if (n < 0 || (size_t)n >= sizeof(head)) {
         return -1;
     }

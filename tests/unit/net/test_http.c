@@ -222,7 +222,17 @@ static void test_errors(void **state)
     assert_int_equal(sr_net_client_connections(c), 1);
     /* Bad arguments never reach the wire. */
     assert_int_equal(sr_net_client_request(c, "GET", "/a b", NULL, NULL, NULL, 0, &r), SR_ERR_ARG);
-    assert_int_equal(sr_net_client_request(c, "GET", "/x", NULL, "X: 1", NULL, 0, &r), SR_ERR_ARG);
+    static const char *bad_extra[] = { "X: 1",        "X: 1\r\n\r\nGET / HTTP/1.1\r\n",
+                                       "X 1\r\n",     ": 1\r\n",
+                                       "X: a\rb\r\n", "X: a\nb\r\n" };
+    for (size_t i = 0; i < sizeof(bad_extra) / sizeof(bad_extra[0]); i++) {
+        assert_int_equal(sr_net_client_request(c, "GET", "/x", NULL, bad_extra[i], NULL, 0, &r),
+                         SR_ERR_ARG);
+    }
+    assert_int_equal(sr_net_client_request(c, "GET", "/x\x01", NULL, NULL, NULL, 0, &r),
+                     SR_ERR_ARG);
+    assert_int_equal(sr_net_client_request(c, "GET", "/hello", "a\r\nb: c", NULL, NULL, 0, &r),
+                     SR_ERR_ARG);
     sr_net_client_response_cleanup(&r);
     sr_net_client_free(c);
 }

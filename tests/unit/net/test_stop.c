@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -44,14 +45,21 @@ static const struct sr_net_route routes[] = {
     { NULL, "/ws", NULL, &ws, NULL },
 };
 
-static struct sr_net_server *new_server(void)
+static struct sr_net_server *new_server_ka(unsigned keepalive_s)
 {
-    struct sr_net_server_config cfg = {
-        .address = "127.0.0.1", .plain_http = true, .routes = routes, .n_routes = 2
-    };
+    struct sr_net_server_config cfg = { .address = "127.0.0.1",
+                                        .plain_http = true,
+                                        .keepalive_s = keepalive_s,
+                                        .routes = routes,
+                                        .n_routes = 2 };
     struct sr_net_server *s = NULL;
     assert_int_equal(sr_net_server_new(&cfg, &s), SR_OK);
     return s;
+}
+
+static struct sr_net_server *new_server(void)
+{
+    return new_server_ka(0);
 }
 
 static void *runner(void *arg)
@@ -165,12 +173,54 @@ static void test_free_with_clients(void **state)
     sr_net_client_free(c);
 }
 
+/* The server drops an idle keep-alive connection; the client notices and reconnects. */
+static void test_idle_timeout(void **state)
+{
+    struct timespec ts = { 2, 500 * 1000 * 1000 };
+    (void)state;
+    struct sr_net_server *s = new_server_ka(1);
+    assert_int_equal(sr_net_server_start(s), SR_OK);
+    struct sr_net_client *c = client_of(s);
+    hello(c, SR_OK);
+    nanosleep(&ts, NULL);
+    hello(c, SR_OK);
+    assert_int_equal(sr_net_client_connections(c), 2);
+    sr_net_client_free(c);
+    sr_net_server_free(s);
+}
+
+/* "Connection: close" is announced and honoured; the next request reconnects at once. */
+static void test_connection_close(void **state)
+{
+    struct sr_net_client_response r;
+    struct sr_slice v;
+    (void)state;
+    struct sr_net_server *s = new_server();
+    assert_int_equal(sr_net_server_start(s), SR_OK);
+    struct sr_net_client *c = client_of(s);
+    sr_net_client_response_init(&r);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(sr_net_client_request(c, "GET", "/hello", NULL, "Connection: close\r\n",
+                                               NULL, 0, &r),
+                         SR_OK);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(sr_net_client_response_header(&r, "connection", &v), SR_OK);
+        assert_int_equal(v.len, 5);
+    }
+    hello(c, SR_OK);
+    hello(c, SR_OK);
+    assert_int_equal(sr_net_client_connections(c), 4);
+    sr_net_client_response_cleanup(&r);
+    sr_net_client_free(c);
+    sr_net_server_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_caller_loop),
-        cmocka_unit_test(test_signal_stop),
-        cmocka_unit_test(test_free_with_clients),
+        cmocka_unit_test(test_caller_loop),       cmocka_unit_test(test_signal_stop),
+        cmocka_unit_test(test_free_with_clients), cmocka_unit_test(test_idle_timeout),
+        cmocka_unit_test(test_connection_close),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
