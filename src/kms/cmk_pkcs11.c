@@ -8,6 +8,7 @@
  * a token object would not give, and SoftHSM2 2.6 offers GCM only on C_Encrypt/C_Decrypt.
  * The CMK value never leaves the token.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -16,19 +17,39 @@
 #include "kms/cmk_int.h"
 #include "kms/p11.h"
 
-static CK_OBJECT_HANDLE *handle_new(CK_OBJECT_HANDLE h)
+/*
+ * The key reference: the object handle, and the label to find it again, since handles may
+ * change when a token's last session closes (SoftHSM2 drops them). `h` is only read or
+ * written under the token lock.
+ */
+struct p11_key {
+    CK_OBJECT_HANDLE h;
+    char *label;
+};
+
+static void key_free(struct p11_key *k)
 {
-    CK_OBJECT_HANDLE *p = sr_malloc(sizeof(*p));
-    if (p != NULL) {
-        *p = h;
+    if (k != NULL) {
+        sr_free(k->label);
+        sr_free(k);
     }
-    return p;
 }
 
-static sr_err adopt(CK_OBJECT_HANDLE h, void **key)
+static sr_err adopt(CK_OBJECT_HANDLE h, const char *label, void **key)
 {
-    *key = handle_new(h);
-    return *key != NULL ? SR_OK : SR_ERR_NOMEM;
+    size_t n = strlen(label) + 1;
+    struct p11_key *k = sr_calloc(1, sizeof(*k));
+    if (k != NULL) {
+        k->label = sr_malloc(n);
+    }
+    if (k == NULL || k->label == NULL) {
+        key_free(k);
+        return SR_ERR_NOMEM;
+    }
+    memcpy(k->label, label, n);
+    k->h = h;
+    *key = k;
+    return SR_OK;
 }
 
 static sr_err p_find(void *be, const char *uri, void **key)
@@ -39,9 +60,12 @@ static sr_err p_find(void *be, const char *uri, void **key)
 
     sr_kms_p11_lock(p11);
     err = sr_kms_p11_find(p11, CKO_SECRET_KEY, uri, &h);
+    if (err == SR_ERR_IO && sr_kms_p11_recover(p11) == SR_OK) {
+        err = sr_kms_p11_find(p11, CKO_SECRET_KEY, uri, &h);
+    }
     sr_kms_p11_unlock(p11);
     SR_TRY(err);
-    return adopt(h, key);
+    return adopt(h, uri, key);
 }
 
 static sr_err generate_locked(struct sr_kms_p11 *p11, const char *uri, CK_OBJECT_HANDLE *h)
@@ -88,7 +112,7 @@ static sr_err p_generate(void *be, const char *uri, void **key)
     err = generate_locked(p11, uri, &h);
     sr_kms_p11_unlock(p11);
     SR_TRY(err);
-    return adopt(h, key);
+    return adopt(h, uri, key);
 }
 
 static sr_err p_import(void *be, const char *uri, const char *org, struct sr_slice wrapped,
@@ -96,7 +120,7 @@ static sr_err p_import(void *be, const char *uri, const char *org, struct sr_sli
 {
     CK_OBJECT_HANDLE h;
     SR_TRY(sr_kms_byok_p11_import(be, uri, org, wrapped, &h));
-    return adopt(h, key);
+    return adopt(h, uri, key);
 }
 
 static void gcm_params(CK_GCM_PARAMS *gcm, const uint8_t *iv, struct sr_slice aad)
@@ -109,52 +133,79 @@ static void gcm_params(CK_GCM_PARAMS *gcm, const uint8_t *iv, struct sr_slice aa
     gcm->ulTagBits = (CK_ULONG)SR_KMS_GCM_TAG_LEN * 8;
 }
 
+/* One AES-GCM operation in the token, encrypting or decrypting; the caller holds the lock. */
+struct gcm_op {
+    bool encrypt;
+    struct p11_key *key;
+    const uint8_t *iv;
+    struct sr_slice aad, in;
+    uint8_t *out;
+    CK_ULONG out_len; /* in: capacity; out: length */
+};
+
+static sr_err gcm_locked(struct sr_kms_p11 *p11, struct gcm_op *op)
+{
+    CK_GCM_PARAMS gcm;
+    CK_MECHANISM mech = { CKM_AES_GCM, &gcm, sizeof(gcm) };
+    CK_ULONG cap = op->out_len;
+    CK_RV rv;
+
+    gcm_params(&gcm, op->iv, op->aad);
+    rv = op->encrypt ? p11->f->C_EncryptInit(p11->session, &mech, op->key->h)
+                     : p11->f->C_DecryptInit(p11->session, &mech, op->key->h);
+    SR_TRY(sr_kms_p11_err(rv));
+    op->out_len = cap;
+    rv = op->encrypt ? p11->f->C_Encrypt(p11->session, (CK_BYTE *)(uintptr_t)op->in.p, op->in.len,
+                                         op->out, &op->out_len)
+                     : p11->f->C_Decrypt(p11->session, (CK_BYTE *)(uintptr_t)op->in.p, op->in.len,
+                                         op->out, &op->out_len);
+    return sr_kms_p11_err(rv);
+}
+
+/*
+ * A token that went away (SR_ERR_IO) gets a new session and login; a handle that no longer
+ * names the key (SR_ERR_NOT_FOUND) is looked up again by label. Then one retry.
+ */
+static sr_err gcm(struct sr_kms_p11 *p11, struct gcm_op *op)
+{
+    CK_ULONG cap = op->out_len;
+
+    sr_kms_p11_lock(p11);
+    sr_err err = gcm_locked(p11, op);
+    if (err == SR_ERR_IO) {
+        err = sr_kms_p11_recover(p11);
+        err = err == SR_OK ? SR_ERR_NOT_FOUND : err;
+    }
+    if (err == SR_ERR_NOT_FOUND) {
+        err = sr_kms_p11_find(p11, CKO_SECRET_KEY, op->key->label, &op->key->h);
+        if (err == SR_OK) {
+            op->out_len = cap;
+            err = gcm_locked(p11, op);
+        }
+    }
+    sr_kms_p11_unlock(p11);
+    return err;
+}
+
 static sr_err p_seal(void *be, void *key, const uint8_t *iv, struct sr_slice aad,
                      struct sr_slice pt, uint8_t *out)
 {
-    struct sr_kms_p11 *p11 = be;
-    CK_GCM_PARAMS gcm;
-    CK_MECHANISM mech = { CKM_AES_GCM, &gcm, sizeof(gcm) };
-    CK_ULONG n = pt.len + SR_KMS_GCM_TAG_LEN;
-    sr_err err;
-
-    gcm_params(&gcm, iv, aad);
-    sr_kms_p11_lock(p11);
-    err = sr_kms_p11_err(p11->f->C_EncryptInit(p11->session, &mech, *(CK_OBJECT_HANDLE *)key));
-    if (err == SR_OK) {
-        err = sr_kms_p11_err(
-                p11->f->C_Encrypt(p11->session, (CK_BYTE *)(uintptr_t)pt.p, pt.len, out, &n));
-    }
-    sr_kms_p11_unlock(p11);
-    SR_TRY(err);
-    SR_CHECK(n == pt.len + SR_KMS_GCM_TAG_LEN, SR_ERR_CRYPTO);
+    struct gcm_op op = { true, key, iv, aad, pt, out, pt.len + SR_KMS_GCM_TAG_LEN };
+    SR_TRY(gcm(be, &op));
+    SR_CHECK(op.out_len == pt.len + SR_KMS_GCM_TAG_LEN, SR_ERR_CRYPTO);
     return SR_OK;
 }
 
 static sr_err p_open(void *be, void *key, const uint8_t *iv, struct sr_slice aad,
                      struct sr_slice ct, uint8_t *out)
 {
-    struct sr_kms_p11 *p11 = be;
-    CK_GCM_PARAMS gcm;
-    CK_MECHANISM mech = { CKM_AES_GCM, &gcm, sizeof(gcm) };
     uint8_t pt[SR_KMS_KEK_LEN + SR_KMS_GCM_TAG_LEN];
-    CK_ULONG n = sizeof(pt);
-    sr_err err;
+    struct gcm_op op = { false, key, iv, aad, ct, pt, sizeof(pt) };
 
     SR_CHECK(ct.len == SR_KMS_KEK_LEN + SR_KMS_GCM_TAG_LEN, SR_ERR_DECODE);
-    gcm_params(&gcm, iv, aad);
-    sr_kms_p11_lock(p11);
-    err = sr_kms_p11_err(p11->f->C_DecryptInit(p11->session, &mech, *(CK_OBJECT_HANDLE *)key));
-    if (err == SR_OK) {
-        err = sr_kms_p11_err(
-                p11->f->C_Decrypt(p11->session, (CK_BYTE *)(uintptr_t)ct.p, ct.len, pt, &n));
-        /* SoftHSM2 reports a failed GCM tag as a general failure: nothing else can fail here. */
-        if (err == SR_ERR_CRYPTO) {
-            err = SR_ERR_AUTH;
-        }
-    }
-    sr_kms_p11_unlock(p11);
-    if (err == SR_OK && n != SR_KMS_KEK_LEN) {
+    sr_err err = gcm(be, &op);
+    /* SoftHSM2 reports a failed GCM tag as a general failure: nothing else can fail here. */
+    if (err == SR_ERR_CRYPTO || (err == SR_OK && op.out_len != SR_KMS_KEK_LEN)) {
         err = SR_ERR_AUTH;
     }
     if (err == SR_OK) {
@@ -175,17 +226,17 @@ static sr_err p_destroy(void *be, void *key)
     sr_err err;
 
     sr_kms_p11_lock(p11);
-    err = sr_kms_p11_err(p11->f->C_DestroyObject(p11->session, *(CK_OBJECT_HANDLE *)key));
+    err = sr_kms_p11_err(p11->f->C_DestroyObject(p11->session, ((struct p11_key *)key)->h));
     sr_kms_p11_unlock(p11);
     SR_TRY(err);
-    sr_free(key);
+    key_free(key);
     return SR_OK;
 }
 
 static void p_release(void *be, void *key)
 {
     (void)be;
-    sr_free(key);
+    key_free(key);
 }
 
 static void p_free(void *be)

@@ -15,8 +15,6 @@
 
 #include "core/alloc.h"
 
-#define PIN_MAX 256
-
 sr_err sr_kms_p11_err(CK_RV rv)
 {
     switch (rv) {
@@ -54,26 +52,44 @@ sr_err sr_kms_p11_err(CK_RV rv)
     }
 }
 
-static sr_err read_pin(const struct sr_kms_p11_config *cfg, char pin[PIN_MAX])
+/* The PIN for a login: the configured one, or the PIN file's first line. */
+static sr_err read_pin(const struct sr_kms_p11 *p11, char pin[SR_KMS_P11_PIN_MAX])
 {
     FILE *fp;
     size_t n;
 
-    if (cfg->pin != NULL) {
-        n = strlen(cfg->pin);
-        SR_CHECK(n < PIN_MAX, SR_ERR_LIMIT);
-        memcpy(pin, cfg->pin, n + 1);
+    if (p11->pin_file == NULL) {
+        memcpy(pin, p11->pin, SR_KMS_P11_PIN_MAX);
         return SR_OK;
     }
-    SR_CHECK(cfg->pin_file != NULL, SR_ERR_ARG);
-    fp = fopen(cfg->pin_file, "r");
+    fp = fopen(p11->pin_file, "r");
     SR_CHECK(fp != NULL, SR_ERR_IO);
-    n = fread(pin, 1, PIN_MAX - 1, fp);
+    n = fread(pin, 1, SR_KMS_P11_PIN_MAX - 1, fp);
     (void)fclose(fp);
     pin[n] = '\0';
     while (n > 0 && (pin[n - 1] == '\n' || pin[n - 1] == '\r')) {
         pin[--n] = '\0';
     }
+    return SR_OK;
+}
+
+static sr_err keep_config(struct sr_kms_p11 *p11, const struct sr_kms_p11_config *cfg)
+{
+    size_t n = strlen(cfg->token_label);
+
+    SR_CHECK(n < SR_KMS_P11_LABEL_MAX, SR_ERR_LIMIT);
+    memcpy(p11->token_label, cfg->token_label, n + 1);
+    if (cfg->pin != NULL) {
+        n = strlen(cfg->pin);
+        SR_CHECK(n < SR_KMS_P11_PIN_MAX, SR_ERR_LIMIT);
+        memcpy(p11->pin, cfg->pin, n + 1);
+        return SR_OK;
+    }
+    SR_CHECK(cfg->pin_file != NULL, SR_ERR_ARG);
+    n = strlen(cfg->pin_file) + 1;
+    p11->pin_file = sr_malloc(n);
+    SR_CHECK(p11->pin_file != NULL, SR_ERR_NOMEM);
+    memcpy(p11->pin_file, cfg->pin_file, n);
     return SR_OK;
 }
 
@@ -189,14 +205,14 @@ static sr_err load(struct sr_kms_p11 *p11, const char *path)
     return module_init(p11);
 }
 
-static sr_err login(struct sr_kms_p11 *p11, const struct sr_kms_p11_config *cfg)
+static sr_err login(struct sr_kms_p11 *p11)
 {
-    char pin[PIN_MAX];
+    char pin[SR_KMS_P11_PIN_MAX];
     CK_SLOT_ID slot;
     CK_RV rv;
     sr_err err;
 
-    err = find_slot(p11, cfg->token_label, &slot);
+    err = find_slot(p11, p11->token_label, &slot);
     if (err != SR_OK) {
         return err;
     }
@@ -205,7 +221,7 @@ static sr_err login(struct sr_kms_p11 *p11, const struct sr_kms_p11_config *cfg)
     if (err != SR_OK) {
         return err;
     }
-    err = read_pin(cfg, pin);
+    err = read_pin(p11, pin);
     if (err == SR_OK) {
         rv = p11->f->C_Login(p11->session, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin));
         err = rv == CKR_USER_ALREADY_LOGGED_IN ? SR_OK : sr_kms_p11_err(rv);
@@ -229,9 +245,12 @@ sr_err sr_kms_p11_open(const struct sr_kms_p11_config *cfg, struct sr_kms_p11 **
         sr_free(p11);
         return SR_ERR_NOMEM;
     }
-    err = load(p11, cfg->module != NULL ? cfg->module : SR_KMS_P11_DEFAULT_MODULE);
+    err = keep_config(p11, cfg);
     if (err == SR_OK) {
-        err = login(p11, cfg);
+        err = load(p11, cfg->module != NULL ? cfg->module : SR_KMS_P11_DEFAULT_MODULE);
+    }
+    if (err == SR_OK) {
+        err = login(p11);
     }
     if (err != SR_OK) {
         sr_kms_p11_close(p11);
@@ -257,7 +276,18 @@ void sr_kms_p11_close(struct sr_kms_p11 *p11)
         (void)dlclose(p11->dl);
     }
     pthread_mutex_destroy(&p11->mu);
+    sr_free(p11->pin_file);
+    sr_wipe(p11->pin, sizeof(p11->pin));
     sr_free(p11);
+}
+
+sr_err sr_kms_p11_recover(struct sr_kms_p11 *p11)
+{
+    if (p11->session != CK_INVALID_HANDLE) {
+        (void)p11->f->C_CloseSession(p11->session);
+        p11->session = CK_INVALID_HANDLE;
+    }
+    return login(p11);
 }
 
 void sr_kms_p11_lock(struct sr_kms_p11 *p11)

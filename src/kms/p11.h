@@ -25,12 +25,19 @@ struct sr_kms_p11_config {
     const char *pin_file;    /* a file holding the PIN (a trailing newline is dropped) */
 };
 
+#define SR_KMS_P11_PIN_MAX   256
+#define SR_KMS_P11_LABEL_MAX 33 /* CK_TOKEN_INFO.label and a NUL */
+
 struct sr_kms_p11 {
     void *dl;
     CK_FUNCTION_LIST *f;
     CK_SESSION_HANDLE session;
     bool finalize; /* holds a reference on the module's initialisation */
     pthread_mutex_t mu;
+    /* Kept to log in again after the token went away (sr_kms_p11_recover). */
+    char token_label[SR_KMS_P11_LABEL_MAX];
+    char *pin_file;               /* read again at each login, or NULL */
+    char pin[SR_KMS_P11_PIN_MAX]; /* when no pin_file; wiped by close */
 };
 
 /**
@@ -44,6 +51,13 @@ void sr_kms_p11_close(struct sr_kms_p11 *p11);
 
 void sr_kms_p11_lock(struct sr_kms_p11 *p11);
 void sr_kms_p11_unlock(struct sr_kms_p11 *p11);
+
+/**
+ * After an SR_ERR_IO (session closed, device removed, token reinserted): close the session,
+ * find the token again and log in with a new session. The caller holds the lock and retries
+ * its operation once. Object handles stay those of the same token.
+ */
+SR_MUST_USE sr_err sr_kms_p11_recover(struct sr_kms_p11 *p11);
 
 /** A PKCS#11 return value as an sr_err (CKR_OK is SR_OK). */
 sr_err sr_kms_p11_err(CK_RV rv);

@@ -326,6 +326,27 @@ static void threads(void **state)
     sr_kms_cmk_free(cmk);
 }
 
+/* The session dies under the provider (as when the token is pulled): one retry recovers. */
+static void session_recovery(void **state)
+{
+    (void)state;
+    struct sr_kms_p11 *p11 = sr_kms_cmk_provider_p11(prov);
+    struct sr_kms_cmk *cmk = NULL, *again = NULL;
+    uint8_t kek[32] = { 5 }, got[32], blob[SR_KMS_KEK_BLOB_LEN];
+
+    assert_int_equal(sr_kms_cmk_generate(prov, "kms://t/cmk/recover", ORG, 1, &cmk), SR_OK);
+    assert_int_equal(sr_kms_cmk_wrap_kek(cmk, "kek-rc", kek, blob), SR_OK);
+    assert_int_equal(p11->f->C_CloseSession(p11->session), CKR_OK);
+    assert_int_equal(sr_kms_cmk_unwrap_kek(cmk, "kek-rc", sr_slice_of(blob, sizeof(blob)), got),
+                     SR_OK);
+    assert_memory_equal(got, kek, 32);
+    assert_int_equal(p11->f->C_CloseSession(p11->session), CKR_OK);
+    assert_int_equal(
+            sr_kms_cmk_open(prov, "kms://t/cmk/recover", ORG, 1, SR_KMS_CMK_ACTIVE, &again), SR_OK);
+    sr_kms_cmk_free(again);
+    sr_kms_cmk_free(cmk);
+}
+
 static int wrong_pin(void)
 {
     struct sr_kms_p11_config bad = cfg;
@@ -352,6 +373,7 @@ int main(void)
         cmocka_unit_test(delete_destroys),
         cmocka_unit_test(second_connection),
         cmocka_unit_test(threads),
+        cmocka_unit_test(session_recovery),
     };
     int rc;
 
