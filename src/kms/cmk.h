@@ -43,7 +43,9 @@ enum sr_kms_cmk_state {
  * One provider backend. `be` is the backend's own state; `key` is a backend key reference
  * that `find`, `generate` and `import_wrapped` create and `release` frees (it never holds the
  * key itself for pkcs11). The seal/open pair is AES-256-GCM under the CMK with a 12-byte IV
- * and a 16-byte tag; `open` returns SR_ERR_AUTH when the tag fails.
+ * and a 16-byte tag; `open` returns SR_ERR_AUTH when the tag fails. `destroy` removes the key
+ * from the provider and, on success, frees `key` as `release` would. Every function may be
+ * called from several threads at once (the pkcs11 backend serialises on its session).
  */
 struct sr_kms_cmk_ops {
     const char *name; /* "pkcs11", "file": the cmks.provider column */
@@ -92,7 +94,8 @@ struct sr_kms_p11 *sr_kms_cmk_provider_p11(struct sr_kms_cmk_provider *prov);
 /* One CMK as the server holds it: its store row's identity plus the provider's key reference. */
 struct sr_kms_cmk;
 
-/** Free the provider and its backend (logs out, unloads the module). NULL does nothing. */
+/** Free the provider and its backend (closes the session, unloads the module). NULL does nothing.
+ */
 void sr_kms_cmk_provider_free(struct sr_kms_cmk_provider *prov);
 
 /**
