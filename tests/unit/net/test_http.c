@@ -365,13 +365,42 @@ static void test_concurrent(void **state)
     }
 }
 
+/* Many keep-alive connections open at once, used in turn. */
+static void test_many_connections(void **state)
+{
+    enum {
+        CONNS = 64,
+        ROUNDS = 3
+    };
+    static struct sr_net_client *cs[CONNS];
+    struct sr_net_client_response r;
+    (void)state;
+    sr_net_client_response_init(&r);
+    for (int i = 0; i < CONNS; i++) {
+        cs[i] = client_for(cert);
+    }
+    for (int round = 0; round < ROUNDS; round++) {
+        for (int i = 0; i < CONNS; i++) {
+            assert_int_equal(sr_net_client_request(cs[i], "GET", "/hello", NULL, NULL, NULL, 0, &r),
+                             SR_OK);
+            assert_int_equal(r.status, 200);
+        }
+    }
+    for (int i = 0; i < CONNS; i++) {
+        assert_int_equal(sr_net_client_connections(cs[i]), 1);
+        sr_net_client_free(cs[i]);
+    }
+    sr_net_client_response_cleanup(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_key_mode),       cmocka_unit_test(test_get_post),
-        cmocka_unit_test(test_keepalive),      cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_response_limit), cmocka_unit_test(test_wrong_ca),
-        cmocka_unit_test(test_bad_config),     cmocka_unit_test(test_concurrent),
+        cmocka_unit_test(test_key_mode),         cmocka_unit_test(test_get_post),
+        cmocka_unit_test(test_keepalive),        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_response_limit),   cmocka_unit_test(test_wrong_ca),
+        cmocka_unit_test(test_bad_config),       cmocka_unit_test(test_concurrent),
+        cmocka_unit_test(test_many_connections),
     };
     const char *filter = getenv("SR_TEST_FILTER");
     if (filter != NULL) {
