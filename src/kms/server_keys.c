@@ -253,6 +253,8 @@ sr_err sr_kms_keys_bind(struct sr_kms_req *rq)
         return SR_OK;
     }
     SR_TRY(sr_store_commit(rq->srv->store));
-    SR_TRY(sr_store_key_get(rq->srv->store, row.uri, &row));
+    char key_uri[SR_STORE_ID_MAX];
+    memcpy(key_uri, row.uri, sizeof(key_uri)); /* the store clears its output first */
+    SR_TRY(sr_store_key_get(rq->srv->store, key_uri, &row));
     return answer_key(rq, &row, 200);
 }

@@ -168,11 +168,17 @@ static sr_err channel_iv(const char *compact, size_t len, uint8_t iv[SR_JOSE_IV_
     struct sr_jose_header hdr;
     struct sr_jose_parts parts;
     struct sr_buf b;
-    sr_buf_init_fixed(&b, iv, SR_JOSE_IV_LEN);
     SR_TRY(sr_jose_check(compact, len, SR_JOSE_CHANNEL, false, &hdr, &parts, NULL));
-    SR_TRY(sr_jose_b64_decode(parts.part[2], &b));
-    SR_CHECK(b.len == SR_JOSE_IV_LEN, SR_ERR_INVALID);
-    return SR_OK;
+    sr_buf_init(&b, 64, 0);
+    sr_err err = sr_jose_b64_decode(parts.part[2], &b);
+    if (err == SR_OK && b.len != SR_JOSE_IV_LEN) {
+        err = SR_ERR_INVALID;
+    }
+    if (err == SR_OK) {
+        memcpy(iv, b.p, SR_JOSE_IV_LEN);
+    }
+    sr_buf_cleanup(&b);
+    return err;
 }
 
 static sr_err serve_channel(struct sr_kms_server *srv, struct sr_kms_channel *ch, const json_t *in,

@@ -1,0 +1,716 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The KMS engine end to end, sans-IO: a real client built from jose.h (handshake to the
+ * static key, then dir+A256GCM requests under K) drives sr_kms_server_messages against a
+ * SQLite store in a temp dir and the `file` CMK provider, with JWTs signed here (RS256 and
+ * ES256 through cjose). Authorized users get keys; others get 403; bad tokens 401; tampered
+ * or unknown-kid messages a signed 499 reset; replays 409; and after every refusal the
+ * store's tables are as they were (only denials that reached a method add an audit row).
+ */
+#define _XOPEN_SOURCE 700
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cjose/cjose.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "cmk_fixture.h"
+#include "core/alloc.h"
+#include "kms/server.h"
+
+#define HOST    "kms.example.org"
+#define CLUSTER "kms://" HOST
+#define KID     CLUSTER "/static/1"
+#define ISS     "https://idp.example.org"
+#define T0      ((int64_t)1772442000000) /* 2026-03-02T09:00:00Z */
+
+static char dir[256], db[300];
+static struct sr_store *st;
+static struct sr_kms_cmk_provider *prov;
+static struct sr_kms_keywrap *kw;
+static struct sr_jose_key *static_key, *static_pub;
+static struct sr_kms_authn *authn;
+static struct sr_kms_server *srv;
+static cjose_jwk_t *rs_key, *ec_key, *rogue_key;
+static int64_t now = T0;
+
+/* One client: its bearer, clientId, channel URI and K. */
+struct client {
+    const char *user;
+    char bearer[4096];
+    char client_id[64];
+    char ch_uri[SR_STORE_ID_MAX];
+    struct sr_jose_key *k;
+    char last[SR_JOSE_COMPACT_MAX]; /* the last sealed request, for replays */
+};
+
+static struct client alice, bob, carol, dave;
+
+/* ---- JWTs ---------------------------------------------------------------------------- */
+
+static void sign_jwt(const cjose_jwk_t *key, const char *alg, const char *kid, json_t *claims,
+                     char *out, size_t cap)
+{
+    json_t *hdr = json_pack("{s:s,s:s,s:s}", "alg", alg, "kid", kid, "typ", "JWT");
+    char *body = json_dumps(claims, JSON_COMPACT);
+    cjose_jws_t *jws =
+            cjose_jws_sign(key, (cjose_header_t *)hdr, (const uint8_t *)body, strlen(body), NULL);
+    const char *ser = NULL;
+    assert_non_null(jws);
+    assert_true(cjose_jws_export(jws, &ser, NULL));
+    assert_true(strlen(ser) < cap);
+    memcpy(out, ser, strlen(ser) + 1);
+    cjose_jws_release(jws);
+    sr_free(body);
+    json_decref(hdr);
+    json_decref(claims);
+}
+
+static json_t *claims_for(const char *user, const char *aud, int64_t exp_s)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:[s]}", "iss", ISS, "sub", user, "aud", aud,
+                     "org_id", "org-a", "exp", (json_int_t)exp_s, "iat", (json_int_t)(now / 1000),
+                     "roles", "kms.user");
+}
+
+static void token(struct client *c, bool ec)
+{
+    sign_jwt(ec ? ec_key : rs_key, ec ? "ES256" : "RS256", ec ? "ec1" : "rs1",
+             claims_for(c->user, CLUSTER, now / 1000 + 3600), c->bearer, sizeof(c->bearer));
+}
+
+static char *jwks_json(void)
+{
+    json_t *keys = json_array();
+    const cjose_jwk_t *ks[] = { rs_key, ec_key };
+    for (size_t i = 0; i < 2; i++) {
+        char *j = cjose_jwk_to_json(ks[i], false, NULL);
+        json_array_append_new(keys, json_loads(j, 0, NULL));
+        sr_free(j);
+    }
+    json_t *doc = json_pack("{s:o}", "keys", keys);
+    char *s = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    return s;
+}
+
+/* ---- store snapshot -------------------------------------------------------------------- */
+
+struct counts {
+    long keys, resources, authz, keks, audit;
+};
+
+static long count(sqlite3 *h, const char *table)
+{
+    char sql[128];
+    sqlite3_stmt *q = NULL;
+    (void)snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    long n = (long)sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return n;
+}
+
+static struct counts snapshot(void)
+{
+    sqlite3 *h = NULL;
+    struct counts c;
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    c.keys = count(h, "keys");
+    c.resources = count(h, "resources");
+    c.authz = count(h, "authorizations");
+    c.keks = count(h, "keks");
+    c.audit = count(h, "audit");
+    sqlite3_close(h);
+    return c;
+}
+
+static void assert_unchanged(struct counts a, long audit_added)
+{
+    struct counts b = snapshot();
+    assert_int_equal(a.keys, b.keys);
+    assert_int_equal(a.resources, b.resources);
+    assert_int_equal(a.authz, b.authz);
+    assert_int_equal(a.keks, b.keks);
+    assert_int_equal(a.audit + audit_added, b.audit);
+}
+
+/* ---- the client ------------------------------------------------------------------------ */
+
+/* POST one compact message and return the compact answer (sr_free it). */
+static char *post(const char *compact)
+{
+    struct sr_kms_http_reply r;
+    json_t *body = json_pack("{s:s,s:[s]}", "destination", CLUSTER, "kmsMessages", compact);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    assert_int_equal(sr_kms_server_messages(srv, sr_slice_of(text, strlen(text)), now, &r), SR_OK);
+    sr_free(text);
+    assert_int_equal(r.status, 200);
+    json_t *doc = json_loadb((const char *)r.body.p, r.body.len, 0, NULL);
+    assert_non_null(doc);
+    const char *ans = json_string_value(json_array_get(json_object_get(doc, "kmsMessages"), 0));
+    assert_non_null(ans);
+    char *copy = sr_malloc(strlen(ans) + 1);
+    memcpy(copy, ans, strlen(ans) + 1);
+    json_decref(doc);
+    sr_buf_cleanup(&r.body);
+    return copy;
+}
+
+/* The answer as JSON: a channel JWE under K, else a signed reset (status 499). */
+static json_t *open_answer(struct client *c, const char *ans)
+{
+    json_t *p = NULL;
+    if (c->k != NULL &&
+        sr_jose_open(SR_JOSE_CHANNEL, ans, strlen(ans), c->k, c->ch_uri, &p, NULL) == SR_OK) {
+        return p;
+    }
+    assert_int_equal(sr_jose_open(SR_JOSE_RESET, ans, strlen(ans), static_pub, KID, &p, NULL),
+                     SR_OK);
+    return p;
+}
+
+static void add_client(struct client *c, json_t *req)
+{
+    json_object_set_new(req, "client",
+                        json_pack("{s:s,s:{s:s}}", "clientId", c->client_id, "credential", "bearer",
+                                  c->bearer));
+}
+
+static void handshake(struct client *c)
+{
+    struct sr_jose_ec_pair pair;
+    struct sr_secret k;
+    char *pub = NULL, *msg = NULL;
+    json_t *p = NULL;
+    assert_int_equal(sr_jose_ecdh_generate(&pair), SR_OK);
+    assert_int_equal(sr_jose_ecdh_public_jwk(&pair, &pub), SR_OK);
+    json_t *req = json_pack("{s:s,s:s,s:s,s:o}", "method", "create", "uri", "/ecdhe", "requestId",
+                            "hs-1", "jwk", json_loads(pub, 0, NULL));
+    add_client(c, req);
+    char *text = json_dumps(req, JSON_COMPACT);
+    assert_int_equal(sr_jose_seal(SR_JOSE_HANDSHAKE_REQUEST, static_pub, KID,
+                                  sr_slice_of(text, strlen(text)), &msg, NULL),
+                     SR_OK);
+    char *ans = post(msg);
+    assert_int_equal(
+            sr_jose_open(SR_JOSE_HANDSHAKE_RESPONSE, ans, strlen(ans), static_pub, KID, &p, NULL),
+            SR_OK);
+    assert_int_equal(json_integer_value(json_object_get(p, "status")), 201);
+    const json_t *key = json_object_get(p, "key");
+    assert_string_equal(json_string_value(json_object_get(key, "userId")), c->user);
+    const char *uri = json_string_value(json_object_get(key, "uri"));
+    assert_non_null(uri);
+    memcpy(c->ch_uri, uri, strlen(uri) + 1);
+    assert_int_equal(sr_jose_ecdh_derive(&pair, json_object_get(key, "jwk"), &k), SR_OK);
+    sr_jose_key_free(c->k);
+    assert_int_equal(sr_jose_key_oct(sr_secret_slice(&k), &c->k), SR_OK);
+    sr_secret_cleanup(&k);
+    sr_jose_ec_pair_cleanup(&pair);
+    json_decref(p);
+    json_decref(req);
+    sr_free(text);
+    sr_free(pub);
+    sr_free(msg);
+    sr_free(ans);
+}
+
+/* Send `req` (consumed) on c's channel; returns the answer payload. */
+static json_t *call(struct client *c, json_t *req)
+{
+    char *msg = NULL;
+    add_client(c, req);
+    char *text = json_dumps(req, JSON_COMPACT);
+    assert_int_equal(sr_jose_seal(SR_JOSE_CHANNEL, c->k, c->ch_uri, sr_slice_of(text, strlen(text)),
+                                  &msg, NULL),
+                     SR_OK);
+    assert_true(strlen(msg) < sizeof(c->last));
+    memcpy(c->last, msg, strlen(msg) + 1);
+    char *ans = post(msg);
+    json_t *p = open_answer(c, ans);
+    sr_free(ans);
+    sr_free(msg);
+    sr_free(text);
+    json_decref(req);
+    return p;
+}
+
+static int64_t status_of(const json_t *p)
+{
+    if (json_object_get(p, "errorCode") != NULL) {
+        char *t = json_dumps(p, JSON_COMPACT);
+        print_message("answer: %s\n", t);
+        sr_free(t);
+    }
+    return json_integer_value(json_object_get(p, "status"));
+}
+
+static const char *code_of(const json_t *p)
+{
+    const char *s = json_string_value(json_object_get(p, "errorCode"));
+    return s != NULL ? s : "";
+}
+
+static json_t *retrieve(struct client *c, const char *uri)
+{
+    return call(c,
+                json_pack("{s:s,s:s,s:s}", "method", "retrieve", "uri", uri, "requestId", "r-1"));
+}
+
+/* ---- setup ------------------------------------------------------------------------------ */
+
+static void client_init(struct client *c, const char *user)
+{
+    memset(c, 0, sizeof(*c));
+    c->user = user;
+    (void)snprintf(c->client_id, sizeof(c->client_id), "dev-%s", user);
+    token(c, false);
+}
+
+static int setup(void **state)
+{
+    static const uint8_t audit_key[SR_KMS_AUDIT_KEY_LEN] = { 7 };
+    char url[400], cmkdir[300], *pub = NULL;
+    (void)state;
+    if (fx_tmpdir(dir, sizeof(dir)) != 0) {
+        return -1;
+    }
+    (void)snprintf(db, sizeof(db), "%s/kms.db", dir);
+    (void)snprintf(url, sizeof(url), "sqlite:%s", db);
+    (void)snprintf(cmkdir, sizeof(cmkdir), "%s/cmk", dir);
+    rs_key = cjose_jwk_create_RSA_random(2048, (const uint8_t *)"\x01\x00\x01", 3, NULL);
+    ec_key = cjose_jwk_create_EC_random(CJOSE_JWK_EC_P_256, NULL);
+    rogue_key = cjose_jwk_create_RSA_random(2048, (const uint8_t *)"\x01\x00\x01", 3, NULL);
+    if (mkdir(cmkdir, 0700) != 0 || rs_key == NULL || ec_key == NULL || rogue_key == NULL ||
+        !cjose_jwk_set_kid(rs_key, "rs1", 3, NULL) || !cjose_jwk_set_kid(ec_key, "ec1", 3, NULL) ||
+        sr_store_open(url, &st) != SR_OK ||
+        sr_kms_cmk_provider_new_file(cmkdir, true, &prov) != SR_OK ||
+        sr_kms_keywrap_new(16, SR_KMS_KEK_CACHE_TTL_MS, &kw) != SR_OK ||
+        sr_jose_key_rsa_generate(2048, &static_key) != SR_OK ||
+        sr_jose_key_export(static_key, false, &pub) != SR_OK ||
+        sr_jose_key_import(pub, strlen(pub), &static_pub) != SR_OK ||
+        sr_kms_authn_new(CLUSTER, &authn) != SR_OK) {
+        return -1;
+    }
+    sr_free(pub);
+    char *jwks = jwks_json();
+    if (sr_kms_authn_set_issuer(authn, ISS, jwks, strlen(jwks)) != SR_OK) {
+        return -1;
+    }
+    sr_free(jwks);
+    struct sr_kms_server_config cfg = {
+        .host = HOST,
+        .region = "eu",
+        .store = st,
+        .cmk = prov,
+        .keywrap = kw,
+        .authn = authn,
+        .static_key = static_key,
+        .static_kid = KID,
+        .audit_key = sr_slice_of(audit_key, sizeof(audit_key)),
+        .audit_chain = "node-1",
+    };
+    if (sr_kms_server_new(&cfg, &srv) != SR_OK) {
+        return -1;
+    }
+    client_init(&alice, "alice");
+    client_init(&bob, "bob");
+    client_init(&carol, "carol");
+    client_init(&dave, "dave");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    struct client *cs[] = { &alice, &bob, &carol, &dave };
+    for (size_t i = 0; i < 4; i++) {
+        sr_jose_key_free(cs[i]->k);
+    }
+    sr_kms_server_free(srv);
+    sr_kms_authn_free(authn);
+    sr_jose_key_free(static_key);
+    sr_jose_key_free(static_pub);
+    sr_kms_keywrap_free(kw);
+    sr_kms_cmk_provider_free(prov);
+    sr_store_close(st);
+    cjose_jwk_release(rs_key);
+    cjose_jwk_release(ec_key);
+    cjose_jwk_release(rogue_key);
+    fx_rmtree(dir);
+    return 0;
+}
+
+/* ---- tests ------------------------------------------------------------------------------ */
+
+static void test_details(void **state)
+{
+    struct sr_kms_http_reply r;
+    (void)state;
+    assert_int_equal(sr_kms_server_details(srv, &r), SR_OK);
+    assert_int_equal(r.status, 200);
+    json_t *d = json_loadb((const char *)r.body.p, r.body.len, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(d, "kmsCluster")), CLUSTER);
+    assert_string_equal(json_string_value(json_object_get(d, "cmkProvider")), "file");
+    json_t *jwk = json_loads(json_string_value(json_object_get(d, "rsaPublicKey")), 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(jwk, "kty")), "RSA");
+    assert_null(json_object_get(jwk, "d"));
+    json_decref(jwk);
+    json_decref(d);
+    sr_buf_cleanup(&r.body);
+}
+
+static json_t *create_keys(struct client *c, int n)
+{
+    json_t *p = call(c, json_pack("{s:s,s:s,s:s,s:i}", "method", "create", "uri", "/keys",
+                                  "requestId", "k-1", "count", n));
+    assert_int_equal(status_of(p), 201);
+    assert_int_equal(json_array_size(json_object_get(p, "keys")), (size_t)n);
+    return p;
+}
+
+static const char *key_uri(const json_t *keys, size_t i)
+{
+    return json_string_value(
+            json_object_get(json_array_get(json_object_get(keys, "keys"), i), "uri"));
+}
+
+static const char *key_k(const json_t *key)
+{
+    return json_string_value(json_object_get(json_object_get(key, "jwk"), "k"));
+}
+
+static json_t *create_resource(struct client *c, const char *kind, json_t *auth_ids,
+                               json_t *key_uris)
+{
+    return call(c, json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}", "method", "create", "uri", "/resources",
+                             "requestId", "res-1", "kind", kind, "authIds", auth_ids, "keyUris",
+                             key_uris));
+}
+
+static const char *res_uri(const json_t *p)
+{
+    return json_string_value(json_object_get(json_object_get(p, "resource"), "uri"));
+}
+
+static void expect(json_t *p, int64_t status, const char *code)
+{
+    assert_int_equal(status_of(p), status);
+    assert_string_equal(code_of(p), code);
+    json_decref(p);
+}
+
+static void test_keys_and_resources(void **state)
+{
+    (void)state;
+    handshake(&alice);
+    handshake(&bob);
+    handshake(&carol);
+    json_t *keys = create_keys(&alice, 2);
+    const char *k1 = key_uri(keys, 0), *k2 = key_uri(keys, 1);
+    assert_true(strncmp(k1, CLUSTER "/keys/", strlen(CLUSTER "/keys/")) == 0);
+
+    /* The creator reads an unbound key; nobody else does, and the refusal is audited. */
+    json_t *p = retrieve(&alice, k1);
+    assert_int_equal(status_of(p), 200);
+    assert_string_equal(key_k(json_object_get(p, "key")),
+                        key_k(json_array_get(json_object_get(keys, "keys"), 0)));
+    json_decref(p);
+    struct counts before = snapshot();
+    expect(retrieve(&bob, k1), 403, "NOT_AUTHORIZED");
+    assert_unchanged(before, 1);
+
+    /* A meeting for bob binds k1; bob reads it, carol does not. */
+    p = create_resource(&alice, "meeting", json_pack("[s]", "bob"), json_pack("[s]", k1));
+    assert_int_equal(status_of(p), 201);
+    char meeting[SR_STORE_ID_MAX];
+    memcpy(meeting, res_uri(p), strlen(res_uri(p)) + 1);
+    assert_int_equal(
+            json_array_size(json_object_get(json_object_get(p, "resource"), "authorizationUris")),
+            2);
+    json_decref(p);
+    p = retrieve(&bob, k1);
+    assert_int_equal(status_of(p), 200);
+    assert_string_equal(
+            json_string_value(json_object_get(json_object_get(p, "key"), "resourceUri")), meeting);
+    json_decref(p);
+    before = snapshot();
+    expect(retrieve(&carol, k1), 403, "NOT_AUTHORIZED");
+    expect(retrieve(&carol, meeting), 403, "NOT_AUTHORIZED");
+    assert_unchanged(before, 2);
+
+    /* Bob (viral model) adds carol; carol reads; carol's authorization is removed again. */
+    p = call(&bob,
+             json_pack("{s:s,s:s,s:s,s:s,s:[s]}", "method", "create", "uri", "/authorizations",
+                       "requestId", "a-1", "resourceUri", meeting, "authIds", "carol"));
+    assert_int_equal(status_of(p), 201);
+    json_decref(p);
+    p = retrieve(&carol, k1);
+    assert_int_equal(status_of(p), 200);
+    json_decref(p);
+    char path[600];
+    (void)snprintf(path, sizeof(path), "%s/authorizations?authId=carol", meeting);
+    p = call(&carol,
+             json_pack("{s:s,s:s,s:s}", "method", "delete", "uri", path, "requestId", "d-1"));
+    assert_int_equal(status_of(p), 200);
+    json_decref(p);
+    expect(retrieve(&carol, k1), 403, "NOT_AUTHORIZED");
+
+    /* Bind k2 with update; again is 200 unchanged; the resource lists both keys. */
+    for (int i = 0; i < 2; i++) {
+        p = call(&alice, json_pack("{s:s,s:s,s:s,s:s}", "method", "update", "uri", k2, "requestId",
+                                   "b-1", "resourceUri", meeting));
+        assert_int_equal(status_of(p), 200);
+        json_decref(p);
+    }
+    (void)snprintf(path, sizeof(path), "%s/keys", meeting);
+    p = call(&bob, json_pack("{s:s,s:s,s:s,s:i}", "method", "retrieve", "uri", path, "requestId",
+                             "l-1", "count", 10));
+    assert_int_equal(status_of(p), 200);
+    assert_int_equal(json_array_size(json_object_get(p, "keys")), 2);
+    assert_non_null(key_k(json_array_get(json_object_get(p, "keys"), 0)));
+    json_decref(p);
+    p = retrieve(&bob, meeting);
+    assert_int_equal(status_of(p), 200);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(p, "resource"), "keyUris")),
+                     2);
+    json_decref(p);
+    json_decref(keys);
+}
+
+static void test_inheritance_and_bulk(void **state)
+{
+    (void)state;
+    handshake(&dave);
+    json_t *space = create_resource(&alice, "space", json_pack("[s]", "dave"), json_array());
+    assert_int_equal(status_of(space), 201);
+    json_t *keys = create_keys(&alice, 1);
+    json_t *p = create_resource(&alice, "meeting", json_pack("[s]", res_uri(space)),
+                                json_pack("[s]", key_uri(keys, 0)));
+    assert_int_equal(status_of(p), 201);
+    char meeting[SR_STORE_ID_MAX];
+    memcpy(meeting, res_uri(p), strlen(res_uri(p)) + 1);
+    json_decref(p);
+    /* Dave is in the space, and the meeting lists the space. */
+    p = retrieve(&dave, key_uri(keys, 0));
+    assert_int_equal(status_of(p), 200);
+    json_decref(p);
+    /* Bulk delete is atomic: one unknown authId deletes nothing. */
+    struct counts before = snapshot();
+    expect(call(&alice, json_pack("{s:s,s:s,s:s,s:s,s:[s,s]}", "method", "delete", "uri",
+                                  "/authorizations", "requestId", "bd-1", "resourceUri", meeting,
+                                  "authIds", res_uri(space), "nobody")),
+           404, "NOT_FOUND");
+    assert_unchanged(before, 1);
+    p = call(&alice,
+             json_pack("{s:s,s:s,s:s,s:s,s:[s]}", "method", "delete", "uri", "/authorizations",
+                       "requestId", "bd-2", "resourceUri", meeting, "authIds", res_uri(space)));
+    assert_int_equal(status_of(p), 200);
+    json_decref(p);
+    expect(retrieve(&dave, key_uri(keys, 0)), 403, "NOT_AUTHORIZED");
+    /* A resource one may not use cannot be granted as an authId; nothing is made. */
+    before = snapshot();
+    expect(create_resource(&carol, "meeting", json_pack("[s]", res_uri(space)), json_array()), 403,
+           "NOT_AUTHORIZED");
+    assert_unchanged(before, 1);
+    /* A key bound elsewhere fails the whole create. */
+    before = snapshot();
+    expect(create_resource(&alice, "meeting", json_pack("[s]", "bob"),
+                           json_pack("[s]", key_uri(keys, 0))),
+           409, "ALREADY_BOUND");
+    assert_unchanged(before, 1);
+    json_decref(keys);
+    json_decref(space);
+}
+
+static json_t *ping(struct client *c)
+{
+    return call(c,
+                json_pack("{s:s,s:s,s:s}", "method", "update", "uri", "/ping", "requestId", "p-1"));
+}
+
+static void test_tokens(void **state)
+{
+    (void)state;
+    handshake(&alice);
+    struct counts before = snapshot();
+    char good[sizeof(alice.bearer)];
+    memcpy(good, alice.bearer, sizeof(good));
+    /* Expired, forged (a key the IdP never published, same kid), wrong audience. */
+    sign_jwt(rs_key, "RS256", "rs1", claims_for("alice", CLUSTER, now / 1000 - 10), alice.bearer,
+             sizeof(alice.bearer));
+    expect(ping(&alice), 401, "TOKEN_EXPIRED");
+    sign_jwt(rogue_key, "RS256", "rs1", claims_for("alice", CLUSTER, now / 1000 + 60), alice.bearer,
+             sizeof(alice.bearer));
+    expect(ping(&alice), 401, "TOKEN_INVALID");
+    sign_jwt(rs_key, "RS256", "rs1", claims_for("alice", "kms://other", now / 1000 + 60),
+             alice.bearer, sizeof(alice.bearer));
+    expect(ping(&alice), 401, "TOKEN_INVALID");
+    /* ES256 is accepted; another user's token on alice's channel is not. */
+    token(&alice, true);
+    expect(ping(&alice), 200, "");
+    memcpy(alice.bearer, carol.bearer, sizeof(good));
+    expect(ping(&alice), 401, "CHANNEL_MISMATCH");
+    memcpy(alice.bearer, good, sizeof(good));
+    assert_unchanged(before, 1);
+    /* A handshake with a bad token gets a signed 401 and no channel. */
+    size_t live = sr_kms_server_channels(srv, now);
+    struct client eve;
+    client_init(&eve, "eve");
+    sign_jwt(rogue_key, "RS256", "rs1", claims_for("eve", CLUSTER, now / 1000 + 60), eve.bearer,
+             sizeof(eve.bearer));
+    struct sr_jose_ec_pair pair;
+    char *pub = NULL, *msg = NULL;
+    json_t *p = NULL;
+    assert_int_equal(sr_jose_ecdh_generate(&pair), SR_OK);
+    assert_int_equal(sr_jose_ecdh_public_jwk(&pair, &pub), SR_OK);
+    json_t *req = json_pack("{s:s,s:s,s:s,s:o}", "method", "create", "uri", "/ecdhe", "requestId",
+                            "hs-x", "jwk", json_loads(pub, 0, NULL));
+    add_client(&eve, req);
+    char *text = json_dumps(req, JSON_COMPACT);
+    assert_int_equal(sr_jose_seal(SR_JOSE_HANDSHAKE_REQUEST, static_pub, KID,
+                                  sr_slice_of(text, strlen(text)), &msg, NULL),
+                     SR_OK);
+    char *ans = post(msg);
+    assert_int_equal(
+            sr_jose_open(SR_JOSE_HANDSHAKE_RESPONSE, ans, strlen(ans), static_pub, KID, &p, NULL),
+            SR_OK);
+    expect(p, 401, "TOKEN_INVALID");
+    assert_int_equal(sr_kms_server_channels(srv, now), live);
+    sr_jose_ec_pair_cleanup(&pair);
+    json_decref(req);
+    sr_free(pub);
+    sr_free(msg);
+    sr_free(text);
+    sr_free(ans);
+}
+
+static void test_channel_refusals(void **state)
+{
+    (void)state;
+    handshake(&alice);
+    expect(ping(&alice), 200, "");
+    struct counts before = snapshot();
+    /* Replay the exact message: 409 REPLAY under K. */
+    char *ans = post(alice.last);
+    expect(open_answer(&alice, ans), 409, "REPLAY");
+    sr_free(ans);
+    /* Flip a ciphertext character: the tag fails, a signed reset. */
+    char tampered[sizeof(alice.last)];
+    memcpy(tampered, alice.last, sizeof(tampered));
+    char *ct = strrchr(tampered, '.') - 3;
+    *ct = *ct == 'A' ? 'B' : 'A';
+    ans = post(tampered);
+    expect(open_answer(&alice, ans), 499, "RESET");
+    sr_free(ans);
+    /* A kid no channel has: reset. */
+    struct client ghost = alice;
+    uint8_t k[32] = { 1 };
+    ghost.k = NULL;
+    assert_int_equal(sr_jose_key_oct(sr_slice_of(k, sizeof(k)), &ghost.k), SR_OK);
+    (void)snprintf(ghost.ch_uri, sizeof(ghost.ch_uri), "%s/ecdhe/unknown", CLUSTER);
+    expect(ping(&ghost), 499, "RESET");
+    sr_jose_key_free(ghost.k);
+    /* Not JOSE at all: reset. */
+    ans = post("not-a-jwe");
+    expect(open_answer(&alice, ans), 499, "RESET");
+    sr_free(ans);
+    assert_unchanged(before, 0);
+    /* An expired channel: reset; a new handshake works. */
+    now += SR_KMS_CHANNEL_TTL_MS + 1;
+    token(&alice, false);
+    expect(ping(&alice), 499, "RESET");
+    handshake(&alice);
+    expect(ping(&alice), 200, "");
+    /* delete /ecdhe/{id}: 204, then the channel is gone. */
+    expect(call(&alice, json_pack("{s:s,s:s,s:s}", "method", "delete", "uri", alice.ch_uri,
+                                  "requestId", "x-1")),
+           204, "");
+    expect(ping(&alice), 499, "RESET");
+}
+
+static void test_request_errors(void **state)
+{
+    (void)state;
+    handshake(&alice);
+    struct counts before = snapshot();
+    expect(call(&alice, json_pack("{s:s,s:s,s:s,s:i}", "method", "create", "uri", "/keys",
+                                  "requestId", "c-1", "count", 101)),
+           413, "TOO_LARGE");
+    expect(call(&alice, json_pack("{s:s,s:s,s:s,s:s}", "method", "create", "uri", "/keys",
+                                  "requestId", "c-2", "count", "2")),
+           400, "BAD_REQUEST");
+    expect(call(&alice, json_pack("{s:s,s:s,s:s,s:i}", "method", "create", "uri", "/resources",
+                                  "requestId", "c-3", "ttl", 5)),
+           400, "TTL_RANGE");
+    expect(call(&alice, json_pack("{s:s,s:s,s:s}", "method", "retrieve", "uri",
+                                  "kms://other.example.org/keys/x", "requestId", "c-4")),
+           421, "WRONG_KMS");
+    expect(call(&alice, json_pack("{s:s,s:s,s:s}", "method", "frobnicate", "uri", "/keys",
+                                  "requestId", "c-5")),
+           400, "BAD_REQUEST");
+    expect(retrieve(&alice, "/keys/00000000-0000-4000-8000-000000000000"), 404, "NOT_FOUND");
+    assert_unchanged(before, 4);
+    /* Binding after the unbound window: 422. */
+    json_t *keys = create_keys(&alice, 1);
+    json_t *res = create_resource(&alice, "space", json_array(), json_array());
+    now += SR_KMS_UNBOUND_MS + 1;
+    token(&alice, false);
+    expect(call(&alice, json_pack("{s:s,s:s,s:s,s:s}", "method", "update", "uri", key_uri(keys, 0),
+                                  "requestId", "b-9", "resourceUri", res_uri(res))),
+           422, "KEY_EXPIRED");
+    json_decref(keys);
+    json_decref(res);
+}
+
+static void test_envelope(void **state)
+{
+    struct sr_kms_http_reply r;
+    (void)state;
+    static const char *const bodies[] = {
+        "not json",
+        "{\"destination\":\"kms://other\",\"kmsMessages\":[]}",
+        "{\"destination\":\"" CLUSTER "\",\"kmsMessages\":[1]}",
+        "{\"destination\":\"" CLUSTER "\",\"destination\":\"" CLUSTER "\",\"kmsMessages\":[]}",
+    };
+    static const int want[] = { 400, 421, 400, 400 };
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        assert_int_equal(
+                sr_kms_server_messages(srv, sr_slice_of(bodies[i], strlen(bodies[i])), now, &r),
+                SR_OK);
+        assert_int_equal(r.status, want[i]);
+        sr_buf_cleanup(&r.body);
+    }
+    json_t *many = json_array();
+    for (int i = 0; i < SR_KMS_BATCH_MAX + 1; i++) {
+        json_array_append_new(many, json_string("x"));
+    }
+    json_t *doc = json_pack("{s:s,s:o}", "destination", CLUSTER, "kmsMessages", many);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    assert_int_equal(sr_kms_server_messages(srv, sr_slice_of(text, strlen(text)), now, &r), SR_OK);
+    assert_int_equal(r.status, 413);
+    sr_buf_cleanup(&r.body);
+    sr_free(text);
+    json_decref(doc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_details),
+        cmocka_unit_test(test_keys_and_resources),
+        cmocka_unit_test(test_inheritance_and_bulk),
+        cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_channel_refusals),
+        cmocka_unit_test(test_request_errors),
+        cmocka_unit_test(test_envelope),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
