@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * MLS groups (RFC 9420): create a group, join one from a Welcome, follow it as it evolves by
+ * processing proposals and commits, and read what the application needs from the current
+ * epoch (epoch number, epoch authenticator, exporter, roster, tree hash).
+ *
+ * All inputs and outputs are bytes: messages are encoded MLSMessages; KeyPackage private
+ * bundles are the byte form written by sr_mls_key_package_new. The group is sans-IO and not
+ * thread-safe. A message the group rejects leaves its state unchanged.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sealroom/buf.h>
+#include <sealroom/common.h>
+#include <sealroom/err.h>
+
+struct sr_mls_group;
+
+/**
+ * Resource limits of a group; a field of 0 takes the default. Exceeding one makes the
+ * offending call fail with SR_ERR_LIMIT.
+ */
+struct sr_mls_group_limits {
+    uint32_t max_leaves;    /* ratchet tree size in leaves (default 1024) */
+    uint32_t max_proposals; /* proposals in one commit, and cached per epoch (default 256) */
+    size_t max_message;     /* bytes of one MLSMessage (default 4 MiB) */
+};
+
+/** An external pre-shared key (§8.4); both slices are borrowed for the call. */
+struct sr_mls_psk {
+    struct sr_slice id;
+    struct sr_slice secret;
+};
+
+/**
+ * Create a KeyPackage for cipher suite `suite` (1..7) with a basic credential holding
+ * `identity`, valid around `now` (seconds since the Unix epoch). Appends the
+ * MLSMessage(KeyPackage) to `key_package` and the secret private bundle to `priv` (store it
+ * encrypted). SR_ERR_UNSUPPORTED for an unknown suite, SR_ERR_NOMEM, SR_ERR_CRYPTO.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_key_package_new(uint16_t suite, struct sr_slice identity,
+                                                 uint64_t now, struct sr_buf *key_package,
+                                                 struct sr_buf *priv);
+
+/** Parameters of sr_mls_group_create; every slice is borrowed for the call. */
+struct sr_mls_group_create_params {
+    struct sr_slice key_package_priv; /* the creator's bundle: leaf, keys and suite */
+    struct sr_slice group_id;         /* any bytes, up to 256 */
+    struct sr_slice extensions;       /* GroupContext extensions: encoded Extension<V> body */
+    const struct sr_mls_group_limits *limits; /* NULL: defaults */
+};
+
+/**
+ * Create a one-member group at epoch 0 (RFC 9420 §11). `*out` receives the group (free it
+ * with sr_mls_group_free). SR_ERR_DECODE for a bad bundle or extension list, SR_ERR_INVALID
+ * for extensions the creator does not support, SR_ERR_LIMIT for a group_id too long.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_create(const struct sr_mls_group_create_params *p,
+                                              struct sr_mls_group **out);
+
+/** Parameters of sr_mls_group_join; every slice is borrowed for the call. */
+struct sr_mls_group_join_params {
+    struct sr_slice welcome;          /* MLSMessage(Welcome) */
+    struct sr_slice key_package_priv; /* the bundle of the KeyPackage the Welcome is for */
+    struct sr_slice ratchet_tree;     /* the tree given out of band; empty: in the GroupInfo */
+    const struct sr_mls_psk *psks;    /* external PSKs the Welcome may need; kept by the group */
+    size_t psk_count;
+    const struct sr_mls_group_limits *limits; /* NULL: defaults */
+    uint64_t now; /* seconds since the Unix epoch for lifetime checks; 0: skip them */
+};
+
+/**
+ * Join a group from a Welcome (§12.4.3.1): decrypt it, verify the GroupInfo and the ratchet
+ * tree, place ourselves in the tree and start the epoch. SR_ERR_NOT_FOUND when the Welcome
+ * is not for this KeyPackage or needs an unknown PSK, SR_ERR_AUTH for a bad signature,
+ * ciphertext or confirmation tag, SR_ERR_INVALID for an invalid tree, SR_ERR_LIMIT for a
+ * tree beyond the limits, SR_ERR_DECODE for malformed input.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_join(const struct sr_mls_group_join_params *p,
+                                            struct sr_mls_group **out);
+
+/** Wipe and free a group; NULL is a no-op. */
+SR_API void sr_mls_group_free(struct sr_mls_group *g);
+
+/** Add (or replace) an external PSK the group may be asked to use in a commit. */
+SR_API SR_MUST_USE sr_err sr_mls_group_add_psk(struct sr_mls_group *g, struct sr_slice id,
+                                               struct sr_slice secret);
+
+/** Set the clock used for KeyPackage lifetime checks (0: do not check lifetimes). */
+SR_API void sr_mls_group_set_time(struct sr_mls_group *g, uint64_t now);
+
+/** What processing one message did. */
+enum sr_mls_processed_kind {
+    SR_MLS_PROCESSED_APPLICATION = 1, /* `data` holds the application plaintext */
+    SR_MLS_PROCESSED_PROPOSAL = 2,    /* cached for a later commit */
+    SR_MLS_PROCESSED_COMMIT = 3,      /* the group moved to the next epoch */
+    SR_MLS_PROCESSED_REMOVED = 4,     /* a commit removed us; the group is now inactive */
+};
+
+struct sr_mls_processed {
+    enum sr_mls_processed_kind kind;
+    uint32_t sender;     /* the sender's leaf index (member senders) */
+    uint8_t sender_type; /* RFC 9420 SenderType: 1 member, 2 external, 3, 4 new member */
+    struct sr_buf data;  /* application data (wiping buffer); release with _cleanup */
+};
+
+/** Release what `p` holds (wiping application data) and zero it. */
+SR_API void sr_mls_processed_cleanup(struct sr_mls_processed *p);
+
+/**
+ * Process one MLSMessage (PublicMessage or PrivateMessage) of the current epoch: application
+ * data is decrypted, proposals are cached by ProposalRef, commits are validated (§12.2) and
+ * applied (§12.4.2). `out` must be zeroed; release it with sr_mls_processed_cleanup.
+ * SR_ERR_EPOCH / SR_ERR_WRONG_GROUP for another epoch or group, SR_ERR_AUTH for any failed
+ * signature, tag or decryption, SR_ERR_INVALID for a broken rule, SR_ERR_LIMIT, SR_ERR_DECODE,
+ * SR_ERR_STATE once we were removed. On error the group is unchanged.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_process(struct sr_mls_group *g, struct sr_slice msg,
+                                               struct sr_mls_processed *out);
+
+/** The current epoch number. */
+SR_API uint64_t sr_mls_group_epoch(const struct sr_mls_group *g);
+
+/** Our leaf index in the ratchet tree. */
+SR_API uint32_t sr_mls_group_own_leaf(const struct sr_mls_group *g);
+
+/** The cipher suite id. */
+SR_API uint16_t sr_mls_group_suite(const struct sr_mls_group *g);
+
+/** Append the group id to `out`. */
+SR_API SR_MUST_USE sr_err sr_mls_group_id(const struct sr_mls_group *g, struct sr_buf *out);
+
+/** Append the epoch_authenticator of the current epoch (§8.7) to `out`. */
+SR_API SR_MUST_USE sr_err sr_mls_group_epoch_authenticator(const struct sr_mls_group *g,
+                                                           struct sr_buf *out);
+
+/** Append the root tree hash of the ratchet tree (§7.8) to `out`. */
+SR_API SR_MUST_USE sr_err sr_mls_group_tree_hash(const struct sr_mls_group *g, struct sr_buf *out);
+
+/**
+ * out[len] = MLS-Exporter(label, context, len) of the current epoch (§8.5). SR_ERR_ARG for a
+ * zero or too large `len`.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_export(const struct sr_mls_group *g, struct sr_slice label,
+                                              struct sr_slice context, size_t len, uint8_t *out);
+
+/** The number of leaf slots in the tree (members are the non-blank ones). */
+SR_API uint32_t sr_mls_group_leaf_count(const struct sr_mls_group *g);
+
+/**
+ * The member at leaf `leaf`: appends its credential identity (basic: the identity bytes;
+ * X.509: the end-entity certificate DER) to `identity`. SR_ERR_NOT_FOUND for a blank leaf
+ * or one out of range.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_member(const struct sr_mls_group *g, uint32_t leaf,
+                                              struct sr_buf *identity);
+
+/**
+ * Append an MLSMessage(GroupInfo) of the current epoch with external_pub (§12.4.3.2), and the
+ * ratchet_tree extension when `ratchet_tree` is set: what a client needs to join by external
+ * commit. SR_ERR_STATE once removed.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_get_group_info(const struct sr_mls_group *g,
+                                                      bool ratchet_tree, struct sr_buf *out);
+
+/** Append the ratchet tree (the ratchet_tree extension body, §12.4.3.3) to `out`. */
+SR_API SR_MUST_USE sr_err sr_mls_group_export_tree(const struct sr_mls_group *g,
+                                                   struct sr_buf *out);
+
+/** What a commit created by sr_mls_group_commit contains; every pointer borrowed for the call. */
+struct sr_mls_commit_params {
+    const struct sr_slice *add; /* MLSMessage(KeyPackage) of each client to add */
+    size_t add_count;
+    const uint32_t *remove; /* leaf indices of members to remove */
+    size_t remove_count;
+    const struct sr_slice *psk_ids; /* external PSKs (already given to the group) to inject */
+    size_t psk_count;
+    bool by_reference;    /* also commit every proposal received in this epoch */
+    bool path;            /* include an UpdatePath even when no proposal requires one */
+    bool private_message; /* send the commit as a PrivateMessage (default PublicMessage) */
+    bool ratchet_tree;    /* put the ratchet tree in the Welcome's GroupInfo */
+};
+
+/**
+ * Create a commit (RFC 9420 §12.4.1) and append its MLSMessage to `commit`, and, when it adds
+ * members and `welcome` is not NULL, their MLSMessage(Welcome) to `welcome`. The new epoch is
+ * staged: call sr_mls_group_commit_merge once the delivery service accepted the commit, or
+ * sr_mls_group_commit_discard (a new commit also discards a staged one). Errors as for
+ * processing (SR_ERR_INVALID for an invalid proposal list, SR_ERR_LIMIT); on error nothing
+ * changes and the buffers are as they were.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_commit(struct sr_mls_group *g,
+                                              const struct sr_mls_commit_params *p,
+                                              struct sr_buf *commit, struct sr_buf *welcome);
+
+/** Move to the epoch staged by sr_mls_group_commit. SR_ERR_STATE without one. */
+SR_API SR_MUST_USE sr_err sr_mls_group_commit_merge(struct sr_mls_group *g);
+
+/** Drop a staged commit (no-op without one). */
+SR_API void sr_mls_group_commit_discard(struct sr_mls_group *g);
+
+/**
+ * Propose adding the client of MLSMessage(KeyPackage) `key_package` (§12.1.1), or removing
+ * leaf `leaf` (§12.1.3), as a PublicMessage (or PrivateMessage with `priv`) appended to `out`.
+ * The proposal is cached, so a later sr_mls_group_commit with by_reference includes it.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_propose_add(struct sr_mls_group *g,
+                                                   struct sr_slice key_package, bool priv,
+                                                   struct sr_buf *out);
+SR_API SR_MUST_USE sr_err sr_mls_group_propose_remove(struct sr_mls_group *g, uint32_t leaf,
+                                                      bool priv, struct sr_buf *out);
+
+/**
+ * Encrypt application data `data` with authenticated data `aad` as an MLSMessage
+ * (PrivateMessage, §6.3) padded to the group's padding block, appended to `out`.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_protect(struct sr_mls_group *g, struct sr_slice aad,
+                                               struct sr_slice data, struct sr_buf *out);
+
+/** Pad PrivateMessage content to a multiple of `block` bytes from the next epoch on (0: none). */
+SR_API void sr_mls_group_set_padding(struct sr_mls_group *g, size_t block);
+
+/** A proposal from an external sender (a server listed in external_senders, §12.1.8.1). */
+struct sr_mls_external_proposal {
+    uint16_t cipher_suite;
+    struct sr_slice group_id;
+    uint64_t epoch;
+    uint32_t sender_index;          /* its index in the external_senders extension */
+    struct sr_slice signature_priv; /* its signature private key */
+    struct sr_slice key_package;    /* Add this MLSMessage(KeyPackage); empty: Remove */
+    uint32_t remove;                /* the leaf to remove */
+};
+
+/** Append the MLSMessage(PublicMessage) of an external Add or Remove proposal to `out`. */
+SR_API SR_MUST_USE sr_err sr_mls_external_propose(const struct sr_mls_external_proposal *p,
+                                                  struct sr_buf *out);
