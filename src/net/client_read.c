@@ -122,7 +122,7 @@ sr_err sr_net_client_read_response(struct sr_net_client *c, bool head_req,
                                    struct sr_net_client_response *resp, uint64_t deadline,
                                    bool *any, bool *keep)
 {
-    struct sr_net_http_head h;
+    struct sr_net_http_head h = { 0 };
     SR_TRY(read_head(c, head_req, &h, resp, deadline, any));
     resp->status = h.status;
     switch (h.framing) {

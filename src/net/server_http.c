@@ -17,16 +17,15 @@
 #define DRAIN_MAX ((uint64_t)1 << 20) /* bytes past max_body we read to keep the connection */
 
 struct method {
-    enum lws_token_indexes token;
     const char *name;
-    bool has_body;
+    enum lws_token_indexes token;
 };
 
 static const struct method methods[] = {
-    { WSI_TOKEN_GET_URI, "GET", false },       { WSI_TOKEN_POST_URI, "POST", true },
-    { WSI_TOKEN_PUT_URI, "PUT", true },        { WSI_TOKEN_PATCH_URI, "PATCH", true },
-    { WSI_TOKEN_DELETE_URI, "DELETE", false }, { WSI_TOKEN_OPTIONS_URI, "OPTIONS", false },
-    { WSI_TOKEN_HEAD_URI, "HEAD", false },
+    { "GET", WSI_TOKEN_GET_URI },       { "POST", WSI_TOKEN_POST_URI },
+    { "PUT", WSI_TOKEN_PUT_URI },       { "PATCH", WSI_TOKEN_PATCH_URI },
+    { "DELETE", WSI_TOKEN_DELETE_URI }, { "OPTIONS", WSI_TOKEN_OPTIONS_URI },
+    { "HEAD", WSI_TOKEN_HEAD_URI },
 };
 
 static int method_of(struct lws *wsi)
