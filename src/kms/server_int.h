@@ -100,6 +100,15 @@ SR_MUST_USE sr_err sr_kms_req_parse(struct sr_kms_req *rq);
 bool sr_kms_req_authenticate(struct sr_kms_req *rq);
 void sr_kms_req_cleanup(struct sr_kms_req *rq);
 
+/* server_msg.c */
+/**
+ * Serve one decrypted request payload: a handshake when `ch` is NULL, else a request on that
+ * channel (its IV already recorded). *text is the answer payload (sr_free it, after wiping:
+ * it may hold keys) and *status its status.
+ */
+SR_MUST_USE sr_err sr_kms_serve(struct sr_kms_server *srv, struct sr_kms_channel *ch,
+                                const json_t *in, int64_t now, char **text, int *status);
+
 /* server_dispatch.c */
 /** Run the method named by rq (after parse and authentication) through the table. */
 void sr_kms_dispatch(struct sr_kms_req *rq);

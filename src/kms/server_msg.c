@@ -132,18 +132,22 @@ out:
     return err;
 }
 
-static sr_err serve_handshake(struct sr_kms_server *srv, const json_t *in, int64_t now, char **out)
+sr_err sr_kms_serve(struct sr_kms_server *srv, struct sr_kms_channel *ch, const json_t *in,
+                    int64_t now, char **text, int *status)
 {
     struct sr_kms_req rq;
-    char *text = NULL;
-    sr_err err = req_init(&rq, srv, now, in, NULL);
+    *text = NULL;
+    *status = 0;
+    sr_err err = req_init(&rq, srv, now, in, ch);
     if (err == SR_OK) {
         err = sr_kms_req_parse(&rq);
     }
-    if (err == SR_OK && rq.status == 0) {
-        if (strcmp(rq.method, "create") != 0 || strcmp(rq.uri.shape, "ecdhe") != 0) {
+    if (err == SR_OK && rq.status == 0 && sr_kms_req_authenticate(&rq)) {
+        if (ch != NULL) {
+            sr_kms_dispatch(&rq);
+        } else if (strcmp(rq.method, "create") != 0 || strcmp(rq.uri.shape, "ecdhe") != 0) {
             err = sr_kms_req_fail(&rq, 400, "BAD_REQUEST", "a handshake is create /ecdhe");
-        } else if (sr_kms_req_authenticate(&rq)) {
+        } else {
             err = handshake(&rq);
         }
     }
@@ -152,11 +156,8 @@ static sr_err serve_handshake(struct sr_kms_server *srv, const json_t *in, int64
         err = SR_OK;
     }
     if (err == SR_OK) {
-        err = finish(&rq, &text);
-    }
-    if (err == SR_OK) {
-        err = seal_text(srv, SR_JOSE_HANDSHAKE_RESPONSE, srv->static_key, srv->static_kid, text,
-                        out);
+        err = finish(&rq, text);
+        *status = rq.status;
     }
     sr_kms_req_cleanup(&rq);
     return err;
@@ -181,38 +182,44 @@ static sr_err channel_iv(const char *compact, size_t len, uint8_t iv[SR_JOSE_IV_
     return err;
 }
 
+/* 409 REPLAY (or a spent channel) for a request whose IV this channel has seen. */
+static sr_err refuse_iv(struct sr_kms_server *srv, struct sr_kms_channel *ch, const json_t *in,
+                        sr_err why, int64_t now, char **text)
+{
+    struct sr_kms_req rq;
+    sr_err err = req_init(&rq, srv, now, in, ch);
+    if (err == SR_OK && sr_kms_json_str(in, "requestId", 128, &rq.request_id) != SR_OK) {
+        rq.request_id = NULL;
+    }
+    if (err == SR_OK) {
+        (void)(why == SR_ERR_REPLAY ? sr_kms_req_fail(&rq, 409, "REPLAY", "a repeated IV")
+                                    : sr_kms_req_fail(&rq, 413, "TOO_LARGE",
+                                                      "the channel is spent: handshake "
+                                                      "again"));
+        err = sr_kms_req_payload(&rq, text);
+    }
+    sr_kms_req_cleanup(&rq);
+    return err;
+}
+
 static sr_err serve_channel(struct sr_kms_server *srv, struct sr_kms_channel *ch, const json_t *in,
                             const uint8_t iv[SR_JOSE_IV_LEN], int64_t now, char **out)
 {
-    struct sr_kms_req rq;
     char *text = NULL;
-    sr_err err = req_init(&rq, srv, now, in, ch);
-    if (err == SR_OK) {
-        err = sr_kms_channel_see_iv(ch, iv);
-        if (err == SR_ERR_REPLAY || err == SR_ERR_LIMIT) {
-            if (sr_kms_json_str(in, "requestId", 128, &rq.request_id) != SR_OK) {
-                rq.request_id = NULL;
-            }
-            err = err == SR_ERR_REPLAY ? sr_kms_req_fail(&rq, 409, "REPLAY", "a repeated IV")
-                                       : sr_kms_req_fail(&rq, 413, "TOO_LARGE",
-                                                         "the channel is spent: handshake again");
-        } else if (err == SR_OK) {
-            err = sr_kms_req_parse(&rq);
-        }
+    int status = 0;
+    sr_err err = sr_kms_channel_see_iv(ch, iv);
+    if (err == SR_ERR_REPLAY || err == SR_ERR_LIMIT) {
+        err = refuse_iv(srv, ch, in, err, now, &text);
+    } else if (err == SR_OK) {
+        err = sr_kms_serve(srv, ch, in, now, &text, &status);
     }
-    if (err == SR_OK && rq.status == 0 && sr_kms_req_authenticate(&rq)) {
-        sr_kms_dispatch(&rq);
-    }
-    if (err == SR_OK) {
-        err = finish(&rq, &text);
-    }
+    bool closing = err == SR_OK && status == 204;
     if (err == SR_OK) {
         err = seal_text(srv, SR_JOSE_CHANNEL, ch->key, ch->uri, text, out);
     }
-    if (err == SR_OK && rq.status == 204) {
+    if (err == SR_OK && closing) {
         sr_kms_channel_remove(srv, ch); /* delete /ecdhe/{id}: K is no longer needed */
     }
-    sr_kms_req_cleanup(&rq);
     return err;
 }
 
@@ -233,9 +240,13 @@ sr_err sr_kms_server_message(struct sr_kms_server *srv, const char *compact, siz
                          &in, NULL) != SR_OK) {
             return reset(srv, NULL, "the handshake does not open under the static key", out);
         }
-        sr_err err = serve_handshake(srv, in, now_ms, out);
+        char *text = NULL;
+        int status;
+        sr_err err = sr_kms_serve(srv, NULL, in, now_ms, &text, &status);
         json_decref(in);
-        return err;
+        return err == SR_OK ? seal_text(srv, SR_JOSE_HANDSHAKE_RESPONSE, srv->static_key,
+                                        srv->static_kid, text, out)
+                            : err;
     }
     struct sr_kms_channel *ch =
             hdr.kind == SR_JOSE_CHANNEL ? sr_kms_channel_find(srv, hdr.kid, now_ms) : NULL;
