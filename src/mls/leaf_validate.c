@@ -13,6 +13,7 @@
  */
 #include "mls/leaf_validate.h"
 
+#include "crypto/ct.h"
 #include "crypto/labels.h"
 #include "mls/wire_common.h"
 
@@ -102,6 +103,14 @@ static sr_err check_structure(const struct sr_mls_leaf_validate_ctx *ctx,
         SR_TRY(check_required(ctx->required, &leaf->capabilities));
     }
     SR_TRY(check_members(ctx, leaf));
+    struct sr_slice old = ctx->replaced_encryption_key;
+    if (leaf->source == SR_MLS_LEAF_SOURCE_UPDATE && old.len > 0) {
+        /* §7.3: an Update's encryption_key "represents a different public key" than the
+         * leaf it replaces. */
+        SR_CHECK(old.len != leaf->encryption_key.len ||
+                         !sr_ct_equal(old.p, leaf->encryption_key.p, old.len),
+                 SR_ERR_INVALID);
+    }
     if (leaf->source == SR_MLS_LEAF_SOURCE_KEY_PACKAGE && ctx->check_lifetime) {
         SR_TRY(check_lifetime(ctx, &leaf->lifetime));
     }

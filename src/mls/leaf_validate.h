@@ -6,7 +6,7 @@
  * leaf_node_source, and the group_id and leaf index that update and commit leaves sign.
  *
  * Not checked here: uniqueness of signature and encryption keys among members (the ratchet
- * tree does that) and, for Update, that the encryption key changed.
+ * tree does that).
  */
 #pragma once
 
@@ -35,6 +35,9 @@ struct sr_mls_leaf_validate_ctx {
     /* Each other member's capabilities.credentials (uint16 list bodies). */
     const struct sr_slice *member_supported_credentials;
     size_t member_count;
+    /* Update source: the encryption_key of the leaf being replaced, which the new one must
+     * differ from (§7.3); empty to skip. */
+    struct sr_slice replaced_encryption_key;
     /* The credential validator; NULL skips credential validation (the caller does it). */
     const struct sr_mls_credential_check *credential;
 };

@@ -97,6 +97,13 @@ static void update_and_commit_sources(void **state)
             c.leaf_index = 4;
             assert_int_equal(sr_mls_leaf_node_validate(&c, &f.leaf, NULL), SR_ERR_AUTH);
             c.leaf_index = 3;
+            /* §7.3: an Update must change the encryption key (ignored for commit). */
+            c.replaced_encryption_key = f.leaf.encryption_key;
+            assert_int_equal(sr_mls_leaf_node_validate(&c, &f.leaf, NULL),
+                             k == 0 ? SR_ERR_INVALID : SR_OK);
+            c.replaced_encryption_key = f.leaf.signature_key;
+            assert_int_equal(sr_mls_leaf_node_validate(&c, &f.leaf, NULL), SR_OK);
+            c.replaced_encryption_key = sr_slice_of(NULL, 0);
             c.expected_source = sources[1 - k];
             assert_int_equal(sr_mls_leaf_node_validate(&c, &f.leaf, NULL), SR_ERR_INVALID);
             c.expected_source = SR_MLS_LEAF_SOURCE_KEY_PACKAGE;
