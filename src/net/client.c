@@ -31,51 +31,6 @@ struct sr_net_detail sr_net_client_detail(struct sr_net_client *c)
     return d;
 }
 
-/* "https://host:port" or "http://[v6]:port"; no path, user info or query. */
-static sr_err parse_url(struct sr_net_client *c, const char *url, bool *tls)
-{
-    const char *p;
-    if (strncmp(url, "https://", 8) == 0) {
-        *tls = true;
-        p = url + 8;
-    } else if (strncmp(url, "http://", 7) == 0) {
-        *tls = false;
-        p = url + 7;
-    } else {
-        return SR_ERR_ARG;
-    }
-    const char *hb = p, *he;
-    if (*p == '[') {
-        hb = p + 1;
-        he = strchr(hb, ']');
-        SR_CHECK(he != NULL, SR_ERR_ARG);
-        p = he + 1;
-    } else {
-        he = p + strcspn(p, ":/");
-        p = he;
-    }
-    size_t hl = (size_t)(he - hb);
-    SR_CHECK(hl > 0 && hl < sizeof(c->host), SR_ERR_ARG);
-    memcpy(c->host, hb, hl);
-    c->host[hl] = 0;
-    const char *port = *tls ? "443" : "80";
-    if (*p == ':') {
-        port = p + 1;
-    }
-    size_t pl = strspn(port, "0123456789");
-    SR_CHECK(pl > 0 && pl < 6 && (port[pl] == 0 || (port[pl] == '/' && port[pl + 1] == 0)),
-             SR_ERR_ARG);
-    memcpy(c->port, port, pl);
-    c->port[pl] = 0;
-    unsigned long pn = strtoul(c->port, NULL, 10);
-    SR_CHECK(pn > 0 && pn <= 65535, SR_ERR_ARG);
-    SR_CHECK(strcspn(c->host, " \r\n/@?#[]") == hl, SR_ERR_ARG);
-    bool v6 = strchr(c->host, ':') != NULL;
-    snprintf(c->hostport, sizeof(c->hostport), "%s%s%s:%s", v6 ? "[" : "", c->host, v6 ? "]" : "",
-             c->port);
-    return SR_OK;
-}
-
 static sr_err make_ctx(struct sr_net_client *c, const struct sr_net_client_config *cfg)
 {
     c->ctx = SSL_CTX_new(TLS_client_method());
@@ -104,7 +59,6 @@ static sr_err make_ctx(struct sr_net_client *c, const struct sr_net_client_confi
 sr_err sr_net_client_new(const struct sr_net_client_config *cfg, struct sr_net_client **out)
 {
     sr_err err;
-    bool tls = false;
 
     *out = NULL;
     SR_CHECK(cfg != NULL && cfg->base_url != NULL, SR_ERR_ARG);
@@ -115,8 +69,8 @@ sr_err sr_net_client_new(const struct sr_net_client_config *cfg, struct sr_net_c
     c->max_body = cfg->max_response_body ? cfg->max_response_body : SR_NET_DEFAULT_MAX_RESPONSE;
     sr_buf_init(&c->out, 0, 0);
     sr_buf_init(&c->in, 0, 0);
-    err = parse_url(c, cfg->base_url, &tls);
-    if (err == SR_OK && tls) {
+    err = sr_net_url_parse(cfg->base_url, "https", "http", false, &c->url);
+    if (err == SR_OK && c->url.tls) {
         err = make_ctx(c, cfg);
     }
     if (err != SR_OK) {
@@ -178,7 +132,7 @@ static sr_err ensure_connected(struct sr_net_client *c, uint64_t deadline, bool 
         return SR_OK;
     }
     drop(c);
-    SR_TRY(sr_net_io_connect(&c->io, c->ctx, c->session, c->host, c->port, deadline,
+    SR_TRY(sr_net_io_connect(&c->io, c->ctx, c->session, c->url.host, c->url.port, deadline,
                              sr_net_client_detail(c)));
     c->connections++;
     return SR_OK;
@@ -235,7 +189,7 @@ static sr_err build_request(struct sr_net_client *c, const char *method, const c
     SR_TRY(sr_buf_append(o, " ", 1));
     SR_TRY(sr_buf_append(o, path, strlen(path)));
     SR_TRY(sr_buf_append(o, " HTTP/1.1\r\nHost: ", 17));
-    SR_TRY(sr_buf_append(o, c->hostport, strlen(c->hostport)));
+    SR_TRY(sr_buf_append(o, c->url.hostport, strlen(c->url.hostport)));
     int n = snprintf(line, sizeof(line), "\r\nContent-Length: %zu\r\n", len);
     SR_TRY(sr_buf_append(o, line, (size_t)n));
     if (ctype != NULL) {

@@ -13,11 +13,10 @@
 #include <sealroom/net.h>
 
 #include "net/io.h"
+#include "net/url.h"
 
 struct sr_net_client {
-    char host[256];
-    char port[8];
-    char hostport[272];
+    struct sr_net_url url;
     SSL_CTX *ctx; /* NULL for http:// */
     SSL_SESSION *session;
     struct sr_net_io io;
