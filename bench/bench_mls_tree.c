@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The ratchet tree and TreeKEM at group scale (suite 1, 1000 members in a 1024-leaf tree whose
+ * The ratchet tree and TreeKEM at group scale (suite 1, 1000 members by default, or argv[1]
+ * up to 8192, in a tree whose
  * parents are all set by earlier commits). Each row is the best of several runs in process
  * CPU time, next to the crypto it cannot avoid, measured in the same run:
  *
@@ -27,8 +28,8 @@
 #include "hpke/labels.h"
 #include "mls/treekem_int.h"
 
-#define MEMBERS 1000
-#define RUNS    5
+#define MAX_MEMBERS 8192
+#define RUNS        5
 
 static const uint8_t versions[] = { 0, 1 }, suites[] = { 0, 1 };
 static const struct sr_slice gid = { (const uint8_t *)"bench-group", 11 };
@@ -73,7 +74,8 @@ struct member {
 };
 
 static const struct sr_suite *suite;
-static struct member members[MEMBERS];
+static struct member members[MAX_MEMBERS];
+static unsigned n_members = 1000;
 static struct sr_mls_group_context gc;
 
 static void add_member(struct sr_mls_tree *t, unsigned i)
@@ -154,31 +156,39 @@ static void row(const char *name, double t, const char *base, double b)
     printf("%-14s %9.2f ms   %-34s %9.2f ms   ratio %.2f\n", name, t * 1e3, base, b * 1e3, t / b);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     struct sr_mls_tree tree, t2;
     struct sr_mls_treekem_priv privs[2];
     struct sr_buf ext, up;
     uint8_t th[SR_HASH_MAX];
+    if (argc > 1) {
+        n_members = (unsigned)strtoul(argv[1], NULL, 10);
+        if (n_members < 4 || n_members > MAX_MEMBERS) {
+            fprintf(stderr, "usage: bench_mls_tree [members: 4..%u]\n", MAX_MEMBERS);
+            return 2;
+        }
+    }
     suite = sr_suite_get(1);
     gc = (struct sr_mls_group_context){ .version = 1, .cipher_suite = 1, .group_id = gid };
     sr_mls_tree_init(&tree, suite);
     sr_buf_init(&ext, 0, 0);
     sr_buf_init(&up, 0, 0);
-    for (unsigned i = 0; i < MEMBERS; i++) {
+    for (unsigned i = 0; i < n_members; i++) {
         add_member(&tree, i);
     }
     /* Fill the parents top-down (bit-reversed order) so no commit encrypts to half the tree. */
-    for (uint32_t k = 0; k < 512; k++) {
-        uint32_t leaf = 2 * bitrev(k, 9);
-        if (leaf < MEMBERS) {
+    unsigned bits = (unsigned)__builtin_ctz(tree.n_leaves) - 1;
+    for (uint32_t k = 0; k < tree.n_leaves / 2; k++) {
+        uint32_t leaf = 2 * bitrev(k, bits);
+        if (leaf < n_members) {
             commit(&tree, leaf, &privs[0], &up);
         }
     }
     ok(sr_mls_tree_export(&tree, &ext), "export");
     ok(sr_mls_tree_root_hash(&tree, th), "root hash");
     printf("tree: %u members, %u leaves, ratchet_tree %zu bytes, in memory %zu bytes/leaf\n",
-           MEMBERS, tree.n_leaves, ext.len, tree_bytes(&tree) / MEMBERS);
+           n_members, tree.n_leaves, ext.len, tree_bytes(&tree) / n_members);
 
     double best_imp = 1e9, best_val = 1e9, best_sig = 1e9, best_copy = 1e9, best_wall = 1e9;
     for (int r = 0; r < RUNS; r++) {
@@ -200,20 +210,24 @@ int main(void)
         best_sig = t3 - t2s < best_sig ? t3 - t2s : best_sig;
         best_copy = t4 - t3 < best_copy ? t4 - t3 : best_copy;
     }
-    row("import", best_imp, "1000 leaf signature verifications", best_sig);
-    row("validate", best_val, "1000 leaf signature verifications", best_sig);
-    row("import+valid.", best_imp + best_val, "1000 leaf signature verifications", best_sig);
+    char sigs[48];
+    snprintf(sigs, sizeof(sigs), "%u leaf signature verifications", n_members);
+    row("import", best_imp, sigs, best_sig);
+    row("validate", best_val, sigs, best_sig);
+    row("import+valid.", best_imp + best_val, sigs, best_sig);
     printf("%-14s %9.2f ms   (wall clock: signatures on two threads)\n", "validate wall",
            best_wall * 1e3);
 
     /* receiver 1 (sibling of committer 0's leaf) and receiver 999 (far side) */
     struct sr_mls_treekem_ctx ctx = { .gc = &gc };
-    const uint32_t committer = 0, receivers[2] = { 1, 998 };
+    const uint32_t committer = 0, receivers[2] = { 1, (n_members - 2) & ~1u };
     ok(sr_mls_treekem_priv_init(&privs[0], 1, sr_secret_slice(&members[1].enc_sk)), "p1");
-    ok(sr_mls_treekem_priv_init(&privs[1], 998, sr_secret_slice(&members[998].enc_sk)), "p2");
+    ok(sr_mls_treekem_priv_init(&privs[1], receivers[1],
+                                sr_secret_slice(&members[receivers[1]].enc_sk)),
+       "p2");
     /* give both receivers their path keys: one commit each, then 0 commits */
     commit(&tree, 1, &privs[0], &up);
-    commit(&tree, 998, &privs[1], &up);
+    commit(&tree, receivers[1], &privs[1], &up);
     double best_create = 1e9;
     struct sr_mls_treekem_priv cp;
     for (int r = 0; r < RUNS; r++) {

@@ -280,6 +280,7 @@ sr_err sr_mls_tree_import(struct sr_mls_tree *t, const struct sr_suite *suite,
         }
         if ((err = sr_mls_node_read(&sub, &node)) == SR_OK) {
             err = import_node(t, i, &node);
+            sr_mls_tree_node_fingerprint(&t->nodes[i]);
             sr_mls_node_cleanup(&node);
         }
     }
@@ -344,6 +345,8 @@ sr_err sr_mls_tree_export(const struct sr_mls_tree *t, struct sr_buf *w)
 static sr_err copy_node(struct sr_mls_tree_node *dst, const struct sr_mls_tree_node *src)
 {
     dst->hash_ok = src->hash_ok;
+    dst->enc_fp = src->enc_fp;
+    dst->sig_fp = src->sig_fp;
     if (src->leaf != NULL) {
         if ((dst->leaf = sr_calloc(1, sizeof(*dst->leaf))) == NULL) {
             return SR_ERR_NOMEM;

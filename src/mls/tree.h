@@ -50,12 +50,42 @@ struct sr_mls_tree_parent *sr_mls_tree_parent_new(size_t key_len, size_t hash_ca
 /** Free a parent and its unmerged list (NULL is fine). */
 void sr_mls_tree_parent_free(struct sr_mls_tree_parent *p);
 
-/** One node: blank when both pointers are NULL. */
+/**
+ * One node: blank when both pointers are NULL. The fingerprints (last four bytes of the
+ * encryption and signature keys) let key-uniqueness scans skip the pointer chase to every
+ * leaf; whoever sets `leaf` or `parent` calls sr_mls_tree_node_fingerprint.
+ */
 struct sr_mls_tree_node {
     struct sr_mls_leaf_node *leaf;     /* leaf nodes: owned (sr_mls_leaf_node_dup) */
     struct sr_mls_tree_parent *parent; /* parent nodes: owned */
-    bool hash_ok;                      /* the cached tree hash is current */
+    uint32_t enc_fp;
+    uint32_t sig_fp;
+    bool hash_ok; /* the cached tree hash is current */
 };
+
+/** The fingerprint of a public key: its last four bytes. */
+static inline uint32_t sr_mls_tree_key_fp(struct sr_slice k)
+{
+    uint32_t v = 0;
+    for (size_t i = k.len >= 4 ? k.len - 4 : 0; i < k.len; i++) {
+        v = v << 8 | k.p[i];
+    }
+    return v;
+}
+
+/** Recompute the fingerprints of `n` after its leaf or parent changed. */
+static inline void sr_mls_tree_node_fingerprint(struct sr_mls_tree_node *n)
+{
+    n->enc_fp = 0;
+    n->sig_fp = 0;
+    if (n->leaf != NULL) {
+        n->enc_fp = sr_mls_tree_key_fp(n->leaf->encryption_key);
+        n->sig_fp = sr_mls_tree_key_fp(n->leaf->signature_key);
+    } else if (n->parent != NULL) {
+        n->enc_fp = sr_mls_tree_key_fp(
+                (struct sr_slice){ n->parent->encryption_key, n->parent->key_len });
+    }
+}
 
 struct sr_mls_tree {
     const struct sr_suite *suite;

@@ -30,6 +30,7 @@ static void put_leaf(struct sr_mls_tree *t, uint32_t leaf, struct sr_mls_leaf_no
     uint32_t x = sr_mls_tree_leaf_to_node(leaf);
     sr_mls_tree_blank(t, x);
     t->nodes[x].leaf = ln;
+    sr_mls_tree_node_fingerprint(&t->nodes[x]);
 }
 
 /* Grow the unmerged arrays of leaf `leaf`'s non-blank ancestors by one entry each. */
@@ -149,6 +150,7 @@ sr_err sr_mls_tree_set_parent(struct sr_mls_tree *t, uint32_t x, struct sr_slice
     p->hash_len = (uint8_t)ph.len;
     sr_mls_tree_blank(t, x);
     t->nodes[x].parent = p;
+    sr_mls_tree_node_fingerprint(&t->nodes[x]);
     return SR_OK;
 }
 
@@ -160,9 +162,10 @@ static bool slice_eq(struct sr_slice a, struct sr_slice b)
 sr_err sr_mls_tree_find_signature_key(const struct sr_mls_tree *t, struct sr_slice key,
                                       uint32_t *leaf)
 {
+    uint32_t fp = sr_mls_tree_key_fp(key);
     for (uint32_t i = 0; i < t->n_leaves; i++) {
         const struct sr_mls_leaf_node *ln = sr_mls_tree_get0_leaf(t, i);
-        if (ln != NULL && slice_eq(ln->signature_key, key)) {
+        if (ln != NULL && t->nodes[2 * i].sig_fp == fp && slice_eq(ln->signature_key, key)) {
             *leaf = i;
             return SR_OK;
         }
@@ -173,9 +176,10 @@ sr_err sr_mls_tree_find_signature_key(const struct sr_mls_tree *t, struct sr_sli
 sr_err sr_mls_tree_find_encryption_key(const struct sr_mls_tree *t, struct sr_slice key,
                                        uint32_t *node)
 {
-    uint32_t w = sr_mls_tree_width(t);
+    uint32_t w = sr_mls_tree_width(t), fp = sr_mls_tree_key_fp(key);
     for (uint32_t i = 0; i < w; i++) {
-        if (!sr_mls_tree_node_blank(t, i) && slice_eq(sr_mls_tree_node_key(t, i), key)) {
+        if (!sr_mls_tree_node_blank(t, i) && t->nodes[i].enc_fp == fp &&
+            slice_eq(sr_mls_tree_node_key(t, i), key)) {
             *node = i;
             return SR_OK;
         }
@@ -183,14 +187,21 @@ sr_err sr_mls_tree_find_encryption_key(const struct sr_mls_tree *t, struct sr_sl
     return SR_ERR_NOT_FOUND;
 }
 
+/* Whether node i is leaf node `skip` or one of its ancestors (skip in i's subtree range). */
+static bool on_path(uint32_t i, uint32_t skip)
+{
+    uint32_t half = (1u << sr_mls_tree_level(i)) - 1;
+    return skip != UINT32_MAX && skip >= i - half && skip <= i + half;
+}
+
 bool sr_mls_tree_has_encryption_key(const struct sr_mls_tree *t, struct sr_slice key,
                                     uint32_t skip_leaf)
 {
     uint32_t w = sr_mls_tree_width(t);
     uint32_t skip = skip_leaf < t->n_leaves ? sr_mls_tree_leaf_to_node(skip_leaf) : UINT32_MAX;
+    uint32_t fp = sr_mls_tree_key_fp(key);
     for (uint32_t i = 0; i < w; i++) {
-        if (sr_mls_tree_node_blank(t, i) ||
-            (skip != UINT32_MAX && sr_mls_tree_in_subtree(i, skip))) {
+        if (sr_mls_tree_node_blank(t, i) || t->nodes[i].enc_fp != fp || on_path(i, skip)) {
             continue;
         }
         if (slice_eq(sr_mls_tree_node_key(t, i), key)) {
@@ -200,33 +211,51 @@ bool sr_mls_tree_has_encryption_key(const struct sr_mls_tree *t, struct sr_slice
     return false;
 }
 
+/* A 256-bit set of the low bytes of some fingerprints: one lookup per node rejects almost
+ * every node before any fingerprint or key is compared. */
+struct byte_set {
+    uint64_t bits[4];
+};
+
+static void byte_set_add(struct byte_set *s, uint32_t fp)
+{
+    s->bits[(fp & 0xff) >> 6] |= (uint64_t)1 << (fp & 63);
+}
+
+static bool byte_set_has(const struct byte_set *s, uint32_t fp)
+{
+    return (s->bits[(fp & 0xff) >> 6] >> (fp & 63) & 1) != 0;
+}
+
 sr_err sr_mls_tree_check_new_keys(const struct sr_mls_tree *t, const struct sr_slice *enc_keys,
                                   size_t n, struct sr_slice sig_key, uint32_t replaced)
 {
-    uint32_t w = sr_mls_tree_width(t);
+    uint32_t w = sr_mls_tree_width(t), fps[SR_MLS_TREE_PATH_MAX + 1];
     uint32_t skip = replaced < t->n_leaves ? sr_mls_tree_leaf_to_node(replaced) : UINT32_MAX;
+    uint32_t sig_fp = sr_mls_tree_key_fp(sig_key);
+    struct byte_set enc = { { 0 } };
+    SR_CHECK(n <= SR_MLS_TREE_PATH_MAX + 1, SR_ERR_ARG);
     for (size_t a = 0; a < n; a++) {
         for (size_t b = 0; b < a; b++) {
             SR_CHECK(!slice_eq(enc_keys[a], enc_keys[b]), SR_ERR_INVALID);
         }
+        fps[a] = sr_mls_tree_key_fp(enc_keys[a]);
+        byte_set_add(&enc, fps[a]);
     }
     /* §7.3: "Verify that the following fields are unique among the members of the group:
-     * signature_key, encryption_key" */
+     * signature_key, encryption_key". One pass over the node array, no pointer chased unless
+     * a fingerprint matches. */
     for (uint32_t i = 0; i < w; i++) {
-        if (sr_mls_tree_node_blank(t, i) ||
-            (skip != UINT32_MAX && sr_mls_tree_in_subtree(i, skip))) {
+        const struct sr_mls_tree_node *nd = &t->nodes[i];
+        if (sr_mls_tree_node_blank(t, i) || on_path(i, skip)) {
             continue;
         }
-        struct sr_slice k = sr_mls_tree_node_key(t, i);
-        for (size_t a = 0; a < n; a++) {
-            /* the last byte filters almost every pair before the full comparison */
-            bool maybe = k.len == enc_keys[a].len && k.len > 0 &&
-                         k.p[k.len - 1] == enc_keys[a].p[k.len - 1];
-            SR_CHECK(!maybe || !slice_eq(k, enc_keys[a]), SR_ERR_INVALID);
+        for (size_t a = 0; a < n && byte_set_has(&enc, nd->enc_fp); a++) {
+            SR_CHECK(nd->enc_fp != fps[a] || !slice_eq(sr_mls_tree_node_key(t, i), enc_keys[a]),
+                     SR_ERR_INVALID);
         }
-        const struct sr_mls_leaf_node *other = t->nodes[i].leaf;
-        if (other != NULL) {
-            SR_CHECK(!slice_eq(other->signature_key, sig_key), SR_ERR_INVALID);
+        if (nd->leaf != NULL && nd->sig_fp == sig_fp) {
+            SR_CHECK(!slice_eq(nd->leaf->signature_key, sig_key), SR_ERR_INVALID);
         }
     }
     return SR_OK;

@@ -200,6 +200,7 @@ void sr_mls_treekem_undo_restore(struct sr_mls_tree *t, struct sr_mls_treekem_un
         sr_mls_tree_blank(t, x);
         t->nodes[x].leaf = undo->saved[undo->n].leaf;
         t->nodes[x].parent = undo->saved[undo->n].parent;
+        sr_mls_tree_node_fingerprint(&t->nodes[x]);
     }
 }
 
@@ -259,10 +260,12 @@ sr_err sr_mls_treekem_stage(struct sr_mls_tree *t, uint32_t sender,
         save_node(t, undo, dp[i]);
     }
     t->nodes[x].leaf = ln;
+    sr_mls_tree_node_fingerprint(&t->nodes[x]);
     /* step 2: new public keys and empty unmerged lists on the filtered direct path */
     for (size_t i = 0; i < shape->len; i++) {
         memcpy(parents[i]->encryption_key, keys[i].p, keys[i].len);
         t->nodes[shape->path[i]].parent = parents[i];
+        sr_mls_tree_node_fingerprint(&t->nodes[shape->path[i]]);
     }
     /* step 3: parent hashes from the root down */
     sr_err err =

@@ -156,8 +156,24 @@ static void export_to(const struct sr_mls_tree *t, struct sr_buf *b)
     assert_int_equal(sr_mls_tree_export(t, b), SR_OK);
 }
 
+/* Every node's key fingerprints match its keys (they steer the uniqueness scans). */
+static void assert_fingerprints(const struct sr_mls_tree *t)
+{
+    for (uint32_t i = 0; i < sr_mls_tree_width(t); i++) {
+        if (sr_mls_tree_node_blank(t, i)) {
+            continue;
+        }
+        assert_int_equal(t->nodes[i].enc_fp, sr_mls_tree_key_fp(sr_mls_tree_node_key(t, i)));
+        if (t->nodes[i].leaf != NULL) {
+            assert_int_equal(t->nodes[i].sig_fp,
+                             sr_mls_tree_key_fp(t->nodes[i].leaf->signature_key));
+        }
+    }
+}
+
 static void assert_cache_ok(struct sr_mls_tree *t)
 {
+    assert_fingerprints(t);
     uint8_t a[SR_HASH_MAX], b[SR_HASH_MAX];
     uint32_t root = 0;
     assert_int_equal(sr_mls_tree_root(t->n_leaves, &root), SR_OK);

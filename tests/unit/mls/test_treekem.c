@@ -256,6 +256,12 @@ static void flipped_bytes_rejected(void **state)
                 assert_int_equal(after.len, before.len);
                 assert_memory_equal(after.p, before.p, after.len);
                 assert_true(sr_ct_equal(&p, &g.priv[j], sizeof(p)));
+                for (uint32_t x = 0; x < sr_mls_tree_width(&t); x++) {
+                    if (!sr_mls_tree_node_blank(&t, x)) {
+                        assert_int_equal(t.nodes[x].enc_fp,
+                                         sr_mls_tree_key_fp(sr_mls_tree_node_key(&t, x)));
+                    }
+                }
                 /* the restored cache must still be right */
                 uint8_t a[SR_HASH_MAX], b[SR_HASH_MAX];
                 assert_int_equal(sr_mls_tree_root_hash(&t, a), SR_OK);
