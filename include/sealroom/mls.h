@@ -237,3 +237,23 @@ struct sr_mls_external_proposal {
 /** Append the MLSMessage(PublicMessage) of an external Add or Remove proposal to `out`. */
 SR_API SR_MUST_USE sr_err sr_mls_external_propose(const struct sr_mls_external_proposal *p,
                                                   struct sr_buf *out);
+
+/** Parameters of sr_mls_group_join_external; every slice is borrowed for the call. */
+struct sr_mls_external_join_params {
+    struct sr_slice group_info;       /* MLSMessage(GroupInfo) with external_pub */
+    struct sr_slice key_package_priv; /* our bundle: its leaf, keys and suite */
+    struct sr_slice ratchet_tree;     /* out of band; empty: the GroupInfo's extension */
+    bool resync;                      /* also remove our old leaf (we lost our state) */
+    uint32_t old_leaf;
+    const struct sr_mls_group_limits *limits; /* NULL: defaults */
+};
+
+/**
+ * Join by external commit (RFC 9420 §12.4.3.2): verify the GroupInfo and its tree, then
+ * append the commit (MLSMessage(PublicMessage)) for the members to `commit`; `*out` is the
+ * group at the new epoch. SR_ERR_AUTH for a bad GroupInfo signature, SR_ERR_INVALID for an
+ * invalid tree or no external_pub, SR_ERR_LIMIT, SR_ERR_DECODE.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_join_external(const struct sr_mls_external_join_params *p,
+                                                     struct sr_mls_group **out,
+                                                     struct sr_buf *commit);

@@ -276,6 +276,9 @@ static sr_err external_init(struct sr_mls_group *g, const struct sr_mls_proposal
 {
     struct sr_secret sk = { 0 };
     uint8_t pk[SR_KEM_PK_MAX];
+    if (g->ep.secrets.external.len == 0) {
+        return SR_OK; /* the joiner itself: it made init_secret when it made kem_output */
+    }
     sr_err err =
             sr_mls_external_key_pair(g->suite, sr_secret_slice(&g->ep.secrets.external), &sk, pk);
     if (err == SR_OK) {

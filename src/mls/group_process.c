@@ -123,7 +123,9 @@ static sr_err process_path(struct sr_mls_group *g, struct sr_mls_group_epoch *ne
                            const struct sr_mls_commit *c, uint32_t committer,
                            const struct sr_mls_group_applied *ap, struct sr_mls_treekem_result *res)
 {
-    const struct sr_mls_leaf_node *cur = sr_mls_tree_get0_leaf(&g->ep.tree, committer);
+    /* An external joiner has no current leaf; its slot may have held someone else's. */
+    const struct sr_mls_leaf_node *cur =
+            ap->external_init ? NULL : sr_mls_tree_get0_leaf(&g->ep.tree, committer);
     /* "Verify that the encryption_key value in the LeafNode is different" */
     SR_CHECK(cur == NULL || !same_bytes(cur->encryption_key, c->path.leaf_node.encryption_key),
              SR_ERR_INVALID);
