@@ -258,6 +258,48 @@ SR_API const char *sr_net_client_error_detail(const struct sr_net_client *client
 SR_API unsigned long sr_net_client_connections(const struct sr_net_client *client);
 
 /* ------------------------------------------------------------------------------------ */
+/* WebSocket client                                                                      */
+/* ------------------------------------------------------------------------------------ */
+
+struct sr_net_ws_client;
+
+struct sr_net_ws_client_config {
+    const char *url;     /* "wss://host:port/path" or "ws://host:port/path" */
+    const char *ca_file; /* as for the HTTP client */
+    bool use_system_ca;
+    unsigned timeout_ms; /* connect and handshake, and each send; 0: 10000 */
+    size_t max_message;  /* 0: SR_NET_DEFAULT_MAX_WS_MESSAGE */
+};
+
+/**
+ * Connect and upgrade (RFC 6455 §4.1). One thread at a time per client. SR_ERR_ARG for a
+ * bad URL, SR_ERR_IO, SR_ERR_AUTH (certificate or handshake check failed), SR_ERR_NOT_FOUND
+ * or SR_ERR_DENIED when the server answers 404 or 401/403, SR_ERR_NOMEM.
+ */
+SR_API SR_MUST_USE sr_err sr_net_ws_client_connect(const struct sr_net_ws_client_config *cfg,
+                                                   struct sr_net_ws_client **out);
+
+/** Send one message in one frame. SR_ERR_IO, SR_ERR_STATE once closed. */
+SR_API SR_MUST_USE sr_err sr_net_ws_client_send(struct sr_net_ws_client *c, const uint8_t *data,
+                                                size_t len, bool binary);
+
+/**
+ * Wait up to `timeout_ms` (0: only what has arrived) for one whole message; `*msg` borrows
+ * from the client until its next call. Pings are answered meanwhile. SR_ERR_NOT_FOUND when
+ * no message came in time (the connection is fine), SR_ERR_IO when it is closed (by the
+ * server's close frame too: see the detail), SR_ERR_DECODE or SR_ERR_LIMIT for a frame we
+ * must refuse (the connection is then closed).
+ */
+SR_API SR_MUST_USE sr_err sr_net_ws_client_recv(struct sr_net_ws_client *c, unsigned timeout_ms,
+                                                struct sr_slice *msg, bool *binary);
+
+/** A one-line account of the last failure ("" if none); never NULL. */
+SR_API const char *sr_net_ws_client_error_detail(const struct sr_net_ws_client *c);
+
+/** Send a normal close (best effort, briefly) and free. NULL is a no-op. */
+SR_API void sr_net_ws_client_free(struct sr_net_ws_client *c);
+
+/* ------------------------------------------------------------------------------------ */
 /* Development certificate                                                               */
 /* ------------------------------------------------------------------------------------ */
 

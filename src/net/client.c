@@ -33,27 +33,7 @@ struct sr_net_detail sr_net_client_detail(struct sr_net_client *c)
 
 static sr_err make_ctx(struct sr_net_client *c, const struct sr_net_client_config *cfg)
 {
-    c->ctx = SSL_CTX_new(TLS_client_method());
-    if (c->ctx == NULL) {
-        ERR_clear_error();
-        return SR_ERR_NOMEM;
-    }
-    (void)SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
-    SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
-    SSL_CTX_set_mode(c->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    /* Read whole records in one syscall rather than header then body; sr_net_io waits
-     * only when SSL_has_pending says nothing is buffered, so nothing can stall. */
-    SSL_CTX_set_read_ahead(c->ctx, 1);
-    if (cfg->ca_file != NULL && SSL_CTX_load_verify_locations(c->ctx, cfg->ca_file, NULL) != 1) {
-        ERR_clear_error();
-        return sr_net_client_fail(c, SR_ERR_IO, "cannot load the CA file");
-    }
-    if (cfg->use_system_ca && SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
-        ERR_clear_error();
-        return sr_net_client_fail(c, SR_ERR_IO, "cannot load the system trust store");
-    }
-    SR_CHECK(cfg->ca_file != NULL || cfg->use_system_ca, SR_ERR_ARG);
-    return SR_OK;
+    return sr_net_io_tls_ctx(cfg->ca_file, cfg->use_system_ca, &c->ctx, sr_net_client_detail(c));
 }
 
 sr_err sr_net_client_new(const struct sr_net_client_config *cfg, struct sr_net_client **out)

@@ -38,6 +38,31 @@ static sr_err fail(struct sr_net_detail d, sr_err err, const char *what, const c
     return err;
 }
 
+sr_err sr_net_io_tls_ctx(const char *ca_file, bool use_system_ca, SSL_CTX **out,
+                         struct sr_net_detail d)
+{
+    *out = NULL;
+    SR_CHECK(ca_file != NULL || use_system_ca, SR_ERR_ARG);
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL) {
+        return fail(d, SR_ERR_NOMEM, "tls", "SSL_CTX_new failed");
+    }
+    *out = ctx; /* the caller frees it on every path */
+    (void)SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    /* Read whole records in one syscall rather than header then body; waits happen only
+     * when SSL_has_pending says nothing is buffered, so nothing can stall. */
+    SSL_CTX_set_read_ahead(ctx, 1);
+    if (ca_file != NULL && SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
+        return fail(d, SR_ERR_IO, "tls", "cannot load the CA file");
+    }
+    if (use_system_ca && SSL_CTX_set_default_verify_paths(ctx) != 1) {
+        return fail(d, SR_ERR_IO, "tls", "cannot load the system trust store");
+    }
+    return SR_OK;
+}
+
 /* Wait until fd is ready for `events` or the deadline passes. */
 static sr_err wait_fd(int fd, short events, uint64_t deadline, struct sr_net_detail d)
 {

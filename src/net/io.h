@@ -29,6 +29,13 @@ struct sr_net_detail {
 uint64_t sr_net_now_ms(void);
 
 /**
+ * A client TLS context (TLS 1.2+) verifying peers against `ca_file` and/or the system
+ * store; at least one is required (SR_ERR_ARG). SR_ERR_IO when they cannot be loaded.
+ */
+sr_err sr_net_io_tls_ctx(const char *ca_file, bool use_system_ca, SSL_CTX **out,
+                         struct sr_net_detail d);
+
+/**
  * Connect to host:port before `deadline` and, when `ctx` is not NULL, run the TLS
  * handshake checking the certificate against `host`. `session` may be NULL or a session
  * to resume. SR_ERR_IO, SR_ERR_AUTH for a certificate that does not verify.

@@ -222,12 +222,66 @@ static void test_post(void **state)
     wait_closed(c0 + 1);
 }
 
+/* The library's own WebSocket client against the server. */
+static void test_client(void **state)
+{
+    char url[96];
+    struct sr_net_ws_client *c = NULL;
+    struct sr_slice m;
+    bool bin = false;
+    static uint8_t big[3000];
+    int c0 = atomic_load(&closed);
+    (void)state;
+    snprintf(url, sizeof(url), "wss://127.0.0.1:%u/ws", sr_net_server_port(srv));
+    struct sr_net_ws_client_config cc = { .url = url, .ca_file = cert, .timeout_ms = 5000 };
+    assert_int_equal(sr_net_ws_client_connect(&cc, &c), SR_OK);
+    assert_int_equal(sr_net_ws_client_send(c, (const uint8_t *)"hello", 5, false), SR_OK);
+    assert_int_equal(sr_net_ws_client_recv(c, 5000, &m, &bin), SR_OK);
+    assert_false(bin);
+    assert_int_equal(m.len, 5);
+    assert_memory_equal(m.p, "hello", 5);
+    for (size_t i = 0; i < sizeof(big); i++) {
+        big[i] = (uint8_t)(i * 13);
+    }
+    assert_int_equal(sr_net_ws_client_send(c, big, sizeof(big), true), SR_OK);
+    assert_int_equal(sr_net_ws_client_recv(c, 5000, &m, &bin), SR_OK);
+    assert_true(bin);
+    assert_int_equal(m.len, sizeof(big));
+    assert_memory_equal(m.p, big, sizeof(big));
+    /* Nothing pending: a short wait says so and leaves the connection usable. */
+    assert_int_equal(sr_net_ws_client_recv(c, 20, &m, &bin), SR_ERR_NOT_FOUND);
+    static char pushed[] = "pushed";
+    assert_int_equal(sr_net_server_post(srv, push, pushed), SR_OK);
+    assert_int_equal(sr_net_ws_client_recv(c, 5000, &m, &bin), SR_OK);
+    assert_int_equal(m.len, 6);
+    /* The server closes: "bye", then the close frame, answered by the client. */
+    assert_int_equal(sr_net_ws_client_send(c, (const uint8_t *)"close", 5, false), SR_OK);
+    assert_int_equal(sr_net_ws_client_recv(c, 5000, &m, &bin), SR_OK);
+    assert_memory_equal(m.p, "bye", 3);
+    assert_int_equal(sr_net_ws_client_recv(c, 5000, &m, &bin), SR_ERR_IO);
+    assert_non_null(strstr(sr_net_ws_client_error_detail(c), "1000"));
+    assert_int_equal(sr_net_ws_client_send(c, (const uint8_t *)"x", 1, false), SR_ERR_STATE);
+    sr_net_ws_client_free(c);
+    wait_closed(c0 + 1);
+
+    /* No WebSocket on that path; a plain ws:// URL to a TLS port; a bad URL. */
+    snprintf(url, sizeof(url), "wss://127.0.0.1:%u/hello", sr_net_server_port(srv));
+    assert_int_not_equal(sr_net_ws_client_connect(&cc, &c), SR_OK);
+    assert_null(c);
+    snprintf(url, sizeof(url), "ws://127.0.0.1:%u/ws", sr_net_server_port(srv));
+    cc.timeout_ms = 2000;
+    assert_int_not_equal(sr_net_ws_client_connect(&cc, &c), SR_OK);
+    cc.url = "https://127.0.0.1:1/ws";
+    assert_int_equal(sr_net_ws_client_connect(&cc, &c), SR_ERR_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_echo),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_post),
+        cmocka_unit_test(test_client),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
