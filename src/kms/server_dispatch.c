@@ -100,7 +100,15 @@ sr_err sr_kms_require_resource(struct sr_kms_req *rq, const char *uri,
     if (res->shredded_at != 0) {
         return sr_kms_req_fail(rq, 410, "SHREDDED", "the resource was shredded");
     }
-    SR_TRY(sr_kms_authz_allows(rq->srv->store, uri, rq->who.user_id, &allowed));
+    SR_TRY(sr_kms_authz_allows(rq->srv->store, uri, rq->as_user, &allowed));
+    /* Rule (3): a compliance officer of R's org may retrieve, with a reason. */
+    if (!allowed && rq->on_behalf_of == NULL && (rq->who.roles & SR_KMS_ROLE_ORG_AGENT) != 0 &&
+        strcmp(rq->method, "retrieve") == 0 && strcmp(res->org_id, rq->who.org_id) == 0) {
+        if (rq->reason_in == NULL) {
+            return sr_kms_req_fail(rq, 400, "REASON_REQUIRED", "compliance access needs a reason");
+        }
+        allowed = rq->compliance = true;
+    }
     if (!allowed) {
         return sr_kms_req_fail(rq, 403, "NOT_AUTHORIZED", "not authorized on this resource");
     }

@@ -60,7 +60,10 @@ struct sr_kms_req {
     const char *client_id;
     const char *reason_in; /* the request's `reason` */
     struct sr_kms_principal who;
-    struct sr_kms_channel *ch; /* NULL for the handshake */
+    const char *on_behalf_of;      /* client.onBehalfOf, honoured for compliance only */
+    char as_user[SR_STORE_ID_MAX]; /* whose access is judged: who, or on_behalf_of */
+    bool compliance;               /* access came from rule (3) or onBehalfOf */
+    struct sr_kms_channel *ch;     /* NULL for the handshake */
     /* The answer. */
     int status;
     const char *error_code;

@@ -89,8 +89,8 @@ static sr_err parse_client(struct sr_kms_req *rq)
     if (json_object_get(cred, "bearer") == NULL && json_object_get(cred, "jwk") != NULL) {
         return sr_kms_req_fail(rq, 501, "NOT_SUPPORTED", "service credentials are not built yet");
     }
-    if (json_object_get(client, "onBehalfOf") != NULL) {
-        return sr_kms_req_fail(rq, 501, "NOT_SUPPORTED", "onBehalfOf is not built yet");
+    if (sr_kms_json_str(client, "onBehalfOf", SR_STORE_ID_MAX - 1, &rq->on_behalf_of) != SR_OK) {
+        return sr_kms_req_fail(rq, 400, "BAD_REQUEST", "client.onBehalfOf must be a string");
     }
     return SR_OK;
 }
@@ -136,6 +136,36 @@ sr_err sr_kms_req_parse(struct sr_kms_req *rq)
     return parse_client(rq);
 }
 
+/*
+ * KMS.md §6: onBehalfOf is honoured only for kms.orgAgent, only on retrieve, only for a user
+ * of the same org (learnt from that user's tokens) and only with a reason. Refusals are
+ * audited, as they reached the KMS's judgement of a compliance request.
+ */
+static bool on_behalf(struct sr_kms_req *rq)
+{
+    struct sr_store_principal p;
+    rq->audited = true;
+    if ((rq->who.roles & SR_KMS_ROLE_ORG_AGENT) == 0 || strcmp(rq->method, "retrieve") != 0) {
+        (void)sr_kms_req_fail(rq, 403, "NOT_AUTHORIZED", "onBehalfOf is for compliance retrieves");
+        return false;
+    }
+    if (rq->reason_in == NULL) {
+        (void)sr_kms_req_fail(rq, 400, "REASON_REQUIRED", "compliance access needs a reason");
+        return false;
+    }
+    sr_err err = sr_store_principal_get(rq->srv->store, rq->on_behalf_of, &p);
+    if (err != SR_OK || strcmp(p.org_id, rq->who.org_id) != 0) {
+        (void)sr_kms_req_fail(rq, err == SR_OK || err == SR_ERR_NOT_FOUND ? 403 : 500,
+                              err == SR_OK || err == SR_ERR_NOT_FOUND ? "NOT_AUTHORIZED"
+                                                                      : "INTERNAL",
+                              "onBehalfOf names no user of this organization");
+        return false;
+    }
+    memcpy(rq->as_user, p.user_id, sizeof(rq->as_user));
+    rq->compliance = true;
+    return true;
+}
+
 bool sr_kms_req_authenticate(struct sr_kms_req *rq)
 {
     const json_t *cred = json_object_get(json_object_get(rq->in, "client"), "credential");
@@ -155,7 +185,8 @@ bool sr_kms_req_authenticate(struct sr_kms_req *rq)
         (void)sr_kms_req_fail(rq, 401, "CHANNEL_MISMATCH", "not the identity of this channel");
         return false;
     }
-    return true;
+    memcpy(rq->as_user, rq->who.user_id, sizeof(rq->as_user));
+    return rq->on_behalf_of == NULL || on_behalf(rq);
 }
 
 void sr_kms_req_cleanup(struct sr_kms_req *rq)
