@@ -31,11 +31,11 @@ sr_err sr_mls_psk_id_encode_external(struct sr_slice psk_id, struct sr_slice non
     return sr_write_slice_v(w, nonce);
 }
 
-sr_err sr_mls_psk_id_encode_resumption(enum sr_mls_psk_usage usage, struct sr_slice group_id,
-                                       uint64_t epoch, struct sr_slice nonce, struct sr_buf *w)
+sr_err sr_mls_psk_id_encode_resumption(uint8_t usage, struct sr_slice group_id, uint64_t epoch,
+                                       struct sr_slice nonce, struct sr_buf *w)
 {
     SR_TRY(sr_write_u8(w, SR_MLS_PSK_RESUMPTION));
-    SR_TRY(sr_write_u8(w, (uint8_t)usage));
+    SR_TRY(sr_write_u8(w, usage));
     SR_TRY(sr_write_slice_v(w, group_id));
     SR_TRY(sr_write_u64(w, epoch));
     return sr_write_slice_v(w, nonce);

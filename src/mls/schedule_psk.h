@@ -14,19 +14,7 @@
 
 #include "core/secret.h"
 #include "crypto/suite.h"
-
-/** PSKType (§8.4). */
-enum sr_mls_psk_type {
-    SR_MLS_PSK_EXTERNAL = 1,
-    SR_MLS_PSK_RESUMPTION = 2,
-};
-
-/** ResumptionPSKUsage (§8.4). */
-enum sr_mls_psk_usage {
-    SR_MLS_PSK_USAGE_APPLICATION = 1,
-    SR_MLS_PSK_USAGE_REINIT = 2,
-    SR_MLS_PSK_USAGE_BRANCH = 3,
-};
+#include "mls/wire_common.h" /* PSKType and ResumptionPSKUsage (§8.4) */
 
 /** One PSK as it enters the key schedule; both slices are borrowed. */
 struct sr_mls_psk_input {
@@ -38,10 +26,13 @@ struct sr_mls_psk_input {
 SR_MUST_USE sr_err sr_mls_psk_id_encode_external(struct sr_slice psk_id, struct sr_slice nonce,
                                                  struct sr_buf *w);
 
-/** Append PreSharedKeyID{psktype = resumption, usage, group_id, epoch, psk_nonce} to `w`. */
-SR_MUST_USE sr_err sr_mls_psk_id_encode_resumption(enum sr_mls_psk_usage usage,
-                                                   struct sr_slice group_id, uint64_t epoch,
-                                                   struct sr_slice nonce, struct sr_buf *w);
+/**
+ * Append PreSharedKeyID{psktype = resumption, usage, group_id, epoch, psk_nonce} to `w`;
+ * `usage` is one of SR_MLS_RESUMPTION_*.
+ */
+SR_MUST_USE sr_err sr_mls_psk_id_encode_resumption(uint8_t usage, struct sr_slice group_id,
+                                                   uint64_t epoch, struct sr_slice nonce,
+                                                   struct sr_buf *w);
 
 /**
  * psk_secret over `psks[0..n)` in the order given (the order of the Commit's proposals or

@@ -2,9 +2,6 @@
 /*
  * The psk_secret of a Welcome (RFC 9420 §8.4, §12.4.3.1): every PreSharedKeyID listed in
  * GroupSecrets.psks, looked up through the application and chained in order.
- *
- * schedule_psk.h is included before the wire headers: its enum and wire_common.h's macros
- * share the names SR_MLS_PSK_EXTERNAL/RESUMPTION, which only works in that order.
  */
 #include "core/alloc.h"
 #include "mls/schedule_psk.h"

@@ -211,7 +211,7 @@ static void psk_edges(void **state)
     assert_int_equal(
             sr_mls_psk_id_encode_external(sr_slice_of("a", 1), sr_buf_slice(&f->init), &id0),
             SR_OK);
-    assert_int_equal(sr_mls_psk_id_encode_resumption(SR_MLS_PSK_USAGE_APPLICATION,
+    assert_int_equal(sr_mls_psk_id_encode_resumption(SR_MLS_RESUMPTION_APPLICATION,
                                                      sr_slice_of("g", 1), 7, sr_buf_slice(&f->init),
                                                      &id1),
                      SR_OK);
