@@ -257,3 +257,17 @@ struct sr_mls_external_join_params {
 SR_API SR_MUST_USE sr_err sr_mls_group_join_external(const struct sr_mls_external_join_params *p,
                                                      struct sr_mls_group **out,
                                                      struct sr_buf *commit);
+
+/**
+ * Append the whole group state in a versioned byte form to `out` (secret: store it
+ * encrypted). A commit staged by sr_mls_group_commit is not included.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_save(const struct sr_mls_group *g, struct sr_buf *out);
+
+/**
+ * Rebuild a group saved by sr_mls_group_save. The restored member processes messages and
+ * commits as before, but sends no PrivateMessage (application data, private proposals or
+ * commits) until the next epoch, since its ratchet positions in the saved epoch are not
+ * kept. SR_ERR_DECODE for malformed input, SR_ERR_UNSUPPORTED for another version.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_restore(struct sr_slice in, struct sr_mls_group **out);

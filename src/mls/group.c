@@ -142,6 +142,7 @@ void sr_mls_group_epoch_install(struct sr_mls_group *g, struct sr_mls_group_epoc
     r[0].epoch = g->ep.epoch;
     r[0].psk = g->ep.secrets.resumption_psk;
     struct sr_mls_group_epoch old = g->ep;
+    g->restored = false; /* a new epoch has a new secret tree */
     g->ep = *ep;
     memset(ep, 0, sizeof(*ep));
     sr_mls_group_epoch_cleanup(&old);

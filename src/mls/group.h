@@ -97,6 +97,7 @@ struct sr_mls_group {
     uint64_t now; /* seconds since the Unix epoch for lifetime checks; 0: not checked */
     struct sr_mls_group_epoch *staged; /* our own commit, until merged or discarded */
     bool staged_reinit;
+    bool restored;  /* restored from saved state: no PrivateMessage until the next epoch */
     size_t padding; /* PrivateMessage padding block */
 };
 
@@ -175,6 +176,10 @@ SR_MUST_USE sr_err sr_mls_group_apply(struct sr_mls_group *g, struct sr_mls_grou
                                       struct sr_mls_group_applied *out);
 
 void sr_mls_group_applied_cleanup(struct sr_mls_group_applied *a);
+
+/* group_state.c */
+
+/* See sr_mls_group_save / sr_mls_group_restore in <sealroom/mls.h>. */
 
 /* group_create.c */
 

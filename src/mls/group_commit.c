@@ -216,7 +216,7 @@ sr_err sr_mls_group_commit(struct sr_mls_group *g, const struct sr_mls_commit_pa
                            struct sr_buf *commit, struct sr_buf *welcome)
 {
     SR_CHECK(g != NULL && p != NULL && commit != NULL, SR_ERR_ARG);
-    SR_CHECK(!g->removed && !g->reinit, SR_ERR_STATE);
+    SR_CHECK(!g->removed && !g->reinit && !(p->private_message && g->restored), SR_ERR_STATE);
     struct build b = { 0 };
     size_t commit_len = commit->len, welcome_len = welcome != NULL ? welcome->len : 0;
     sr_mls_group_commit_discard(g);

@@ -18,7 +18,7 @@ static sr_err propose(struct sr_mls_group *g, const struct sr_mls_proposal *prop
                       struct sr_buf *out)
 {
     SR_CHECK(g != NULL && out != NULL, SR_ERR_ARG);
-    SR_CHECK(!g->removed && !g->reinit, SR_ERR_STATE);
+    SR_CHECK(!g->removed && !g->reinit && !(priv && g->restored), SR_ERR_STATE);
     struct sr_mls_authenticated_content ac = { 0 };
     struct sr_buf sig = { 0 };
     size_t len = out->len;
@@ -73,7 +73,8 @@ sr_err sr_mls_group_protect(struct sr_mls_group *g, struct sr_slice aad, struct 
                             struct sr_buf *out)
 {
     SR_CHECK(g != NULL && out != NULL, SR_ERR_ARG);
-    SR_CHECK(!g->removed && !g->reinit, SR_ERR_STATE);
+    /* After a restore the ratchet positions are unknown: never risk reusing a nonce. */
+    SR_CHECK(!g->removed && !g->reinit && !g->restored, SR_ERR_STATE);
     SR_CHECK(data.len <= g->limits.max_message, SR_ERR_LIMIT);
     return sr_mls_application_protect(g->ep.pctx, aad, data, out);
 }

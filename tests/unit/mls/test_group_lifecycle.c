@@ -17,6 +17,10 @@
 
 #include <sealroom/mls.h>
 
+#include "core/codec.h"
+#include "mls/keypackage.h"
+#include "mls/wire_extension.h"
+
 #define MAXM 6
 #define NOW  1700000000u
 
@@ -118,7 +122,7 @@ static void chat(struct world *w)
 
 /* Member `by` commits `p`; joiners `slots` (if any) join from the Welcome. */
 static void commit(struct world *w, size_t by, const struct sr_mls_commit_params *p,
-                   struct sr_buf *privs, const size_t *slots)
+                   struct sr_buf *privs, const size_t *slots, size_t n_join)
 {
     struct sr_buf c = { 0 }, wl = { 0 }, tree = { 0 };
     assert_int_equal(sr_mls_group_commit(w->m[by], p, &c, &wl), SR_OK);
@@ -127,7 +131,7 @@ static void commit(struct world *w, size_t by, const struct sr_mls_commit_params
     if (!p->ratchet_tree) {
         assert_int_equal(sr_mls_group_export_tree(w->m[by], &tree), SR_OK);
     }
-    for (size_t i = 0; i < p->add_count; i++) {
+    for (size_t i = 0; i < n_join; i++) {
         struct sr_mls_group_join_params jp = {
             .welcome = sr_buf_slice(&wl),
             .key_package_priv = sr_buf_slice(&privs[i]),
@@ -155,14 +159,14 @@ static void add_members(struct world *w, size_t by, const size_t *slots, size_t 
         add[i] = sr_buf_slice(&kps[i]);
     }
     struct sr_mls_commit_params p = { .add = add, .add_count = n, .ratchet_tree = tree };
-    commit(w, by, &p, privs, slots);
+    commit(w, by, &p, privs, slots, n);
     for (size_t i = 0; i < n; i++) {
         sr_buf_cleanup(&kps[i]);
         sr_buf_cleanup(&privs[i]);
     }
 }
 
-static void create(struct world *w, uint16_t suite)
+static void create_ext(struct world *w, uint16_t suite, struct sr_slice extensions)
 {
     struct sr_buf kp, priv;
     memset(w, 0, sizeof(*w));
@@ -171,11 +175,17 @@ static void create(struct world *w, uint16_t suite)
     struct sr_mls_group_create_params cp = {
         .key_package_priv = sr_buf_slice(&priv),
         .group_id = sr_slice_of("group", 5),
+        .extensions = extensions,
     };
     assert_int_equal(sr_mls_group_create(&cp, &w->m[0]), SR_OK);
     assert_int_equal(sr_mls_group_epoch(w->m[0]), 0);
     sr_buf_cleanup(&kp);
     sr_buf_cleanup(&priv);
+}
+
+static void create(struct world *w, uint16_t suite)
+{
+    create_ext(w, suite, sr_slice_of(NULL, 0));
 }
 
 static void destroy(struct world *w)
@@ -204,6 +214,39 @@ static void rejected(struct world *w, size_t to, const struct sr_buf *msg, sr_er
     sr_buf_cleanup(&after);
 }
 
+/* Client `slot` joins by external commit from member `from`'s GroupInfo (resync: replaces
+ * its own old leaf after losing its state). */
+static void join_external(struct world *w, size_t from, size_t slot, bool resync, bool tree)
+{
+    struct sr_buf kp, priv, gi = { 0 }, c = { 0 }, rt = { 0 };
+    key_package(w->suite, "rejoiner", &kp, &priv);
+    assert_int_equal(sr_mls_group_get_group_info(w->m[from], tree, &gi), SR_OK);
+    if (!tree) {
+        assert_int_equal(sr_mls_group_export_tree(w->m[from], &rt), SR_OK);
+    }
+    struct sr_mls_external_join_params jp = {
+        .group_info = sr_buf_slice(&gi),
+        .key_package_priv = sr_buf_slice(&priv),
+        .ratchet_tree = sr_buf_slice(&rt),
+    };
+    if (resync) {
+        jp.resync = true;
+        jp.old_leaf = sr_mls_group_own_leaf(w->m[slot]);
+        sr_mls_group_free(w->m[slot]); /* the state is lost */
+        w->m[slot] = NULL;
+    }
+    assert_null(w->m[slot]);
+    assert_int_equal(sr_mls_group_join_external(&jp, &w->m[slot], &c), SR_OK);
+    deliver(w, slot, &c);
+    agree(w);
+    chat(w);
+    sr_buf_cleanup(&kp);
+    sr_buf_cleanup(&priv);
+    sr_buf_cleanup(&gi);
+    sr_buf_cleanup(&c);
+    sr_buf_cleanup(&rt);
+}
+
 static void lifecycle(uint16_t suite)
 {
     struct world w;
@@ -212,7 +255,7 @@ static void lifecycle(uint16_t suite)
     add_members(&w, 0, s1, 1, true);   /* 0 adds 1, tree in the Welcome */
     add_members(&w, 1, s23, 2, false); /* 1 adds 2 and 3, tree out of band */
     struct sr_mls_commit_params upd = { .path = true, .private_message = true };
-    commit(&w, 2, &upd, NULL, NULL); /* 2 updates its path (empty commit) */
+    commit(&w, 2, &upd, NULL, NULL, 0); /* 2 updates its path (empty commit) */
     /* 0 proposes removing 1; 3 commits it by reference as a PrivateMessage. */
     struct sr_buf prop = { 0 };
     assert_int_equal(
@@ -220,9 +263,11 @@ static void lifecycle(uint16_t suite)
             SR_OK);
     deliver(&w, 0, &prop);
     struct sr_mls_commit_params byref = { .by_reference = true, .private_message = true };
-    commit(&w, 3, &byref, NULL, NULL);
+    commit(&w, 3, &byref, NULL, NULL, 0);
     assert_null(w.m[1]);
-    add_members(&w, 3, s4, 1, true); /* 4 takes the freed leaf */
+    add_members(&w, 3, s4, 1, true);      /* 4 takes the freed leaf */
+    join_external(&w, 0, 1, false, true); /* a new client joins by external commit */
+    join_external(&w, 4, 2, true, false); /* 2 lost its state and rejoins */
     sr_buf_cleanup(&prop);
     destroy(&w);
 }
@@ -268,11 +313,110 @@ static void test_rejections(void **state)
     destroy(&w);
 }
 
+/* A server key pair: a KeyPackage's signature key. */
+static void server_key(uint16_t suite, struct sr_buf *ext, struct sr_secret *priv)
+{
+    struct sr_mls_key_package kp = { 0 };
+    struct sr_mls_key_package_priv *kpp = NULL;
+    struct sr_mls_key_package_params p = {
+        .suite = sr_suite_get(suite),
+        .credential = sr_mls_credential_basic(sr_slice_of("server", 6)),
+        .now = NOW,
+    };
+    assert_int_equal(sr_mls_key_package_create(&p, &kp, &kpp), SR_OK);
+    *priv = kpp->signature_priv;
+    struct sr_mls_external_sender es = { kp.leaf_node.signature_key, p.credential };
+    struct sr_mls_external_senders list = { &es, 1 };
+    struct sr_buf body = { 0 };
+    assert_int_equal(sr_mls_external_senders_encode(&list, &body), SR_OK);
+    sr_buf_init(ext, 0, 0);
+    /* Extension { extension_type = external_senders, extension_data<V> } */
+    assert_int_equal(sr_write_u16(ext, SR_MLS_EXT_EXTERNAL_SENDERS), SR_OK);
+    assert_int_equal(sr_write_slice_v(ext, sr_buf_slice(&body)), SR_OK);
+    sr_buf_cleanup(&body);
+    sr_mls_key_package_cleanup(&kp);
+    sr_mls_key_package_priv_free(kpp);
+}
+
+/* Deliver an external proposal to every member. */
+static void deliver_all(struct world *w, const struct sr_buf *msg)
+{
+    deliver(w, MAXM, msg);
+}
+
+/* The server in external_senders proposes Add and Remove; a member commits them. */
+static void external_proposals(uint16_t suite)
+{
+    struct world w;
+    struct sr_buf ext, kp, priv, p1 = { 0 }, p2 = { 0 }, gid = { 0 };
+    struct sr_secret spriv;
+    server_key(suite, &ext, &spriv);
+    create_ext(&w, suite, sr_buf_slice(&ext));
+    const size_t s1[] = { 1 }, s2[] = { 2 };
+    add_members(&w, 0, s1, 1, false);
+    key_package(suite, "member-2", &kp, &priv);
+    assert_int_equal(sr_mls_group_id(w.m[0], &gid), SR_OK);
+    struct sr_mls_external_proposal ep = {
+        .cipher_suite = suite,
+        .group_id = sr_buf_slice(&gid),
+        .epoch = sr_mls_group_epoch(w.m[0]),
+        .signature_priv = sr_secret_slice(&spriv),
+        .key_package = sr_buf_slice(&kp),
+    };
+    assert_int_equal(sr_mls_external_propose(&ep, &p1), SR_OK);
+    deliver_all(&w, &p1);
+    struct sr_mls_commit_params byref = { .by_reference = true };
+    commit(&w, 1, &byref, &priv, s2, 1);
+    /* The server removes member 0; 2 commits it. */
+    ep.epoch = sr_mls_group_epoch(w.m[0]);
+    ep.key_package = sr_slice_of(NULL, 0);
+    ep.remove = sr_mls_group_own_leaf(w.m[0]);
+    assert_int_equal(sr_mls_external_propose(&ep, &p2), SR_OK);
+    deliver_all(&w, &p2);
+    commit(&w, 2, &byref, NULL, NULL, 0);
+    assert_null(w.m[0]);
+    /* A proposal signed by a key that is not the server's is refused. */
+    struct sr_buf bad = { 0 }, ext2;
+    struct sr_secret other;
+    server_key(suite, &ext2, &other);
+    ep.epoch = sr_mls_group_epoch(w.m[1]);
+    ep.remove = sr_mls_group_own_leaf(w.m[2]);
+    ep.signature_priv = sr_secret_slice(&other);
+    assert_int_equal(sr_mls_external_propose(&ep, &bad), SR_OK);
+    rejected(&w, 1, &bad, SR_ERR_AUTH);
+    /* An external sender index the group does not list is refused too. */
+    sr_buf_reset(&bad);
+    ep.signature_priv = sr_secret_slice(&spriv);
+    ep.sender_index = 1;
+    assert_int_equal(sr_mls_external_propose(&ep, &bad), SR_OK);
+    rejected(&w, 1, &bad, SR_OK);
+    sr_buf_cleanup(&bad);
+    sr_buf_cleanup(&ext2);
+    sr_secret_cleanup(&other);
+    sr_buf_cleanup(&ext);
+    sr_buf_cleanup(&kp);
+    sr_buf_cleanup(&priv);
+    sr_buf_cleanup(&p1);
+    sr_buf_cleanup(&p2);
+    sr_buf_cleanup(&gid);
+    sr_secret_cleanup(&spriv);
+    destroy(&w);
+}
+
+static void test_external_senders_all_suites(void **state)
+{
+    (void)state;
+    for (uint16_t s = 1; s <= 7; s++) {
+        external_proposals(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lifecycle_all_suites),
         cmocka_unit_test(test_rejections),
+        cmocka_unit_test(test_external_senders_all_suites),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
