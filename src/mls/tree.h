@@ -23,6 +23,7 @@
 #include <sealroom/err.h>
 
 #include "crypto/suite.h"
+#include "mls/tree_math.h"
 #include "mls/wire_leaf_node.h"
 
 /* A parent node in one allocation: the key and hash bytes follow the struct (about 100 bytes
@@ -112,6 +113,13 @@ static inline uint32_t sr_mls_tree_width(const struct sr_mls_tree *t)
 static inline bool sr_mls_tree_node_blank(const struct sr_mls_tree *t, uint32_t x)
 {
     return t->nodes[x].leaf == NULL && t->nodes[x].parent == NULL;
+}
+
+/** Half the span of x's subtree: it covers node indices x - half .. x + half (§4.1). */
+static inline uint32_t sr_mls_tree_half_span(uint32_t x)
+{
+    uint32_t level = sr_mls_tree_level(x);
+    return level >= 32 ? UINT32_MAX : (1u << level) - 1;
 }
 
 /** The LeafNode at leaf index `leaf`, or NULL when blank or out of range. */

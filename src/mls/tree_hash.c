@@ -45,7 +45,7 @@ static bool excluded(const uint32_t *excl, uint32_t n, uint32_t leaf)
 /* Whether any excluded leaf lies under x (leaves x - half .. x + half, even indices). */
 static bool touches_excl(const struct hctx *h, uint32_t x)
 {
-    uint32_t half = (1u << sr_mls_tree_level(x)) - 1;
+    uint32_t half = sr_mls_tree_half_span(x);
     uint32_t lo = (x - half) / 2, hi = (x + half) / 2;
     for (uint32_t i = 0; i < h->n_excl; i++) {
         if (h->excl[i] >= lo && h->excl[i] <= hi) {
@@ -209,7 +209,7 @@ static sr_err valid_via(struct sr_mls_tree *t, uint32_t p, uint32_t c, uint32_t 
 {
     const struct sr_mls_tree_parent *pn = t->nodes[p].parent;
     struct sr_mls_node_list res = { 0 };
-    uint32_t d = UINT32_MAX, in_res = 0, in_sub = 0, half = (1u << sr_mls_tree_level(c)) - 1;
+    uint32_t d = UINT32_MAX, in_res = 0, in_sub = 0, half = sr_mls_tree_half_span(c);
     size_t cand = 0, nh = t->suite->hash->len;
     *ok = false;
     sr_err err = sr_mls_tree_resolution(t, c, &res);
@@ -237,7 +237,7 @@ static sr_err valid_via(struct sr_mls_tree *t, uint32_t p, uint32_t c, uint32_t 
         return SR_OK;
     }
     SR_TRY(parent_hash_of(t, p, s, ph));
-    *ok = memcmp(ph, field.p, nh) == 0;
+    *ok = field.p != NULL && memcmp(ph, field.p, nh) == 0;
     return SR_OK;
 }
 

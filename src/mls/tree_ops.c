@@ -165,7 +165,8 @@ sr_err sr_mls_tree_find_signature_key(const struct sr_mls_tree *t, struct sr_sli
     uint32_t fp = sr_mls_tree_key_fp(key);
     for (uint32_t i = 0; i < t->n_leaves; i++) {
         const struct sr_mls_leaf_node *ln = sr_mls_tree_get0_leaf(t, i);
-        if (ln != NULL && t->nodes[2 * i].sig_fp == fp && slice_eq(ln->signature_key, key)) {
+        if (ln != NULL && t->nodes[sr_mls_tree_leaf_to_node(i)].sig_fp == fp &&
+            slice_eq(ln->signature_key, key)) {
             *leaf = i;
             return SR_OK;
         }
@@ -190,7 +191,7 @@ sr_err sr_mls_tree_find_encryption_key(const struct sr_mls_tree *t, struct sr_sl
 /* Whether node i is leaf node `skip` or one of its ancestors (skip in i's subtree range). */
 static bool on_path(uint32_t i, uint32_t skip)
 {
-    uint32_t half = (1u << sr_mls_tree_level(i)) - 1;
+    uint32_t half = sr_mls_tree_half_span(i);
     return skip != UINT32_MAX && skip >= i - half && skip <= i + half;
 }
 
@@ -270,7 +271,7 @@ sr_err sr_mls_tree_check_new_leaf(const struct sr_mls_tree *t, const struct sr_m
 bool sr_mls_tree_resolution_empty(const struct sr_mls_tree *t, uint32_t x)
 {
     /* The subtree of x at level k is the contiguous index range x - (2^k - 1) .. x + (2^k - 1). */
-    uint32_t half = (1u << sr_mls_tree_level(x)) - 1, w = sr_mls_tree_width(t);
+    uint32_t half = sr_mls_tree_half_span(x), w = sr_mls_tree_width(t);
     for (uint32_t i = x - half; i <= x + half && i < w; i++) {
         if (!sr_mls_tree_node_blank(t, i)) {
             return false;
