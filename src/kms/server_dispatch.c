@@ -44,6 +44,12 @@ static const struct {
     { "create", "authorizations", sr_kms_authz_create },
     { "delete", "authorizations/+", sr_kms_authz_delete_by_id },
     { "delete", "authorizations", sr_kms_authz_delete_bulk },
+    { "delete", "keys/+", sr_kms_shred },
+    { "delete", "resources/+", sr_kms_shred },
+    { "create", "holds", sr_kms_holds },
+    { "retrieve", "holds", sr_kms_holds },
+    { "retrieve", "holds/+", sr_kms_holds },
+    { "delete", "holds/+", sr_kms_holds },
 };
 
 static sr_kms_handler_fn route(const char *method, const char *shape)

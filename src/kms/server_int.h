@@ -158,6 +158,16 @@ sr_err sr_kms_authz_list(struct sr_kms_req *rq);
 sr_err sr_kms_authz_delete_one(struct sr_kms_req *rq);
 sr_err sr_kms_authz_delete_by_id(struct sr_kms_req *rq);
 sr_err sr_kms_authz_delete_bulk(struct sr_kms_req *rq);
+/* server_holds.c, server_shred.c */
+/** create/retrieve /holds, retrieve/delete /holds/{id}. */
+sr_err sr_kms_holds(struct sr_kms_req *rq);
+/** Whether an active hold of `org_id` covers a key of `resource_uri` ("" if unbound) by `creator`.
+ */
+SR_MUST_USE sr_err sr_kms_hold_covers(struct sr_kms_req *rq, const char *org_id,
+                                      const char *resource_uri, const char *creator, bool *held);
+/** delete /keys/{id} and /resources/{id}. */
+sr_err sr_kms_shred(struct sr_kms_req *rq);
+
 /** Insert the authorization of `auth_id` on `res` unless it exists; *a gets the row. */
 SR_MUST_USE sr_err sr_kms_authz_add(struct sr_kms_req *rq, const struct sr_store_resource *res,
                                     const char *auth_id, const char *role, struct sr_store_authz *a,

@@ -226,7 +226,9 @@ static void handshake(struct client *c)
 static json_t *call(struct client *c, json_t *req)
 {
     char *msg = NULL;
-    add_client(c, req);
+    if (json_object_get(req, "client") == NULL) {
+        add_client(c, req);
+    }
     char *text = json_dumps(req, JSON_COMPACT);
     assert_int_equal(sr_jose_seal(SR_JOSE_CHANNEL, c->k, c->ch_uri, sr_slice_of(text, strlen(text)),
                                   &msg, NULL),
@@ -701,6 +703,130 @@ static void test_envelope(void **state)
     json_decref(doc);
 }
 
+static void token_roles(struct client *c, const char *role)
+{
+    json_t *cl = claims_for(c->user, CLUSTER, now / 1000 + 3600);
+    json_object_set_new(cl, "roles", json_pack("[s]", role));
+    sign_jwt(rs_key, "RS256", "rs1", cl, c->bearer, sizeof(c->bearer));
+}
+
+static char *last_audit(const char *col)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *q = NULL;
+    char sql[128];
+    static char out[256];
+    (void)snprintf(sql, sizeof(sql), "SELECT %s FROM audit ORDER BY ts DESC, seq DESC LIMIT 1",
+                   col);
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    const unsigned char *v = sqlite3_column_text(q, 0);
+    (void)snprintf(out, sizeof(out), "%s", v != NULL ? (const char *)v : "");
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+    return out;
+}
+
+static json_t *req4(struct client *c, const char *method, const char *uri, const char *reason)
+{
+    json_t *r = json_pack("{s:s,s:s,s:s}", "method", method, "uri", uri, "requestId", "z-1");
+    if (reason != NULL) {
+        json_object_set_new(r, "reason", json_string(reason));
+    }
+    return call(c, r);
+}
+
+static void test_compliance_holds_shred(void **state)
+{
+    struct client olga, adam;
+    (void)state;
+    client_init(&olga, "olga");
+    client_init(&adam, "adam");
+    token_roles(&olga, "kms.orgAgent");
+    token_roles(&adam, "kms.orgAdmin");
+    token(&alice, false);
+    token(&bob, false);
+    handshake(&alice);
+    handshake(&bob);
+    handshake(&olga);
+    handshake(&adam);
+    json_t *keys = create_keys(&alice, 1);
+    const char *k = key_uri(keys, 0);
+    json_t *res = create_resource(&alice, "space", json_pack("[s]", "bob"), json_pack("[s]", k));
+    assert_int_equal(status_of(res), 201);
+    json_decref(ping(&bob)); /* bob is now a known user of org-a */
+
+    /* Rule (3): the org's compliance officer retrieves with a reason, audited as such. */
+    expect(req4(&olga, "retrieve", k, NULL), 400, "REASON_REQUIRED");
+    expect(req4(&olga, "retrieve", k, "case 12"), 200, "");
+    assert_string_equal(last_audit("actor_role"), "compliance");
+    /* onBehalfOf: as bob, retrieve only, and only for an orgAgent. */
+    json_t *r = json_pack("{s:s,s:s,s:s,s:s}", "method", "retrieve", "uri", k, "requestId", "o-1",
+                          "reason", "case 12");
+    add_client(&olga, r);
+    json_object_set_new(json_object_get(r, "client"), "onBehalfOf", json_string("bob"));
+    char *text = json_dumps(r, JSON_COMPACT);
+    json_decref(r);
+    expect(call(&olga, json_loads(text, 0, NULL)), 200, "");
+    assert_string_equal(last_audit("on_behalf_of"), "bob");
+    /* Not for others: bob cannot act on behalf of alice. */
+    json_t *nb = json_loads(text, 0, NULL);
+    add_client(&bob, nb);
+    json_object_set_new(json_object_get(nb, "client"), "onBehalfOf", json_string("alice"));
+    expect(call(&bob, nb), 403, "NOT_AUTHORIZED");
+    sr_free(text);
+
+    /* A resource hold blocks shredding its key until released. */
+    json_t *h = call(&olga, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "method", "create", "uri",
+                                      "/holds", "requestId", "h-1", "scope", "resource", "target",
+                                      res_uri(res), "reason", "litigation"));
+    assert_int_equal(status_of(h), 201);
+    const char *hold = json_string_value(json_object_get(json_object_get(h, "hold"), "uri"));
+    expect(req4(&bob, "delete", k, "cleanup"), 403, "NOT_AUTHORIZED");
+    expect(req4(&adam, "delete", k, NULL), 400, "REASON_REQUIRED");
+    struct counts before = snapshot();
+    expect(req4(&adam, "delete", k, "cleanup"), 409, "LEGAL_HOLD");
+    assert_unchanged(before, 1);
+    expect(req4(&olga, "delete", hold, "settled"), 200, "");
+    expect(req4(&olga, "delete", hold, "settled"), 409, "CONFLICT");
+    json_decref(h);
+    expect(req4(&adam, "delete", k, "cleanup"), 200, "");
+    expect(retrieve(&bob, k), 410, "SHREDDED");
+    expect(req4(&adam, "delete", res_uri(res), "cleanup"), 200, "");
+    expect(retrieve(&bob, res_uri(res)), 410, "SHREDDED");
+    json_decref(res);
+    json_decref(keys);
+    sr_jose_key_free(olga.k);
+    sr_jose_key_free(adam.k);
+}
+
+static void set_cmk(const char *from, const char *to)
+{
+    struct sr_store_cmk *list = NULL;
+    size_t n = 0;
+    assert_int_equal(sr_store_cmk_list(st, "org-a", &list, &n), SR_OK);
+    assert_true(n >= 1);
+    assert_int_equal(sr_store_cmk_set_state(st, list[0].uri, from, to, now), SR_OK);
+    sr_store_free(list);
+}
+
+static void test_revoked_cmk(void **state)
+{
+    (void)state;
+    handshake(&alice);
+    json_t *keys = create_keys(&alice, 1);
+    set_cmk("active", "revoked");
+    expect(retrieve(&alice, key_uri(keys, 0)), 503, "CMK_REVOKED");
+    expect(call(&alice,
+                json_pack("{s:s,s:s,s:s}", "method", "create", "uri", "/keys", "requestId", "k-9")),
+           503, "CMK_REVOKED");
+    expect(ping(&alice), 200, "");
+    set_cmk("revoked", "active");
+    expect(retrieve(&alice, key_uri(keys, 0)), 200, "");
+    json_decref(keys);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -711,6 +837,8 @@ int main(void)
         cmocka_unit_test(test_channel_refusals),
         cmocka_unit_test(test_request_errors),
         cmocka_unit_test(test_envelope),
+        cmocka_unit_test(test_compliance_holds_shred),
+        cmocka_unit_test(test_revoked_cmk),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
