@@ -133,6 +133,8 @@ static sr_err create_context(struct sr_net_server *srv, const struct sr_net_serv
     info.port = cfg->port;
     /* No client certificates are verified, so the system CA store is never needed. */
     info.options |= LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+    /* RFC 6455 §8.1: text messages that are not UTF-8 fail the connection. */
+    info.options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
     info.iface = cfg->address;
     info.vhost_name = "sealroom";
     info.keepalive_timeout = cfg->keepalive_s ? (int)cfg->keepalive_s : 30;

@@ -175,6 +175,14 @@ static void test_limits(void **state)
     ws_close(&w);
     wait_closed(c0 + 2);
 
+    /* Text that is not UTF-8 fails the connection (RFC 6455 §8.1). */
+    assert_int_equal(ws_open(&w, cert, sr_net_server_port(srv), "/ws"), 101);
+    assert_int_equal(ws_send(&w, 1, true, (const uint8_t *)"a\xff\xfe", 3), SR_OK);
+    op = ws_recv(&w, buf, sizeof(buf), &n);
+    assert_true(op == -1 || op == 8);
+    ws_close(&w);
+    wait_closed(c0 + 3);
+
     /* No upgrade off a WebSocket route, and a plain GET on one is told to upgrade. */
     assert_true(ws_open(&w, cert, sr_net_server_port(srv), "/hello") != 101);
     ws_close(&w);
