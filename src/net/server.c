@@ -116,6 +116,8 @@ static sr_err create_context(struct sr_net_server *srv, const struct sr_net_serv
     srv->protocols[0].per_session_data_size = sizeof(struct sr_net_pss);
     srv->protocols[0].rx_buffer_size = 16384;
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+    /* RFC 6455 §8.1: text messages that are not UTF-8 fail the connection. */
+    info.options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
     if (!cfg->plain_http) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     }
@@ -133,8 +135,7 @@ static sr_err create_context(struct sr_net_server *srv, const struct sr_net_serv
     info.port = cfg->port;
     /* No client certificates are verified, so the system CA store is never needed. */
     info.options |= LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
-    /* RFC 6455 §8.1: text messages that are not UTF-8 fail the connection. */
-    info.options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
+
     info.iface = cfg->address;
     info.vhost_name = "sealroom";
     info.keepalive_timeout = cfg->keepalive_s ? (int)cfg->keepalive_s : 30;
