@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The message-protection context (RFC 9420 §6): what one member needs from one epoch to
- * protect and unprotect messages, the reusable AEAD, and the key stash that keeps a rejected
- * PrivateMessage from costing the genuine message its key (see protect_int.h).
+ * protect and unprotect messages, and the reusable AEAD.
  */
 #include <string.h>
 
@@ -39,25 +38,6 @@ static sr_err ctx_group_context(struct sr_mls_protect_ctx *ctx, const struct sr_
     return SR_OK;
 }
 
-/*
- * Our signing key. An ECDSA scalar may arrive without its leading zero bytes (the official
- * vectors carry a 65-byte P-521 key); crypto/ wants the curve's full size, so pad it.
- */
-static sr_err sign_key(struct sr_mls_protect_ctx *ctx, const struct sr_sig_alg *alg,
-                       struct sr_slice priv)
-{
-    uint8_t padded[SR_SIG_PRIV_MAX];
-    if (alg->hash == NULL || priv.len >= alg->priv_len) {
-        return sr_sig_key_from_private(alg, priv, &ctx->sign_key);
-    }
-    size_t lead = alg->priv_len - priv.len;
-    sr_wipe(padded, lead);
-    memcpy(padded + lead, priv.p, priv.len);
-    sr_err err = sr_sig_key_from_private(alg, sr_slice_of(padded, alg->priv_len), &ctx->sign_key);
-    sr_wipe(padded, sizeof(padded));
-    return err;
-}
-
 static sr_err ctx_fill(struct sr_mls_protect_ctx *ctx, const struct sr_mls_protect_params *p)
 {
     ctx->suite = p->suite;
@@ -75,7 +55,8 @@ static sr_err ctx_fill(struct sr_mls_protect_ctx *ctx, const struct sr_mls_prote
     SR_TRY(sr_secret_set(&ctx->sender_data_secret, p->sender_data_secret.p,
                          p->sender_data_secret.len));
     if (p->signature_priv.len > 0) {
-        SR_TRY(sign_key(ctx, p->suite->sig, p->signature_priv));
+        /* crypto/ left-pads a short ECDSA scalar (the vectors' 65-byte P-521 keys) */
+        SR_TRY(sr_sig_key_from_private(p->suite->sig, p->signature_priv, &ctx->sign_key));
     }
     return SR_OK;
 }
@@ -108,7 +89,7 @@ void sr_mls_protect_ctx_free(struct sr_mls_protect_ctx *ctx)
     sr_sig_key_free(ctx->sign_key);
     sr_sig_key_free(ctx->verify_key);
     sr_aead_ctx_free(ctx->aead);
-    /* wipes the stash and the epoch secrets with everything else */
+    /* wipes the epoch secrets with everything else */
     sr_wipe(ctx, sizeof(*ctx));
     sr_free(ctx);
 }
@@ -134,44 +115,4 @@ sr_err sr_mls_protect_aead(struct sr_mls_protect_ctx *ctx, struct sr_slice key,
     }
     *out = ctx->aead;
     return SR_OK;
-}
-
-sr_err sr_mls_protect_key_take(struct sr_mls_protect_ctx *ctx, uint32_t leaf,
-                               enum sr_mls_ratchet_type type, uint32_t generation,
-                               struct sr_mls_ratchet_key *key)
-{
-    for (size_t i = 0; i < SR_MLS_PROTECT_STASH; i++) {
-        struct sr_mls_protect_stash *s = &ctx->stash[i];
-        if (s->used && s->leaf == leaf && s->type == (uint8_t)type &&
-            s->key.generation == generation) {
-            *key = s->key;
-            sr_wipe(s, sizeof(*s));
-            return SR_OK;
-        }
-    }
-    SR_CHECK(ctx->tree != NULL, SR_ERR_STATE);
-    return sr_mls_secret_tree_get(ctx->tree, leaf, type, generation, key);
-}
-
-void sr_mls_protect_key_return(struct sr_mls_protect_ctx *ctx, uint32_t leaf,
-                               enum sr_mls_ratchet_type type, struct sr_mls_ratchet_key *key)
-{
-    size_t slot = 0;
-    for (size_t i = 0; i < SR_MLS_PROTECT_STASH; i++) {
-        if (!ctx->stash[i].used) {
-            slot = i;
-            break;
-        }
-        if (ctx->stash[i].age < ctx->stash[slot].age) {
-            slot = i; /* full: the oldest key goes, as the tree drops its oldest skipped key */
-        }
-    }
-    struct sr_mls_protect_stash *s = &ctx->stash[slot];
-    sr_wipe(s, sizeof(*s));
-    s->used = true;
-    s->leaf = leaf;
-    s->type = (uint8_t)type;
-    s->age = ++ctx->stash_clock;
-    s->key = *key;
-    sr_mls_ratchet_key_cleanup(key);
 }

@@ -3,11 +3,10 @@
  * Internals shared by the message-protection files (protect_ctx.c, protect_auth.c,
  * protect_public.c, protect_private.c): the context layout and the helpers each file uses.
  *
- * The key stash: the secret tree forgets a key as soon as it hands it out (§9.2). When a
- * PrivateMessage then fails (bad tag, bad signature, bad padding), the key goes back into a
- * small stash instead of being lost, so a forged or damaged copy cannot stop the genuine
- * message from decrypting. The stash is consulted before the tree and holds at most
- * SR_MLS_PROTECT_STASH keys, dropping the oldest.
+ * Rejected messages: the secret tree forgets a key as soon as it hands it out (§9.2). When a
+ * PrivateMessage then fails (bad tag, bad signature, bad padding), protect_private.c gives
+ * the key back with sr_mls_secret_tree_restore, into the tree's out-of-order window, so a
+ * forged or damaged copy cannot stop the genuine message from decrypting.
  */
 #pragma once
 
@@ -17,16 +16,6 @@
 #include "crypto/aead.h"
 #include "crypto/sig.h"
 #include "mls/protect.h"
-
-#define SR_MLS_PROTECT_STASH 8
-
-struct sr_mls_protect_stash {
-    bool used;
-    uint8_t type; /* enum sr_mls_ratchet_type */
-    uint32_t leaf;
-    uint64_t age; /* stash_clock when stored: the smallest is dropped first */
-    struct sr_mls_ratchet_key key;
-};
 
 struct sr_mls_protect_ctx {
     const struct sr_suite *suite;
@@ -48,8 +37,6 @@ struct sr_mls_protect_ctx {
     struct sr_aead_ctx *aead; /* rekeyed for every use; made on first use */
     struct sr_buf scratch;    /* SignContent and AuthenticatedContentTBM; wiped */
     struct sr_buf aad;        /* SenderDataAAD and PrivateContentAAD */
-    struct sr_mls_protect_stash stash[SR_MLS_PROTECT_STASH];
-    uint64_t stash_clock;
 };
 
 /** RFC 9420 §6: SR_ERR_WRONG_GROUP or SR_ERR_EPOCH unless the message is for this epoch. */
@@ -59,15 +46,6 @@ SR_MUST_USE sr_err sr_mls_protect_check_epoch(const struct sr_mls_protect_ctx *c
 /** The context's AEAD keyed with `key` (made on first use). */
 SR_MUST_USE sr_err sr_mls_protect_aead(struct sr_mls_protect_ctx *ctx, struct sr_slice key,
                                        struct sr_aead_ctx **out);
-
-/** Receiving: the key of (leaf, type, generation) from the stash, else from the tree. */
-SR_MUST_USE sr_err sr_mls_protect_key_take(struct sr_mls_protect_ctx *ctx, uint32_t leaf,
-                                           enum sr_mls_ratchet_type type, uint32_t generation,
-                                           struct sr_mls_ratchet_key *key);
-
-/** Give back a key taken for a message that was then rejected; wipes `key`. */
-void sr_mls_protect_key_return(struct sr_mls_protect_ctx *ctx, uint32_t leaf,
-                               enum sr_mls_ratchet_type type, struct sr_mls_ratchet_key *key);
 
 /** §6.1 verification with a known public key (no callback). */
 SR_MUST_USE sr_err sr_mls_protect_verify_with(struct sr_mls_protect_ctx *ctx, struct sr_slice pub,

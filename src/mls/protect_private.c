@@ -11,8 +11,9 @@
  *             encrypted_sender_data = AEAD(sender_data_key(sample), sender_data_nonce(sample),
  *                                          SenderDataAAD, SenderData{leaf, j, reuse_guard})
  *   unprotect: decode -> group/epoch -> open SenderData -> leaf range and non-blank
- *             -> key (stash, then secret tree: REPLAY / LIMIT) -> open content -> padding
- *             -> signature; on any failure after the key is taken, the key is given back.
+ *             -> key (secret tree: REPLAY / LIMIT) -> open content -> padding
+ *             -> signature; on any failure after the key is taken, the key goes back into
+ *             the tree's out-of-order window (sr_mls_secret_tree_restore).
  *
  * The output is sized once and the plaintext is written where the ciphertext goes, then
  * sealed in place: one copy of the application data, no allocation after warm-up.
@@ -352,10 +353,16 @@ static sr_err unprotect(struct sr_mls_protect_ctx *ctx, const struct sr_mls_priv
     struct sr_mls_sender sender = { SR_MLS_SENDER_MEMBER, sd.leaf_index };
     SR_TRY(sr_mls_protect_sender_key(ctx, &sender, NULL, &pub));
     enum sr_mls_ratchet_type type = ratchet_of(pm->content_type);
-    SR_TRY(sr_mls_protect_key_take(ctx, sd.leaf_index, type, sd.generation, &key));
+    SR_TRY(sr_mls_secret_tree_get(ctx->tree, sd.leaf_index, type, sd.generation, &key));
     sr_err err = open_verify(ctx, pm, &sd, &key, pub, pt, out);
     if (err != SR_OK) {
-        sr_mls_protect_key_return(ctx, sd.leaf_index, type, &key); /* state stays unchanged */
+        /*
+         * A forged or damaged copy must not cost the genuine message its key: put it back,
+         * as if this generation had been skipped. This fails only when the window cannot
+         * grow (SR_ERR_NOMEM); the key is then lost and the message's own error stands.
+         */
+        sr_err restored = sr_mls_secret_tree_restore(ctx->tree, sd.leaf_index, type, &key);
+        (void)restored;
     }
     sr_mls_ratchet_key_cleanup(&key);
     return err;

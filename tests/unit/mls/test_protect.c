@@ -565,27 +565,30 @@ static void allocation_failures_send(void **state)
 }
 
 /*
- * The stash keeps the keys of the last 8 rejected messages: a 9th rejection drops the oldest
- * key, as the tree drops its oldest skipped key; the other 8 genuine messages still open.
+ * Keys of rejected messages go back into the secret tree's out-of-order window, which holds
+ * max_skipped (16 here) keys per ratchet: a 17th rejection drops the oldest key, as the tree
+ * drops its oldest skipped key; the other 16 genuine messages still open.
  */
-static void stash_bound(void **state)
+#define WINDOW 16
+
+static void restored_keys_bound(void **state)
 {
     (void)state;
     struct sr_mls_protect_ctx *tx = ctx_for(1, &F.gc, N_LEAVES, 16, 0);
     struct sr_mls_protect_ctx *rx = ctx_for(0, &F.gc, N_LEAVES, 16, 0);
-    struct sr_buf good[9], bad;
+    struct sr_buf good[WINDOW + 1], bad;
     sr_buf_init(&bad, 0, 0);
-    for (int i = 0; i < 9; i++) {
+    for (int i = 0; i < WINDOW + 1; i++) {
         send_app(tx, "s", &good[i]);
         assert_int_equal(sr_buf_set(&bad, good[i].p, good[i].len), SR_OK);
         reseal(&bad, flip_signature);
         assert_int_equal(open_app(rx, &bad, ""), SR_ERR_AUTH);
     }
     assert_int_equal(open_app(rx, &good[0], "s"), SR_ERR_REPLAY);
-    for (int i = 1; i < 9; i++) {
+    for (int i = 1; i < WINDOW + 1; i++) {
         assert_int_equal(open_app(rx, &good[i], "s"), SR_OK);
     }
-    for (int i = 0; i < 9; i++) {
+    for (int i = 0; i < WINDOW + 1; i++) {
         sr_buf_cleanup(&good[i]);
     }
     sr_buf_cleanup(&bad);
@@ -633,7 +636,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(protect_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(allocation_failures_send, setup, teardown),
         cmocka_unit_test_setup_teardown(steady_state_allocates_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(stash_bound, setup, teardown),
+        cmocka_unit_test_setup_teardown(restored_keys_bound, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
