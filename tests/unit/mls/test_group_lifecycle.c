@@ -195,23 +195,56 @@ static void destroy(struct world *w)
     }
 }
 
-/* A rejected message (with `want`, or any error for SR_OK) leaves the group as it was. */
+/* The saved form of a group: everything it holds. */
+static void saved(const struct sr_mls_group *g, struct sr_buf *out)
+{
+    sr_buf_init(out, 0, SR_BUF_WIPE);
+    assert_int_equal(sr_mls_group_save(g, out), SR_OK);
+}
+
+/* A rejected message (with `want`, or any error for SR_OK) leaves the group byte-identical. */
 static void rejected(struct world *w, size_t to, const struct sr_buf *msg, sr_err want)
 {
     struct sr_buf before, after;
     struct sr_mls_processed pr = { 0 };
-    state_of(w->m[to], &before);
+    saved(w->m[to], &before);
     sr_err err = sr_mls_group_process(w->m[to], sr_buf_slice(msg), &pr);
     if (want == SR_OK) {
         assert_int_not_equal(err, SR_OK); /* any error will do */
     } else {
         assert_int_equal(err, want);
     }
-    state_of(w->m[to], &after);
+    saved(w->m[to], &after);
     assert_int_equal(before.len, after.len);
     assert_memory_equal(before.p, after.p, before.len);
     sr_buf_cleanup(&before);
     sr_buf_cleanup(&after);
+}
+
+/* Member `i` is saved, freed and restored, and carries on. */
+static void save_restore(struct world *w, size_t i)
+{
+    struct sr_buf a, b;
+    saved(w->m[i], &a);
+    sr_mls_group_free(w->m[i]);
+    w->m[i] = NULL;
+    assert_int_equal(sr_mls_group_restore(sr_buf_slice(&a), &w->m[i]), SR_OK);
+    saved(w->m[i], &b);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.p, b.p, a.len);
+    /* Its ratchet positions are unknown until the next epoch: no PrivateMessage. */
+    struct sr_buf ct = { 0 };
+    assert_int_equal(sr_mls_group_protect(w->m[i], sr_slice_of(NULL, 0), sr_slice_of("x", 1), &ct),
+                     SR_ERR_STATE);
+    /* Truncated or altered saved state is refused. */
+    for (size_t k = 0; k < a.len; k += 1 + a.len / 64) {
+        struct sr_mls_group *g = NULL;
+        assert_int_not_equal(sr_mls_group_restore(sr_slice_of(a.p, k), &g), SR_OK);
+        assert_null(g);
+    }
+    sr_buf_cleanup(&a);
+    sr_buf_cleanup(&b);
+    agree(w);
 }
 
 /* Client `slot` joins by external commit from member `from`'s GroupInfo (resync: replaces
@@ -259,8 +292,7 @@ static void lifecycle(uint16_t suite)
     /* 0 proposes removing 1; 3 commits it by reference as a PrivateMessage. */
     struct sr_buf prop = { 0 };
     assert_int_equal(
-            sr_mls_group_propose_remove(w.m[0], sr_mls_group_own_leaf(w.m[1]), false, &prop),
-            SR_OK);
+            sr_mls_group_propose_remove(w.m[0], sr_mls_group_own_leaf(w.m[1]), true, &prop), SR_OK);
     deliver(&w, 0, &prop);
     struct sr_mls_commit_params byref = { .by_reference = true, .private_message = true };
     commit(&w, 3, &byref, NULL, NULL, 0);
@@ -268,6 +300,9 @@ static void lifecycle(uint16_t suite)
     add_members(&w, 3, s4, 1, true);      /* 4 takes the freed leaf */
     join_external(&w, 0, 1, false, true); /* a new client joins by external commit */
     join_external(&w, 4, 2, true, false); /* 2 lost its state and rejoins */
+    save_restore(&w, 3);
+    struct sr_mls_commit_params pub_upd = { .path = true };
+    commit(&w, 3, &pub_upd, NULL, NULL, 0); /* the restored member commits */
     sr_buf_cleanup(&prop);
     destroy(&w);
 }
@@ -309,8 +344,64 @@ static void test_rejections(void **state)
     assert_int_equal(c2.len, 0);
     add_members(&w, 1, s2, 1, false);
     chat(&w);
+    /* A commit referencing a proposal member 2 never saw is invalid for member 2. */
+    struct sr_buf prop = { 0 }, c3 = { 0 };
+    struct sr_mls_processed pr = { 0 };
+    assert_int_equal(sr_mls_group_propose_remove(w.m[0], 1, false, &prop), SR_OK);
+    assert_int_equal(sr_mls_group_process(w.m[1], sr_buf_slice(&prop), &pr), SR_OK);
+    assert_int_equal(pr.kind, SR_MLS_PROCESSED_PROPOSAL);
+    struct sr_mls_commit_params byref = { .by_reference = true, .path = true };
+    assert_int_equal(sr_mls_group_commit(w.m[0], &byref, &c3, NULL), SR_OK);
+    rejected(&w, 2, &c3, SR_ERR_INVALID);
+    sr_mls_group_commit_discard(w.m[0]);
+    /* A message over the size limit is refused before anything else. */
+    struct sr_buf big = { 0 };
+    assert_int_equal(sr_buf_reserve(&big, (4u << 20) + 1), SR_OK);
+    memset(big.p, 0, (4u << 20) + 1);
+    big.len = (4u << 20) + 1;
+    rejected(&w, 2, &big, SR_ERR_LIMIT);
+    sr_buf_cleanup(&big);
+    sr_buf_cleanup(&prop);
+    sr_buf_cleanup(&c3);
     sr_buf_cleanup(&c);
     destroy(&w);
+}
+
+/* Limits: a group of at most two leaves refuses a third member with SR_ERR_LIMIT. */
+static void test_limits(void **state)
+{
+    (void)state;
+    struct sr_buf kp, priv, kp2, priv2, kp3, priv3, c = { 0 }, wl = { 0 };
+    struct sr_mls_group *g = NULL;
+    struct sr_mls_group_limits lim = { .max_leaves = 2 };
+    key_package(1, "a", &kp, &priv);
+    struct sr_mls_group_create_params cp = {
+        .key_package_priv = sr_buf_slice(&priv),
+        .group_id = sr_slice_of("g", 1),
+        .limits = &lim,
+    };
+    assert_int_equal(sr_mls_group_create(&cp, &g), SR_OK);
+    key_package(1, "b", &kp2, &priv2);
+    key_package(1, "c", &kp3, &priv3);
+    struct sr_slice adds[2] = { sr_buf_slice(&kp2), sr_buf_slice(&kp3) };
+    struct sr_mls_commit_params p = { .add = adds, .add_count = 2 };
+    assert_int_equal(sr_mls_group_commit(g, &p, &c, &wl), SR_ERR_LIMIT);
+    assert_int_equal(c.len, 0);
+    assert_int_equal(wl.len, 0);
+    assert_int_equal(sr_mls_group_commit_merge(g), SR_ERR_STATE);
+    p.add_count = 1;
+    assert_int_equal(sr_mls_group_commit(g, &p, &c, &wl), SR_OK);
+    assert_int_equal(sr_mls_group_commit_merge(g), SR_OK);
+    assert_int_equal(sr_mls_group_epoch(g), 1);
+    sr_mls_group_free(g);
+    sr_buf_cleanup(&kp);
+    sr_buf_cleanup(&priv);
+    sr_buf_cleanup(&kp2);
+    sr_buf_cleanup(&priv2);
+    sr_buf_cleanup(&kp3);
+    sr_buf_cleanup(&priv3);
+    sr_buf_cleanup(&c);
+    sr_buf_cleanup(&wl);
 }
 
 /* A server key pair: a KeyPackage's signature key. */
@@ -417,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_lifecycle_all_suites),
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_external_senders_all_suites),
+        cmocka_unit_test(test_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
