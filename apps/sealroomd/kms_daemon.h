@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The running kms role: everything the engine is built from, the engine itself, and the
+ * lock that serializes it (the engine and the store serve one thread at a time, while the
+ * HTTP server hands requests to several worker threads).
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <sealroom/net.h>
+
+#include "kms/server.h"
+#include "kms_config.h"
+
+struct kms_daemon {
+    struct kms_config cfg;
+    struct sr_store *store;
+    struct sr_kms_cmk_provider *cmk;
+    struct sr_kms_keywrap *keywrap;
+    struct sr_kms_authn *authn;
+    struct sr_jose_key *static_key;
+    char static_kid[300];
+    char *published_jwk;
+    uint8_t audit_key[SR_KMS_AUDIT_KEY_LEN];
+    struct sr_kms_server *engine;
+    pthread_mutex_t lock;
+    struct timespec jwks_mtime; /* of the JWKS file last loaded */
+    struct sr_net_server *http;
+};
+
+/** The routes of the KMS transport (KMS.md §5), their arg being the daemon. kms_http.c */
+extern const struct sr_net_route kms_http_routes[];
+extern const size_t kms_http_n_routes;
+
+/**
+ * Load the JWKS file into the verifier when it changed since the last load (always at
+ * start). At start a failure is fatal; later it is logged and the old keys stay. Call with
+ * the lock held once the engine runs.
+ */
+bool kms_http_reload_jwks(struct kms_daemon *d, bool at_start);
+
+/** The current time in ms since the epoch. */
+int64_t kms_now_ms(void);

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The kms role's files in its data dir (see kms_files.h): the directory itself, the static
+ * RSA key, the audit secret and the development TLS pair. Secrets are written to a fresh
+ * 0600 temp file, synced and renamed into place, so a crash never leaves half a key.
+ */
+#include "kms_files.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include <sealroom/net.h>
+
+#include "core/alloc.h"
+#include "crypto/hash.h"
+#include "crypto/rand.h"
+
+#define STATIC_KEY_FILE "static-1.jwk"
+#define AUDIT_KEY_FILE  "audit.key"
+#define AUDIT_SECRET    32
+#define FILE_MAX        ((size_t)64 * 1024)
+
+static bool path_in(char *out, size_t cap, const char *dir, const char *name)
+{
+    int n = snprintf(out, cap, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= cap) {
+        fprintf(stderr, "sealroomd: path %s/%s is too long — use a shorter --data-dir\n", dir,
+                name);
+        return false;
+    }
+    return true;
+}
+
+/* mkdir -p with 0700 for the last component; an existing directory is fine. */
+static bool make_dir(const char *path)
+{
+    char tmp[KMS_PATH_MAX];
+    size_t n = strlen(path);
+    if (n >= sizeof(tmp)) {
+        return false;
+    }
+    memcpy(tmp, path, n + 1);
+    for (char *p = tmp + 1; *p != '\0'; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+                return false;
+            }
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
+        return false;
+    }
+    struct stat st;
+    if (stat(tmp, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return false;
+    }
+    return true;
+}
+
+bool kms_files_prepare_dirs(const struct kms_config *cfg, char *cmk_dir, size_t cmk_cap)
+{
+    if (!make_dir(cfg->data_dir)) {
+        fprintf(stderr, "sealroomd: cannot create data dir %s: %s — check --data-dir\n",
+                cfg->data_dir, strerror(errno));
+        return false;
+    }
+    struct stat st;
+    if (stat(cfg->data_dir, &st) == 0 && (st.st_mode & 077) != 0) {
+        fprintf(stderr, "sealroomd: warning: data dir %s is open to other users (chmod 700)\n",
+                cfg->data_dir);
+    }
+    if (!path_in(cmk_dir, cmk_cap, cfg->data_dir, "cmk")) {
+        return false;
+    }
+    if (strcmp(cfg->cmk_provider, "file") == 0 && !make_dir(cmk_dir)) {
+        fprintf(stderr, "sealroomd: cannot create %s: %s — check --data-dir\n", cmk_dir,
+                strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+bool kms_files_read(const char *path, size_t max, bool secret, char **out, size_t *len)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return false;
+    }
+    char *buf = sr_malloc(max + 1);
+    size_t n = buf != NULL ? fread(buf, 1, max + 1, f) : 0;
+    bool ok = buf != NULL && !ferror(f) && n <= max;
+    fclose(f);
+    if (!ok) {
+        if (buf != NULL && secret) {
+            sr_wipe(buf, max + 1);
+        }
+        sr_free(buf);
+        errno = buf == NULL ? ENOMEM : EFBIG;
+        return false;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return true;
+}
+
+/* Write `p` to `path` through a 0600 temp file, synced, then renamed over. */
+static bool write_secret(const char *path, const void *p, size_t n)
+{
+    char tmp[KMS_PATH_MAX + 8];
+    int w = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    if (w < 0 || (size_t)w >= sizeof(tmp)) {
+        return false;
+    }
+    (void)unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return false;
+    }
+    bool ok = write(fd, p, n) == (ssize_t)n && fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        int e = errno;
+        (void)unlink(tmp);
+        errno = e;
+        return false;
+    }
+    return true;
+}
+
+/* A key file must not be readable by others: refuse it rather than trust it. */
+static bool check_private(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && (st.st_mode & 077) != 0) {
+        fprintf(stderr, "sealroomd: %s is readable by other users — chmod 600 it\n", path);
+        return false;
+    }
+    return true;
+}
+
+/* The public half of the static key with its kid, as published in details. */
+static bool publish(const struct sr_jose_key *key, const char *kid, char **out)
+{
+    char *pub = NULL;
+    if (sr_jose_key_export(key, false, &pub) != SR_OK) {
+        return false;
+    }
+    json_t *jwk = json_loads(pub, 0, NULL);
+    sr_free(pub);
+    bool ok = jwk != NULL && json_object_set_new(jwk, "kid", json_string(kid)) == 0;
+    char *text = ok ? json_dumps(jwk, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(jwk);
+    if (text == NULL) {
+        return false;
+    }
+    size_t n = strlen(text);
+    *out = sr_malloc(n + 1);
+    if (*out != NULL) {
+        memcpy(*out, text, n + 1);
+    }
+    free(text); /* jansson's allocation */
+    return *out != NULL;
+}
+
+static bool new_static_key(const struct kms_config *cfg, const char *path, struct sr_jose_key **key)
+{
+    char *priv = NULL;
+    fprintf(stderr, "sealroomd: generating the static RSA-%u key in %s\n", cfg->static_key_bits,
+            path);
+    if (sr_jose_key_rsa_generate(cfg->static_key_bits, key) != SR_OK ||
+        sr_jose_key_export(*key, true, &priv) != SR_OK) {
+        fprintf(stderr, "sealroomd: cannot generate the static key\n");
+        return false;
+    }
+    bool ok = write_secret(path, priv, strlen(priv));
+    if (!ok) {
+        fprintf(stderr, "sealroomd: cannot write %s: %s — check --data-dir\n", path,
+                strerror(errno));
+    }
+    sr_wipe(priv, strlen(priv));
+    sr_free(priv);
+    return ok;
+}
+
+bool kms_files_static_key(const struct kms_config *cfg, struct sr_jose_key **key, char *kid,
+                          size_t kid_cap, char **published)
+{
+    char path[KMS_PATH_MAX];
+    char *text = NULL;
+    size_t len = 0;
+    *key = NULL;
+    *published = NULL;
+    int n = snprintf(kid, kid_cap, "kms://%s/static/1", cfg->kms_name);
+    if (n < 0 || (size_t)n >= kid_cap ||
+        !path_in(path, sizeof(path), cfg->data_dir, STATIC_KEY_FILE)) {
+        return false;
+    }
+    if (kms_files_read(path, FILE_MAX, true, &text, &len)) {
+        bool ok = check_private(path) && sr_jose_key_import(text, len, key) == SR_OK;
+        sr_wipe(text, len);
+        sr_free(text);
+        if (!ok) {
+            fprintf(stderr,
+                    "sealroomd: %s is not a usable RSA private JWK — restore it from a "
+                    "backup (deleting it makes clients re-fetch details)\n",
+                    path);
+            return false;
+        }
+    } else if (errno != ENOENT) {
+        fprintf(stderr, "sealroomd: cannot read %s: %s — check --data-dir\n", path,
+                strerror(errno));
+        return false;
+    } else if (!new_static_key(cfg, path, key)) {
+        return false;
+    }
+    if (!publish(*key, kid, published)) {
+        fprintf(stderr, "sealroomd: cannot export the static public key\n");
+        return false;
+    }
+    return true;
+}
+
+/* K_chain = HKDF-SHA-256(ikm = audit secret, salt = "", info = "sealroom-audit-v1" | chain). */
+static bool derive_chain_key(const uint8_t *secret, const char *chain, uint8_t *out)
+{
+    static const char label[] = "sealroom-audit-v1|";
+    uint8_t prk[32], info[sizeof(label) + 64];
+    size_t ll = sizeof(label) - 1, cl = strlen(chain);
+    memcpy(info, label, ll);
+    memcpy(info + ll, chain, cl);
+    bool ok = sr_hkdf_extract(&sr_hash_sha256, sr_slice_of(NULL, 0),
+                              sr_slice_of(secret, AUDIT_SECRET), prk) == SR_OK &&
+              sr_hkdf_expand(&sr_hash_sha256, sr_slice_of(prk, sizeof(prk)),
+                             sr_slice_of(info, ll + cl), out, SR_KMS_AUDIT_KEY_LEN) == SR_OK;
+    sr_wipe(prk, sizeof(prk));
+    return ok;
+}
+
+bool kms_files_audit_key(const struct kms_config *cfg, uint8_t out[SR_KMS_AUDIT_KEY_LEN])
+{
+    char path[KMS_PATH_MAX];
+    uint8_t secret[AUDIT_SECRET];
+    char *text = NULL;
+    size_t len = 0;
+    bool ok = false;
+    if (!path_in(path, sizeof(path), cfg->data_dir, AUDIT_KEY_FILE)) {
+        return false;
+    }
+    if (kms_files_read(path, AUDIT_SECRET, true, &text, &len)) {
+        ok = len == AUDIT_SECRET && check_private(path);
+        if (ok) {
+            memcpy(secret, text, AUDIT_SECRET);
+        }
+        sr_wipe(text, len);
+        sr_free(text);
+    } else if (errno == ENOENT) {
+        ok = sr_rand_bytes(secret, sizeof(secret)) == SR_OK &&
+             write_secret(path, secret, sizeof(secret));
+    }
+    ok = ok && derive_chain_key(secret, cfg->node, out);
+    if (!ok) {
+        fprintf(stderr,
+                "sealroomd: cannot use the audit secret %s — check --data-dir and that "
+                "the file holds 32 bytes\n",
+                path);
+    }
+    sr_wipe(secret, sizeof(secret));
+    return ok;
+}
+
+bool kms_files_dev_cert(const struct kms_config *cfg)
+{
+    fprintf(stderr,
+            "\n"
+            "sealroomd: *****************************************************************\n"
+            "sealroomd: WARNING: serving a SELF-SIGNED DEVELOPMENT CERTIFICATE\n"
+            "sealroomd:   %s\n"
+            "sealroomd: It is for development only: give --tls-cert and --tls-key in\n"
+            "sealroomd: production.\n"
+            "sealroomd: *****************************************************************\n\n",
+            cfg->tls_cert);
+    if (access(cfg->tls_cert, R_OK) == 0 && access(cfg->tls_key, R_OK) == 0) {
+        return true;
+    }
+    if (sr_net_selfsigned_write(cfg->tls_cert, cfg->tls_key, cfg->kms_name, 365) != SR_OK) {
+        fprintf(stderr,
+                "sealroomd: cannot write the development certificate in %s — check "
+                "--data-dir, or give --tls-cert and --tls-key\n",
+                cfg->data_dir);
+        return false;
+    }
+    return true;
+}

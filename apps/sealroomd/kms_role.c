@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `sealroomd --role kms`: build the KMS from its settings and serve it until SIGINT or
+ * SIGTERM. Start-up runs in the order each part needs the one before:
+ *
+ *   data dir -> TLS pair -> store (migrations) -> CMK provider -> key hierarchy
+ *     -> identity (JWKS) -> static key -> audit key -> engine -> HTTPS server -> port file
+ *
+ * and the stop undoes it in reverse, wiping the keys. The retention sweeper of KMS.md §9 is
+ * not run here yet: the engine does not expose one.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "daemon.h"
+#include "kms/p11.h"
+#include "kms_daemon.h"
+#include "kms_files.h"
+
+static struct sr_net_server *volatile running;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (running != NULL) {
+        sr_net_server_stop(running);
+    }
+}
+
+static bool install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    struct sigaction ign;
+    memset(&ign, 0, sizeof(ign));
+    ign.sa_handler = SIG_IGN;
+    return sigaction(SIGINT, &sa, NULL) == 0 && sigaction(SIGTERM, &sa, NULL) == 0 &&
+           sigaction(SIGPIPE, &ign, NULL) == 0;
+}
+
+static bool open_store(struct kms_daemon *d)
+{
+    sr_err err = sr_store_open(d->cfg.store, &d->store);
+    if (err != SR_OK) {
+        fprintf(stderr, "sealroomd: cannot open store %s: %s — check --store and --data-dir\n",
+                d->cfg.store, sr_err_str(err));
+        return false;
+    }
+    return true;
+}
+
+static bool open_cmk(struct kms_daemon *d, const char *cmk_dir)
+{
+    sr_err err;
+    if (strcmp(d->cfg.cmk_provider, "file") == 0) {
+        err = sr_kms_cmk_provider_new_file(cmk_dir, d->cfg.allow_file_cmk, &d->cmk);
+    } else {
+        struct sr_kms_p11_config p = {
+            .module = d->cfg.pkcs11_module[0] != '\0' ? d->cfg.pkcs11_module : NULL,
+            .token_label = d->cfg.pkcs11_token,
+            .pin_file = d->cfg.pkcs11_pin_file,
+        };
+        err = sr_kms_cmk_provider_new_pkcs11(&p, &d->cmk);
+    }
+    if (err == SR_OK) {
+        return true;
+    }
+    const char *hint = err == SR_ERR_DENIED      ? "check the PIN in --pkcs11-pin-file"
+                       : err == SR_ERR_NOT_FOUND ? "check --pkcs11-token"
+                       : err == SR_ERR_IO        ? "check --pkcs11-module and that the token is up"
+                                                 : "check --cmk-provider";
+    fprintf(stderr, "sealroomd: cannot open the %s CMK provider: %s — %s\n", d->cfg.cmk_provider,
+            sr_err_str(err), hint);
+    return false;
+}
+
+static bool open_identity(struct kms_daemon *d)
+{
+    if (sr_kms_keywrap_new(SR_KMS_KEK_CACHE_DEFAULT, SR_KMS_KEK_CACHE_TTL_MS, &d->keywrap) !=
+                SR_OK ||
+        sr_kms_authn_new(d->cfg.audience, &d->authn) != SR_OK) {
+        fprintf(stderr, "sealroomd: out of memory\n");
+        return false;
+    }
+    if (d->cfg.jwks[0] == '\0') {
+        fprintf(stderr, "sealroomd: warning: no --jwks/--issuer: every user token is refused\n");
+        return true;
+    }
+    return kms_http_reload_jwks(d, true);
+}
+
+static bool make_engine(struct kms_daemon *d)
+{
+    struct sr_kms_server_config c = {
+        .host = d->cfg.kms_name,
+        .region = d->cfg.region,
+        .store = d->store,
+        .cmk = d->cmk,
+        .keywrap = d->keywrap,
+        .authn = d->authn,
+        .static_key = d->static_key,
+        .static_kid = d->static_kid,
+        .static_jwk = d->published_jwk,
+        .audit_key = sr_slice_of(d->audit_key, sizeof(d->audit_key)),
+        .audit_chain = d->cfg.node,
+    };
+    sr_err err = sr_kms_server_new(&c, &d->engine);
+    if (err != SR_OK) {
+        fprintf(stderr,
+                "sealroomd: cannot start the KMS engine: %s — check --kms-name, "
+                "--region and --node\n",
+                sr_err_str(err));
+        return false;
+    }
+    return true;
+}
+
+static bool make_http(struct kms_daemon *d)
+{
+    struct sr_net_route routes[2];
+    memcpy(routes, kms_http_routes, sizeof(routes));
+    for (size_t i = 0; i < kms_http_n_routes; i++) {
+        routes[i].arg = d;
+    }
+    struct sr_net_server_config c = {
+        .address = d->cfg.address,
+        .port = d->cfg.port,
+        .cert_file = d->cfg.tls_cert,
+        .key_file = d->cfg.tls_key,
+        .plain_http = d->cfg.plain_http,
+        .max_body = SR_KMS_BODY_MAX,
+        .workers = d->cfg.workers,
+        .routes = routes,
+        .n_routes = kms_http_n_routes,
+    };
+    sr_err err = sr_net_server_new(&c, &d->http);
+    if (err != SR_OK) {
+        fprintf(stderr, "sealroomd: cannot listen on %s: %s — check --listen (in use?)%s\n",
+                d->cfg.listen, sr_err_str(err),
+                d->cfg.plain_http ? "" : ", --tls-cert and --tls-key");
+        return false;
+    }
+    return true;
+}
+
+static bool announce(struct kms_daemon *d)
+{
+    uint16_t port = sr_net_server_port(d->http);
+    bool v6 = strchr(d->cfg.address, ':') != NULL;
+    printf("listening on %s%s%s:%u\n", v6 ? "[" : "", d->cfg.address, v6 ? "]" : "",
+           (unsigned)port);
+    fflush(stdout);
+    if (d->cfg.port_file[0] == '\0') {
+        return true;
+    }
+    char tmp[KMS_PATH_MAX + 8];
+    (void)snprintf(tmp, sizeof(tmp), "%s.tmp", d->cfg.port_file);
+    FILE *f = fopen(tmp, "w");
+    bool ok = f != NULL && fprintf(f, "%u\n", (unsigned)port) > 0;
+    ok = (f != NULL && fclose(f) == 0) && ok && rename(tmp, d->cfg.port_file) == 0;
+    if (!ok) {
+        fprintf(stderr, "sealroomd: cannot write --port-file %s: %s\n", d->cfg.port_file,
+                strerror(errno));
+    }
+    return ok;
+}
+
+static bool start(struct kms_daemon *d)
+{
+    char cmk_dir[KMS_PATH_MAX];
+    return kms_files_prepare_dirs(&d->cfg, cmk_dir, sizeof(cmk_dir)) &&
+           (!d->cfg.dev_cert || kms_files_dev_cert(&d->cfg)) && open_store(d) &&
+           open_cmk(d, cmk_dir) && open_identity(d) &&
+           kms_files_static_key(&d->cfg, &d->static_key, d->static_kid, sizeof(d->static_kid),
+                                &d->published_jwk) &&
+           kms_files_audit_key(&d->cfg, d->audit_key) && make_engine(d) && make_http(d) &&
+           (running = d->http, install_signals()) && announce(d);
+}
+
+static void stop(struct kms_daemon *d)
+{
+    running = NULL;
+    sr_net_server_free(d->http);
+    sr_kms_server_free(d->engine);
+    sr_free(d->published_jwk);
+    sr_jose_key_free(d->static_key);
+    sr_kms_authn_free(d->authn);
+    sr_kms_keywrap_free(d->keywrap);
+    sr_kms_cmk_provider_free(d->cmk);
+    sr_store_close(d->store);
+    sr_wipe(d->audit_key, sizeof(d->audit_key));
+    if (d->cfg.port_file[0] != '\0') {
+        (void)unlink(d->cfg.port_file);
+    }
+}
+
+int role_kms_main(int argc, char **argv)
+{
+    static struct kms_daemon d;
+    enum kms_config_outcome r = kms_config_parse(argc, argv, &d.cfg);
+    if (r != KMS_CONFIG_RUN) {
+        return r == KMS_CONFIG_EXIT_OK ? 0 : 2;
+    }
+    pthread_mutex_init(&d.lock, NULL);
+    int status = 1;
+    if (start(&d)) {
+        sr_err err = sr_net_server_run(d.http);
+        fprintf(stderr, "sealroomd: %s\n", err == SR_OK ? "stopping" : sr_err_str(err));
+        status = err == SR_OK ? 0 : 1;
+    }
+    stop(&d);
+    pthread_mutex_destroy(&d.lock);
+    return status;
+}
