@@ -117,7 +117,8 @@ struct sr_net_server_config {
 };
 
 /**
- * Create a server: bind and listen now (so the port is known), serve later. The config,
+ * Create a server: bind and listen now (so the port is known), serve later. libwebsockets
+ * is set to log errors only (process-wide, on first use). The config,
  * routes and strings are copied, except each route's `arg` and `ws`, which must outlive
  * the server. SR_ERR_ARG for a bad config (no routes, TLS without cert/key), SR_ERR_IO when
  * the address cannot be bound or the certificate/key cannot be loaded, SR_ERR_NOMEM.
@@ -153,8 +154,10 @@ SR_API SR_MUST_USE sr_err sr_net_server_post(struct sr_net_server *srv, void (*f
                                              void *arg);
 
 /**
- * Stop the loop if running, join its thread if sr_net_server_start made one, close every
- * connection (WebSocket on_close callbacks run) and free the server. NULL is a no-op.
+ * Stop the loop if running, join its thread if sr_net_server_start made one, finish the
+ * handlers running on workers, close every connection (WebSocket on_close callbacks run)
+ * and free the server. After sr_net_server_run, call it only once run has returned; never
+ * from a handler or callback. NULL is a no-op.
  */
 SR_API void sr_net_server_free(struct sr_net_server *srv);
 
@@ -227,8 +230,10 @@ SR_API SR_MUST_USE sr_err sr_net_client_response_header(const struct sr_net_clie
 
 /**
  * Create a client bound to one base URL. It connects lazily and keeps the connection
- * alive between requests. SR_ERR_ARG for a bad URL, SR_ERR_IO when the CA file cannot be
- * read, SR_ERR_NOMEM.
+ * alive between requests. A https:// URL needs ca_file or use_system_ca. Because OpenSSL
+ * writes with write(2), a SIGPIPE disposition still at its default is set to ignored, so a
+ * reset connection is an error and not the end of the process. SR_ERR_ARG for a bad URL
+ * or no trust anchors, SR_ERR_IO when the CA file cannot be read, SR_ERR_NOMEM.
  */
 SR_API SR_MUST_USE sr_err sr_net_client_new(const struct sr_net_client_config *cfg,
                                             struct sr_net_client **out);
@@ -272,7 +277,8 @@ struct sr_net_ws_client_config {
 };
 
 /**
- * Connect and upgrade (RFC 6455 §4.1). One thread at a time per client. SR_ERR_ARG for a
+ * Connect and upgrade (RFC 6455 §4.1). One thread at a time per client; SIGPIPE as for
+ * sr_net_client_new. Text is not checked for UTF-8. SR_ERR_ARG for a
  * bad URL, SR_ERR_IO, SR_ERR_AUTH (certificate or handshake check failed), SR_ERR_NOT_FOUND
  * or SR_ERR_DENIED when the server answers 404 or 401/403, SR_ERR_NOMEM.
  */

@@ -5,7 +5,6 @@
  * read through the strict parser in http_parse.c into the caller's reusable buffers, so a
  * steady stream of requests allocates nothing.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,12 +56,7 @@ sr_err sr_net_client_new(const struct sr_net_client_config *cfg, struct sr_net_c
         sr_net_client_free(c);
         return err;
     }
-    /* A peer that resets the connection must give SR_ERR_IO, not kill the process: OpenSSL
-     * writes with write(2), which raises SIGPIPE. Only a default disposition is changed. */
-    struct sigaction sa;
-    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
-        signal(SIGPIPE, SIG_IGN);
-    }
+    sr_net_io_ignore_sigpipe();
     *out = c;
     return SR_OK;
 }

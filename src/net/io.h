@@ -25,6 +25,13 @@ struct sr_net_detail {
     size_t cap;
 };
 
+/**
+ * A peer that resets the connection must give SR_ERR_IO, not end the process: OpenSSL
+ * writes with write(2), which raises SIGPIPE. Set SIGPIPE to ignored if it is at its
+ * default; a disposition the application chose is left alone.
+ */
+void sr_net_io_ignore_sigpipe(void);
+
 /** Milliseconds on the monotonic clock. */
 uint64_t sr_net_now_ms(void);
 

@@ -164,6 +164,7 @@ sr_err sr_net_ws_client_connect(const struct sr_net_ws_client_config *cfg,
         sr_net_ws_client_free(c);
         return err;
     }
+    sr_net_io_ignore_sigpipe();
     *out = c;
     return SR_OK;
 }
