@@ -14,48 +14,12 @@
  */
 #include "mls/schedule_keys.h"
 
-#include "core/codec.h"
 #include "crypto/hash.h"
 #include "crypto/labels.h"
 #include "hpke/hpke.h"
 
-#define MLS_LABEL_PREFIX "MLS 1.0 "
 /* Exporter labels are application names; refuse absurd ones before building KDFLabel. */
 #define EXPORTER_LABEL_MAX 4096
-
-/*
- * DeriveSecret(secret, label) for a label given as raw bytes, which crypto/labels.h (taking
- * C strings) cannot express: KDFLabel{Nh, "MLS 1.0 " || label, ""} as HKDF-Expand info.
- */
-static sr_err derive_secret_bytes(const struct sr_suite *suite, struct sr_slice secret,
-                                  struct sr_slice label, uint8_t *out)
-{
-    struct sr_buf info;
-    struct sr_vec_mark mark;
-    size_t nh = suite->hash->len;
-    sr_buf_init(&info, 0, 0);
-    sr_err err = sr_write_u16(&info, (uint16_t)nh);
-    if (err == SR_OK) {
-        err = sr_write_vector_begin(&info, &mark);
-    }
-    if (err == SR_OK) {
-        err = sr_write_bytes(&info, MLS_LABEL_PREFIX, sizeof(MLS_LABEL_PREFIX) - 1);
-    }
-    if (err == SR_OK) {
-        err = sr_write_bytes(&info, label.p, label.len);
-    }
-    if (err == SR_OK) {
-        err = sr_write_vector_end(&info, &mark);
-    }
-    if (err == SR_OK) {
-        err = sr_write_opaque_v(&info, NULL, 0);
-    }
-    if (err == SR_OK) {
-        err = sr_hkdf_expand(suite->hash, secret, sr_buf_slice(&info), out, nh);
-    }
-    sr_buf_cleanup(&info);
-    return err;
-}
 
 sr_err sr_mls_exporter(const struct sr_suite *suite, struct sr_slice exporter_secret,
                        struct sr_slice label, struct sr_slice context, uint8_t *out, size_t len)
@@ -66,7 +30,9 @@ sr_err sr_mls_exporter(const struct sr_suite *suite, struct sr_slice exporter_se
     if (out == NULL || len == 0 || len > 255 * nh || label.len > EXPORTER_LABEL_MAX) {
         goto out;
     }
-    err = derive_secret_bytes(suite, exporter_secret, label, derived);
+    /* DeriveSecret(exporter_secret, Label) with Label as bytes */
+    err = sr_mls_expand_with_label_bytes(suite, exporter_secret, label, sr_slice_of(NULL, 0),
+                                         derived, nh);
     if (err == SR_OK) {
         err = sr_hash(suite->hash, context, context_hash);
     }

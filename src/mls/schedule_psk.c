@@ -23,24 +23,6 @@
 
 static const uint8_t zeros[SR_HASH_MAX];
 
-sr_err sr_mls_psk_id_encode_external(struct sr_slice psk_id, struct sr_slice nonce,
-                                     struct sr_buf *w)
-{
-    SR_TRY(sr_write_u8(w, SR_MLS_PSK_EXTERNAL));
-    SR_TRY(sr_write_slice_v(w, psk_id));
-    return sr_write_slice_v(w, nonce);
-}
-
-sr_err sr_mls_psk_id_encode_resumption(uint8_t usage, struct sr_slice group_id, uint64_t epoch,
-                                       struct sr_slice nonce, struct sr_buf *w)
-{
-    SR_TRY(sr_write_u8(w, SR_MLS_PSK_RESUMPTION));
-    SR_TRY(sr_write_u8(w, usage));
-    SR_TRY(sr_write_slice_v(w, group_id));
-    SR_TRY(sr_write_u64(w, epoch));
-    return sr_write_slice_v(w, nonce);
-}
-
 /* psk_input_[i] into `input` (Nh bytes); `label` is scratch space for PSKLabel. */
 static sr_err psk_input(const struct sr_suite *suite, const struct sr_mls_psk_input *psk,
                         uint16_t index, uint16_t count, struct sr_buf *label, uint8_t *input)

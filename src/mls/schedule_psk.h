@@ -1,38 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The psk_secret of RFC 9420 §8.4: any number of pre-shared keys chained through
- * KDF.Extract, each bound to its encoded PreSharedKeyID and its place in the list.
- * Also a minimal PreSharedKeyID encoder for the two PSK types.
+ * KDF.Extract, each bound to its encoded PreSharedKeyID (sr_mls_psk_id_encode in
+ * wire_proposal.h) and its place in the list.
  */
 #pragma once
 
 #include <stddef.h>
-#include <stdint.h>
 
 #include <sealroom/buf.h>
 #include <sealroom/err.h>
 
 #include "core/secret.h"
 #include "crypto/suite.h"
-#include "mls/wire_common.h" /* PSKType and ResumptionPSKUsage (§8.4) */
 
 /** One PSK as it enters the key schedule; both slices are borrowed. */
 struct sr_mls_psk_input {
     struct sr_slice id;  /* the encoded PreSharedKeyID */
     struct sr_slice psk; /* the key itself (a resumption_psk, or the external secret) */
 };
-
-/** Append PreSharedKeyID{psktype = external, psk_id, psk_nonce} to `w`. */
-SR_MUST_USE sr_err sr_mls_psk_id_encode_external(struct sr_slice psk_id, struct sr_slice nonce,
-                                                 struct sr_buf *w);
-
-/**
- * Append PreSharedKeyID{psktype = resumption, usage, group_id, epoch, psk_nonce} to `w`;
- * `usage` is one of SR_MLS_RESUMPTION_*.
- */
-SR_MUST_USE sr_err sr_mls_psk_id_encode_resumption(uint8_t usage, struct sr_slice group_id,
-                                                   uint64_t epoch, struct sr_slice nonce,
-                                                   struct sr_buf *w);
 
 /**
  * psk_secret over `psks[0..n)` in the order given (the order of the Commit's proposals or

@@ -6,10 +6,21 @@
 
 #include "crypto/suite.h"
 #include "mls/schedule_psk.h"
+#include "mls/wire_proposal.h"
 #include "vectors.h"
 
 /* The most PSKs a case of the official file carries is far below this. */
 #define MAX_PSKS 64
+
+/* PreSharedKeyID{psktype = external, psk_id, psk_nonce} */
+static bool encode_external(const struct sr_buf *psk_id, const struct sr_buf *nonce,
+                            struct sr_buf *out)
+{
+    struct sr_mls_psk_id id = { .type = SR_MLS_PSK_EXTERNAL,
+                                .psk_id = sr_buf_slice(psk_id),
+                                .psk_nonce = sr_buf_slice(nonce) };
+    return sr_mls_psk_id_encode(&id, out) == SR_OK;
+}
 
 static bool check_case(const json_t *tc)
 {
@@ -23,9 +34,7 @@ static bool check_case(const json_t *tc)
     for (size_t i = 0; ok && i < n; i++) {
         const json_t *p = json_array_get(arr, i);
         ok = sr_vec_hex(p, "psk_id", &psk_id) && sr_vec_hex(p, "psk_nonce", &nonce) &&
-             sr_vec_hex(p, "psk", &keys[i]) &&
-             sr_mls_psk_id_encode_external(sr_buf_slice(&psk_id), sr_buf_slice(&nonce), &ids[i]) ==
-                     SR_OK;
+             sr_vec_hex(p, "psk", &keys[i]) && encode_external(&psk_id, &nonce, &ids[i]);
         in[i].id = sr_buf_slice(&ids[i]);
         in[i].psk = sr_buf_slice(&keys[i]);
     }

@@ -17,6 +17,7 @@
 #include "mls/schedule_epoch.h"
 #include "mls/schedule_keys.h"
 #include "mls/schedule_psk.h"
+#include "mls/wire_proposal.h"
 #include "testutil.h"
 
 /* Epoch 0 of suite 1 in the official key-schedule.json. */
@@ -208,13 +209,16 @@ static void psk_edges(void **state)
     /* order matters: the chain is not symmetric */
     struct sr_buf id0 = { 0 }, id1 = { 0 };
     struct sr_secret ab = { 0 }, ba = { 0 };
-    assert_int_equal(
-            sr_mls_psk_id_encode_external(sr_slice_of("a", 1), sr_buf_slice(&f->init), &id0),
-            SR_OK);
-    assert_int_equal(sr_mls_psk_id_encode_resumption(SR_MLS_RESUMPTION_APPLICATION,
-                                                     sr_slice_of("g", 1), 7, sr_buf_slice(&f->init),
-                                                     &id1),
-                     SR_OK);
+    struct sr_mls_psk_id ext = { .type = SR_MLS_PSK_EXTERNAL,
+                                 .psk_id = sr_slice_of("a", 1),
+                                 .psk_nonce = sr_buf_slice(&f->init) };
+    struct sr_mls_psk_id res = { .type = SR_MLS_PSK_RESUMPTION,
+                                 .usage = SR_MLS_RESUMPTION_APPLICATION,
+                                 .psk_group_id = sr_slice_of("g", 1),
+                                 .psk_epoch = 7,
+                                 .psk_nonce = sr_buf_slice(&f->init) };
+    assert_int_equal(sr_mls_psk_id_encode(&ext, &id0), SR_OK);
+    assert_int_equal(sr_mls_psk_id_encode(&res, &id1), SR_OK);
     assert_int_equal(id1.len, 1 + 1 + 2 + 8 + 33);
     struct sr_mls_psk_input in[2] = { { sr_buf_slice(&id0), sr_buf_slice(&f->commit) },
                                       { sr_buf_slice(&id1), sr_buf_slice(&f->psk) } };
