@@ -73,6 +73,26 @@ static const struct opt opts[] = {
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
 
+/* "  LEFT  help..." with the help wrapped at word boundaries to fit 80 columns. */
+static void print_wrapped(FILE *out, const char *left, const char *help)
+{
+    const int indent = 28, width = 80 - indent;
+    fprintf(out, "  %-*s", indent - 2, left);
+    if ((int)strlen(left) > indent - 3) {
+        fprintf(out, "\n%*s", indent, "");
+    }
+    while ((int)strlen(help) > width) {
+        int cut = width;
+        while (cut > 0 && help[cut] != ' ') {
+            cut--;
+        }
+        cut = cut > 0 ? cut : width;
+        fprintf(out, "%.*s\n%*s", cut, help, indent, "");
+        help += cut + (help[cut] == ' ');
+    }
+    fprintf(out, "%s\n", help);
+}
+
 void kms_config_usage(FILE *out)
 {
     fprintf(out, "usage: sealroomd --role kms [options]\n\n"
@@ -83,9 +103,9 @@ void kms_config_usage(FILE *out)
         char left[64];
         (void)snprintf(left, sizeof(left), "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
                        opts[i].arg ? opts[i].arg : "");
-        fprintf(out, "  %-30s %s\n", left, opts[i].help);
+        print_wrapped(out, left, opts[i].help);
     }
-    fprintf(out, "  %-30s %s\n", "--help", "show this help");
+    print_wrapped(out, "--help", "show this help");
     fprintf(out, "\nconfig file: one `key = value` per line, keys as the options without the\n"
                  "dashes (`listen = 0.0.0.0:8443`, `allow-file-cmk = true`); `_` may stand for\n"
                  "`-` and a `kms.` prefix is allowed; `#` starts a comment.\n"

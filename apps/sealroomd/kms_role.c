@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -207,6 +208,8 @@ int role_kms_main(int argc, char **argv)
     if (r != KMS_CONFIG_RUN) {
         return r == KMS_CONFIG_EXIT_OK ? 0 : 2;
     }
+    /* The data dir holds keys and the database: nothing made here is for other users. */
+    (void)umask(077);
     pthread_mutex_init(&d.lock, NULL);
     int status = 1;
     if (start(&d)) {
