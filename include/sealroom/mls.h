@@ -29,6 +29,15 @@ struct sr_mls_group_limits {
     size_t max_message;     /* bytes of one MLSMessage (default 4 MiB) */
 };
 
+/**
+ * The application's decision on a member's credential (RFC 9420 §5.3.1: the application MUST
+ * validate credentials): `type` is the CredentialType (1 basic, 2 x509), `identity` the basic
+ * identity or the end-entity certificate (DER), `signature_key` the key it must bind. Return
+ * SR_OK to accept; any other value refuses the KeyPackage, leaf or tree that carries it.
+ */
+typedef sr_err (*sr_mls_identity_check_fn)(void *arg, uint16_t type, struct sr_slice identity,
+                                           struct sr_slice signature_key);
+
 /** An external pre-shared key (§8.4); both slices are borrowed for the call. */
 struct sr_mls_psk {
     struct sr_slice id;
@@ -70,6 +79,8 @@ struct sr_mls_group_join_params {
     size_t psk_count;
     const struct sr_mls_group_limits *limits; /* NULL: defaults */
     uint64_t now; /* seconds since the Unix epoch for lifetime checks; 0: skip them */
+    sr_mls_identity_check_fn identity_check; /* NULL: credentials are not checked */
+    void *identity_arg;
 };
 
 /**
@@ -88,6 +99,13 @@ SR_API void sr_mls_group_free(struct sr_mls_group *g);
 /** Add (or replace) an external PSK the group may be asked to use in a commit. */
 SR_API SR_MUST_USE sr_err sr_mls_group_add_psk(struct sr_mls_group *g, struct sr_slice id,
                                                struct sr_slice secret);
+
+/**
+ * Check every credential that enters the group from now on (Adds, Updates, commit leaves,
+ * external joiners) with `fn` (NULL: no check).
+ */
+SR_API void sr_mls_group_set_identity_check(struct sr_mls_group *g, sr_mls_identity_check_fn fn,
+                                            void *arg);
 
 /** Set the clock used for KeyPackage lifetime checks (0: do not check lifetimes). */
 SR_API void sr_mls_group_set_time(struct sr_mls_group *g, uint64_t now);

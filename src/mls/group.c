@@ -246,6 +246,35 @@ sr_err sr_mls_group_add_psk(struct sr_mls_group *g, struct sr_slice id, struct s
     return sr_mls_group_psk_store(g, id, secret);
 }
 
+/* The leaf validator's callback on top of the application's identity check. */
+static sr_err cred_adapter(void *arg, const struct sr_suite *suite,
+                           const struct sr_mls_credential *cred, struct sr_slice signature_key,
+                           struct sr_mls_credential_result *res)
+{
+    const struct sr_mls_group *g = arg;
+    struct sr_slice id = cred->identity;
+    (void)suite;
+    (void)res;
+    if (cred->type == SR_MLS_CREDENTIAL_X509) {
+        SR_CHECK(cred->cert_count > 0, SR_ERR_INVALID);
+        id = cred->certs[0];
+    }
+    return g->id_fn(g->id_arg, cred->type, id, signature_key) == SR_OK ? SR_OK : SR_ERR_DENIED;
+}
+
+void sr_mls_group_set_identity_check(struct sr_mls_group *g, sr_mls_identity_check_fn fn, void *arg)
+{
+    g->id_fn = fn;
+    g->id_arg = arg;
+    g->cred.fn = cred_adapter;
+    g->cred.arg = g;
+}
+
+const struct sr_mls_credential_check *sr_mls_group_cred(const struct sr_mls_group *g)
+{
+    return g->id_fn != NULL ? &g->cred : NULL;
+}
+
 void sr_mls_group_set_padding(struct sr_mls_group *g, size_t block)
 {
     g->padding = block;

@@ -97,6 +97,9 @@ struct sr_mls_group {
     uint64_t now; /* seconds since the Unix epoch for lifetime checks; 0: not checked */
     struct sr_mls_group_epoch *staged; /* our own commit, until merged or discarded */
     bool staged_reinit;
+    sr_mls_identity_check_fn id_fn;
+    void *id_arg;
+    struct sr_mls_credential_check cred; /* adapts id_fn for leaf validation */
     bool restored;  /* restored from saved state: no PrivateMessage until the next epoch */
     size_t padding; /* PrivateMessage padding block */
 };
@@ -133,6 +136,9 @@ sr_err sr_mls_group_signature_key(void *arg, const struct sr_mls_sender *sender,
 /** The signature key of external sender `index` (the external_senders extension, §12.1.8.1). */
 SR_MUST_USE sr_err sr_mls_group_external_sender_key(const struct sr_mls_group *g, uint32_t index,
                                                     struct sr_slice *pub);
+
+/** The credential check for leaf validation, or NULL when the application set none. */
+const struct sr_mls_credential_check *sr_mls_group_cred(const struct sr_mls_group *g);
 
 /** Add an external PSK to the store (replacing one with the same id). */
 SR_MUST_USE sr_err sr_mls_group_psk_store(struct sr_mls_group *g, struct sr_slice id,
@@ -217,6 +223,8 @@ struct sr_mls_group_join_args {
     size_t psk_count;
     const struct sr_mls_group_limits *limits;
     uint64_t now;
+    sr_mls_identity_check_fn id_fn;
+    void *id_arg;
 };
 
 /** Join from a Welcome (§12.4.3.1) with a private KeyPackage bundle. */

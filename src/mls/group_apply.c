@@ -148,6 +148,7 @@ static void leaf_ctx(const struct sr_mls_group *g, const struct sr_mls_required_
     v->now = g->now;
     v->check_lifetime = g->now != 0;
     v->required = rc;
+    v->credential = sr_mls_group_cred(g);
 }
 
 /* §12.1.7: every member must support each new extension; required_capabilities checked. */

@@ -134,6 +134,7 @@ static sr_err process_path(struct sr_mls_group *g, struct sr_mls_group_epoch *ne
         .expected_source = SR_MLS_LEAF_SOURCE_COMMIT,
         .group_id = sr_buf_slice(&g->group_id),
         .leaf_index = committer,
+        .credential = sr_mls_group_cred(g),
     };
     SR_TRY(sr_mls_leaf_node_validate(&v, &c->path.leaf_node, NULL));
     /* The provisional GroupContext: new epoch and extensions, old transcript hash. */

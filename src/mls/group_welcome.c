@@ -90,6 +90,20 @@ static sr_err check_support(const struct sr_mls_group_info *gi, const struct sr_
     return SR_OK;
 }
 
+/* §5.3.1: every member's credential passes the application's check. */
+static sr_err check_credentials(const struct sr_mls_group *g, const struct sr_mls_tree *t)
+{
+    const struct sr_mls_credential_check *check = sr_mls_group_cred(g);
+    for (uint32_t i = 0; check != NULL && i < t->n_leaves; i++) {
+        const struct sr_mls_leaf_node *ln = sr_mls_tree_get0_leaf(t, i);
+        if (ln != NULL) {
+            SR_TRY(sr_mls_credential_validate(check, g->suite, &ln->credential, ln->signature_key,
+                                              NULL));
+        }
+    }
+    return SR_OK;
+}
+
 /* The state of the epoch we join, into g->ep. */
 static sr_err build_epoch(struct sr_mls_group *g, struct join_ctx *jc,
                           struct sr_mls_welcome_joined *j, const struct sr_mls_key_package *kp)
@@ -99,6 +113,7 @@ static sr_err build_epoch(struct sr_mls_group *g, struct join_ctx *jc,
     struct sr_mls_group_epoch *ep = &g->ep;
     const struct sr_mls_key_package_priv *kpp = jc->a->key_package;
     SR_TRY(sr_mls_tree_validate(&jc->tree, gc->group_id, gc->tree_hash));
+    SR_TRY(check_credentials(g, &jc->tree));
     SR_TRY(check_support(gi, &kp->leaf_node));
     sr_mls_tree_swap(&ep->tree, &jc->tree);
     SR_TRY(find_own_leaf(&ep->tree, &kp->leaf_node, &ep->own_leaf));
@@ -150,6 +165,9 @@ static sr_err join_group(struct join_ctx *jc, const struct sr_mls_welcome *wl,
     }
     if (err == SR_OK) {
         g->now = a->now;
+        if (a->id_fn != NULL) {
+            sr_mls_group_set_identity_check(g, a->id_fn, a->id_arg);
+        }
         err = sr_secret_set(&g->sig_priv, a->key_package->signature_priv.p,
                             a->key_package->signature_priv.len);
     }
@@ -236,6 +254,8 @@ sr_err sr_mls_group_join(const struct sr_mls_group_join_params *p, struct sr_mls
         .psk_count = p->psk_count,
         .limits = p->limits,
         .now = p->now,
+        .id_fn = p->identity_check,
+        .id_arg = p->identity_arg,
     };
     sr_err err = sr_mls_group_join_priv(&a, out);
     sr_mls_key_package_priv_free(kpp);

@@ -367,6 +367,76 @@ static void test_rejections(void **state)
     destroy(&w);
 }
 
+/* External PSKs injected by a commit (§8.4); a member without the PSK refuses the commit. */
+static void test_psk(void **state)
+{
+    (void)state;
+    struct world w;
+    const uint8_t secret[32] = { 1, 2, 3 };
+    const size_t s12[] = { 1, 2 };
+    create(&w, 2);
+    add_members(&w, 0, s12, 2, true);
+    struct sr_slice id1 = sr_slice_of("psk-1", 5), id2 = sr_slice_of("psk-2", 5);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(sr_mls_group_add_psk(w.m[i], id1, sr_slice_of(secret, 32)), SR_OK);
+    }
+    struct sr_mls_commit_params p = { .psk_ids = &id1, .psk_count = 1 };
+    commit(&w, 0, &p, NULL, NULL, 0);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(sr_mls_group_add_psk(w.m[i], id2, sr_slice_of(secret, 16)), SR_OK);
+    }
+    struct sr_buf c = { 0 };
+    p.psk_ids = &id2;
+    assert_int_equal(sr_mls_group_commit(w.m[0], &p, &c, NULL), SR_OK);
+    rejected(&w, 2, &c, SR_ERR_NOT_FOUND);
+    struct sr_mls_processed pr = { 0 };
+    assert_int_equal(sr_mls_group_process(w.m[1], sr_buf_slice(&c), &pr), SR_OK);
+    assert_int_equal(pr.kind, SR_MLS_PROCESSED_COMMIT);
+    assert_int_equal(sr_mls_group_commit_merge(w.m[0]), SR_OK);
+    sr_mls_group_free(w.m[2]);
+    w.m[2] = NULL;
+    agree(&w);
+    chat(&w);
+    sr_buf_cleanup(&c);
+    destroy(&w);
+}
+
+/* The application refuses identities that start with "bad". */
+static sr_err no_bad(void *arg, uint16_t type, struct sr_slice identity, struct sr_slice key)
+{
+    (void)key;
+    (*(unsigned *)arg)++;
+    bool bad = type == 1 && identity.len >= 3 && memcmp(identity.p, "bad", 3) == 0;
+    return bad ? SR_ERR_DENIED : SR_OK;
+}
+
+static void test_identity_check(void **state)
+{
+    (void)state;
+    struct world w;
+    unsigned calls = 0;
+    const size_t s1[] = { 1 };
+    create(&w, 1);
+    add_members(&w, 0, s1, 1, true);
+    sr_mls_group_set_identity_check(w.m[1], no_bad, &calls);
+    struct sr_buf kp, priv, c = { 0 };
+    key_package(1, "bad-client", &kp, &priv);
+    struct sr_slice add = sr_buf_slice(&kp);
+    struct sr_mls_commit_params p = { .add = &add, .add_count = 1 };
+    /* 0 does not check: it commits the Add; 1 refuses it and stays as it was. */
+    assert_int_equal(sr_mls_group_commit(w.m[0], &p, &c, NULL), SR_OK);
+    rejected(&w, 1, &c, SR_ERR_DENIED);
+    sr_mls_group_commit_discard(w.m[0]);
+    /* 1 itself refuses to commit it. */
+    sr_buf_reset(&c);
+    assert_int_equal(sr_mls_group_commit(w.m[1], &p, &c, NULL), SR_ERR_DENIED);
+    assert_true(calls >= 2);
+    sr_buf_cleanup(&kp);
+    sr_buf_cleanup(&priv);
+    sr_buf_cleanup(&c);
+    destroy(&w);
+}
+
 /* Limits: a group of at most two leaves refuses a third member with SR_ERR_LIMIT. */
 static void test_limits(void **state)
 {
@@ -509,6 +579,8 @@ int main(void)
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_external_senders_all_suites),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_psk),
+        cmocka_unit_test(test_identity_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
