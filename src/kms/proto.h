@@ -20,11 +20,12 @@
 #define SR_KMS_UUID_LEN    37 /* 36 characters and the NUL */
 #define SR_KMS_TIME_LEN    32
 #define SR_KMS_SEGMENT_MAX 32
+#define SR_KMS_OBJ_ID_MAX  65 /* an object id in a path (a UUID, or an org id) */
 
 /** A parsed request URI: /<col>[/<id>[/<sub>]][?authId=<auth_id>]. */
 struct sr_kms_uri {
     char col[SR_KMS_SEGMENT_MAX];
-    char id[SR_KMS_UUID_LEN];
+    char id[SR_KMS_OBJ_ID_MAX];
     char sub[SR_KMS_SEGMENT_MAX];
     char auth_id[SR_STORE_ID_MAX];
     bool has_query;

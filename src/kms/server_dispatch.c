@@ -50,6 +50,9 @@ static const struct {
     { "retrieve", "holds", sr_kms_holds },
     { "retrieve", "holds/+", sr_kms_holds },
     { "delete", "holds/+", sr_kms_holds },
+    { "retrieve", "orgs/+/policy", sr_kms_policy },
+    { "update", "orgs/+/policy", sr_kms_policy },
+    { "retrieve", "audit", sr_kms_audit_export },
 };
 
 static sr_kms_handler_fn route(const char *method, const char *shape)

@@ -123,6 +123,15 @@ SR_MUST_USE sr_err sr_kms_require_resource(struct sr_kms_req *rq, const char *ur
 /** Append rq's audit row to this node's chain (durable before it returns). */
 SR_MUST_USE sr_err sr_kms_audit_write(struct sr_kms_req *rq);
 
+/** retrieve /audit: the org's rows for compliance officers and KMS admins. */
+sr_err sr_kms_audit_export(struct sr_kms_req *rq);
+
+/* server_policy.c */
+/** retrieve and update /orgs/{org}/policy. */
+sr_err sr_kms_policy(struct sr_kms_req *rq);
+/** The org's key lifetime (policy keyLifetime, default 24 h) in ms. */
+SR_MUST_USE sr_err sr_kms_org_key_lifetime(struct sr_kms_req *rq, const char *org, int64_t *ms);
+
 /* server_org.c: org keys. */
 /** Make the org's row (and its first CMK) on first use. */
 SR_MUST_USE sr_err sr_kms_org_ensure(struct sr_kms_req *rq, const char *org_id);

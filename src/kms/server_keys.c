@@ -205,8 +205,10 @@ sr_err sr_kms_key_bind_to(struct sr_kms_req *rq, const char *key_uri,
         return sr_kms_req_fail(rq, 404, "NOT_FOUND", "no such key");
     }
     SR_TRY(err);
+    int64_t lifetime = 0;
+    SR_TRY(sr_kms_org_key_lifetime(rq, res->org_id, &lifetime));
     struct sr_store_bind b = { key_uri,       res->uri, rq->who.user_id,
-                               rq->client_id, rq->now,  rq->now + SR_KMS_KEY_LIFETIME_MS,
+                               rq->client_id, rq->now,  rq->now + lifetime,
                                NULL,          NULL,     NULL };
     /* A key bound to another org's resource moves to that org's KEK (KMS.md §3). */
     if (row.resource_uri[0] == '\0' && row.wrapped.present && is_creator(rq, &row) &&

@@ -21,6 +21,7 @@
 
 #include "cmk_fixture.h"
 #include "core/alloc.h"
+#include "kms/proto.h"
 #include "kms/server.h"
 
 #define HOST    "kms.example.org"
@@ -827,6 +828,105 @@ static void test_revoked_cmk(void **state)
     json_decref(keys);
 }
 
+static json_t *policy_call(struct client *c, const char *method, json_t *policy)
+{
+    json_t *r = json_pack("{s:s,s:s,s:s}", "method", method, "uri", "/orgs/org-a/policy",
+                          "requestId", "pol-1");
+    if (policy != NULL) {
+        json_object_set_new(r, "policy", policy);
+    }
+    return call(c, r);
+}
+
+static void test_policy_and_audit(void **state)
+{
+    struct client olga, adam;
+    (void)state;
+    client_init(&olga, "olga");
+    client_init(&adam, "adam");
+    token_roles(&olga, "kms.orgAgent");
+    token_roles(&adam, "kms.orgAdmin");
+    token(&alice, false);
+    token(&bob, false);
+    handshake(&olga);
+    handshake(&adam);
+    handshake(&alice);
+    handshake(&bob);
+    json_t *p = policy_call(&adam, "retrieve", NULL);
+    assert_int_equal(status_of(p), 200);
+    assert_int_equal(
+            json_integer_value(json_object_get(json_object_get(p, "policy"), "keyLifetime")),
+            86400);
+    json_decref(p);
+    p = policy_call(&adam, "update",
+                    json_pack("{s:I,s:[s],s:{s:i}}", "keyLifetime", (json_int_t)7200, "services",
+                              "indexer", "retention", "meeting", 30));
+    assert_int_equal(status_of(p), 200);
+    json_decref(p);
+    struct counts before = snapshot();
+    expect(policy_call(&adam, "update", json_pack("{s:[s]}", "services", "bogus")), 400,
+           "BAD_REQUEST");
+    expect(policy_call(&adam, "update", json_pack("{s:i}", "keyLifetime", 1)), 400, "BAD_REQUEST");
+    expect(policy_call(&bob, "update", json_pack("{s:i}", "keyLifetime", 3600)), 403,
+           "NOT_AUTHORIZED");
+    expect(policy_call(&olga, "update", json_pack("{s:i}", "keyLifetime", 3600)), 403,
+           "NOT_AUTHORIZED");
+    assert_unchanged(before, 4);
+    p = policy_call(&olga, "retrieve", NULL);
+    assert_int_equal(
+            json_integer_value(json_object_get(json_object_get(p, "policy"), "keyLifetime")), 7200);
+    json_decref(p);
+
+    /* A bind now lasts the policy's key lifetime. */
+    json_t *keys = create_keys(&alice, 1);
+    json_t *res =
+            create_resource(&alice, "meeting", json_array(), json_pack("[s]", key_uri(keys, 0)));
+    p = retrieve(&alice, key_uri(keys, 0));
+    const json_t *key = json_object_get(p, "key");
+    int64_t bound = 0, expires = 0;
+    assert_int_equal(sr_kms_time_parse(json_string_value(json_object_get(key, "bindDate")), &bound),
+                     SR_OK);
+    assert_int_equal(
+            sr_kms_time_parse(json_string_value(json_object_get(key, "expirationDate")), &expires),
+            SR_OK);
+    assert_int_equal(expires - bound, 7200 * 1000);
+    json_decref(p);
+    json_decref(res);
+    json_decref(keys);
+
+    /* The audit export pages with a cursor and never carries key material. */
+    expect(call(&bob, json_pack("{s:s,s:s,s:s}", "method", "retrieve", "uri", "/audit", "requestId",
+                                "au-0")),
+           403, "NOT_AUTHORIZED");
+    expect(call(&olga, json_pack("{s:s,s:s,s:s,s:i}", "method", "retrieve", "uri", "/audit",
+                                 "requestId", "au-1", "limit", 1001)),
+           413, "TOO_LARGE");
+    p = call(&olga, json_pack("{s:s,s:s,s:s,s:i}", "method", "retrieve", "uri", "/audit",
+                              "requestId", "au-2", "limit", 5));
+    assert_int_equal(status_of(p), 200);
+    assert_int_equal(json_array_size(json_object_get(p, "entries")), 5);
+    const char *cursor = json_string_value(json_object_get(p, "nextCursor"));
+    assert_non_null(cursor);
+    json_t *q =
+            call(&olga, json_pack("{s:s,s:s,s:s,s:i,s:s}", "method", "retrieve", "uri", "/audit",
+                                  "requestId", "au-3", "limit", 1000, "cursor", cursor));
+    assert_int_equal(status_of(q), 200);
+    size_t rest = json_array_size(json_object_get(q, "entries"));
+    assert_true(rest > 20);
+    assert_int_not_equal(json_integer_value(json_object_get(
+                                 json_array_get(json_object_get(q, "entries"), 0), "seq")),
+                         json_integer_value(json_object_get(
+                                 json_array_get(json_object_get(p, "entries"), 0), "seq")));
+    char *text = json_dumps(q, JSON_COMPACT);
+    assert_null(strstr(text, "\"jwk\""));
+    assert_null(strstr(text, "eyJ")); /* no token either */
+    sr_free(text);
+    json_decref(p);
+    json_decref(q);
+    sr_jose_key_free(olga.k);
+    sr_jose_key_free(adam.k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -839,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_envelope),
         cmocka_unit_test(test_compliance_holds_shred),
         cmocka_unit_test(test_revoked_cmk),
+        cmocka_unit_test(test_policy_and_audit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
