@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Inside the KMS client (include/sealroom/kms.h): the client object, the session layer
+ * (client_session.c: discovery, handshake, sealed batches with retries and reset
+ * handling), the key cache (client.c) and the JSON readers of result objects (client_parse.c).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include <sealroom/buf.h>
+#include <sealroom/kms.h>
+
+#include "kms/jose.h"
+
+struct sr_kms_client {
+    char client_id[SR_KMS_ID_MAX];
+    struct sr_buf bearer; /* NUL terminated, wiped */
+    sr_kms_transport_fn transport;
+    void *transport_arg;
+    sr_kms_clock_fn clock;
+    void *clock_arg;
+    sr_kms_sleep_fn sleep;
+    void *sleep_arg;
+    unsigned retries, backoff_ms;
+    int64_t renew_before_ms;
+    char expect_cluster[SR_KMS_URI_MAX];
+
+    /* discovery */
+    char cluster[SR_KMS_URI_MAX];
+    char static_kid[SR_KMS_URI_MAX];
+    struct sr_jose_key *static_pub;
+
+    /* the channel */
+    char ch_uri[SR_KMS_URI_MAX];
+    struct sr_jose_key *k;
+    int64_t ch_expires;
+    unsigned long next_id;
+
+    /* the key cache: a ring of key_cache_max entries */
+    struct sr_kms_key *cache;
+    size_t cache_max, cache_n, cache_next;
+
+    struct sr_kms_client_stats stats;
+    struct sr_kms_client_error last;
+};
+
+/** Set the last error (status, code, reason) and return `err`. */
+sr_err sr_kms_client_fail(struct sr_kms_client *c, sr_err err, int status, const char *code,
+                          const char *reason);
+/** The sr_err for a KMS status. */
+sr_err sr_kms_client_err_of(int status);
+
+/**
+ * Send `n` requests (JSON objects without "client" and "requestId"; borrowed) in one POST
+ * on the channel, handshaking first when needed, and return the `n` answer payloads in
+ * `answers` (each the caller's to json_decref). A reset makes the client handshake again
+ * and resend once; transport errors are retried with backoff.
+ */
+SR_MUST_USE sr_err sr_kms_client_send(struct sr_kms_client *c, json_t *const *reqs, size_t n,
+                                      json_t **answers);
+/** One request; then checks the status is `want` (else the mapped error). */
+SR_MUST_USE sr_err sr_kms_client_call(struct sr_kms_client *c, json_t *req, int want,
+                                      json_t **answer);
+/** Check an answer's status against `want`, recording the refusal. */
+SR_MUST_USE sr_err sr_kms_client_check(struct sr_kms_client *c, const json_t *answer, int want);
+
+/** The cache: look up (copy out) and insert (copy in). */
+bool sr_kms_client_cache_get(struct sr_kms_client *c, const char *uri, struct sr_kms_key *out);
+void sr_kms_client_cache_put(struct sr_kms_client *c, const struct sr_kms_key *key);
+/** Drop unbound keys (after a reset, KMS.md §2). */
+void sr_kms_client_cache_drop_unbound(struct sr_kms_client *c);
+
+/* JSON to result structs (client_parse.c). */
+SR_MUST_USE sr_err sr_kms_client_parse_key(const json_t *o, struct sr_kms_key *out);
+SR_MUST_USE sr_err sr_kms_client_parse_keys(const json_t *arr, struct sr_kms_key_list *out);
+SR_MUST_USE sr_err sr_kms_client_parse_resource(const json_t *o, struct sr_kms_resource *out);
+SR_MUST_USE sr_err sr_kms_client_parse_authz(const json_t *o, struct sr_kms_authorization *out);
+/** Copy string member `name` of `o` (absent: "" unless `required`) into out[cap]. */
+SR_MUST_USE sr_err sr_kms_client_str(const json_t *o, const char *name, bool required, char *out,
+                                     size_t cap);
