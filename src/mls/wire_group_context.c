@@ -20,11 +20,11 @@ static sr_err read_fields(struct sr_reader *r, struct sr_mls_group_context *gc)
     struct sr_reader ext;
     SR_TRY(sr_read_u16(r, &gc->version));
     SR_TRY(sr_read_u16(r, &gc->cipher_suite));
-    SR_TRY(sr_read_opaque_v(r, SR_MLS_GROUP_ID_MAX, &gc->group_id));
+    SR_TRY(sr_read_opaque_v(r, SR_MLS_MAX_GROUP_ID, &gc->group_id));
     SR_TRY(sr_read_u64(r, &gc->epoch));
-    SR_TRY(sr_read_opaque_v(r, SR_MLS_GC_HASH_MAX, &gc->tree_hash));
-    SR_TRY(sr_read_opaque_v(r, SR_MLS_GC_HASH_MAX, &gc->confirmed_transcript_hash));
-    SR_TRY(sr_read_vector_v(r, SR_MLS_GC_EXTENSIONS_MAX, &ext));
+    SR_TRY(sr_read_opaque_v(r, SR_MLS_MAX_HASH, &gc->tree_hash));
+    SR_TRY(sr_read_opaque_v(r, SR_MLS_MAX_HASH, &gc->confirmed_transcript_hash));
+    SR_TRY(sr_read_vector_v(r, SR_MLS_MAX_EXTENSIONS, &ext));
     gc->extensions = sr_slice_of(ext.p, sr_reader_left(&ext));
     return SR_OK;
 }

@@ -24,14 +24,10 @@
 #include <sealroom/err.h>
 
 #include "core/codec.h"
+#include "mls/wire_limits.h"
 
 /** ProtocolVersion mls10 (§6). */
 #define SR_MLS_VERSION_10 1
-
-/** Length caps for decoding: beyond them a GroupContext is SR_ERR_LIMIT. */
-#define SR_MLS_GROUP_ID_MAX      4096
-#define SR_MLS_GC_HASH_MAX       64 /* tree and transcript hashes are KDF.Nh <= 64 bytes */
-#define SR_MLS_GC_EXTENSIONS_MAX (1u << 20)
 
 struct sr_mls_group_context {
     uint16_t version;
@@ -49,7 +45,8 @@ SR_MUST_USE sr_err sr_mls_group_context_encode(const struct sr_mls_group_context
 
 /**
  * Read one GroupContext from `r`; slices in `out` borrow from the reader's input.
- * SR_ERR_DECODE for malformed bytes, SR_ERR_LIMIT past the caps above. Any version is
+ * SR_ERR_DECODE for malformed bytes, SR_ERR_LIMIT past the caps of wire_limits.h
+ * (SR_MLS_MAX_GROUP_ID, SR_MLS_MAX_HASH, SR_MLS_MAX_EXTENSIONS). Any version is
  * accepted here; validation rejects versions other than mls10. `out` is zeroed on error.
  */
 SR_MUST_USE sr_err sr_mls_group_context_read(struct sr_reader *r, struct sr_mls_group_context *out);

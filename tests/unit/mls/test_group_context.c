@@ -94,7 +94,7 @@ static void truncated_and_trailing(void **state)
 static void over_long_fields(void **state)
 {
     (void)state;
-    static uint8_t big[SR_MLS_GROUP_ID_MAX + 1];
+    static uint8_t big[SR_MLS_MAX_GROUP_ID + 1];
     struct sr_mls_group_context gc = { SR_MLS_VERSION_10,
                                        1,
                                        sr_slice_of(big, sizeof(big)),
@@ -108,7 +108,7 @@ static void over_long_fields(void **state)
     assert_int_equal(sr_mls_group_context_decode(sr_buf_slice(&out), &back), SR_ERR_LIMIT);
     assert_true(is_zero(&back));
     gc.group_id.len = 4;
-    gc.tree_hash.len = SR_MLS_GC_HASH_MAX + 1;
+    gc.tree_hash.len = SR_MLS_MAX_HASH + 1;
     sr_buf_reset(&out);
     assert_int_equal(sr_mls_group_context_encode(&gc, &out), SR_OK);
     assert_int_equal(sr_mls_group_context_decode(sr_buf_slice(&out), &back), SR_ERR_LIMIT);
