@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The KMS protocol through `sealroomd --role kms` over HTTPS, driven by kms_client.py (an
+# independent client written from KMS.md): handshakes with bearer JWTs from a test identity
+# provider, keys, a resource, access for an authorized and an unauthorized user, a batch,
+# replay, a forged token, channel close and reset; then a restart (old channel reset, key
+# still retrievable with the same bytes) and a JWKS reload (new IdP key accepted, old refused).
+set -euo pipefail
+
+if [[ -z ${SEALROOMD:-} ]]; then
+    echo "SEALROOMD is not set: skipping" >&2
+    exit 77
+fi
+if ! command -v python3 >/dev/null; then
+    echo "python3 is not installed: skipping" >&2
+    exit 77
+fi
+client=$(dirname "$0")/kms_client.py
+
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+    echo "FAIL: $*" >&2
+    [[ -f $tmp/err ]] && sed 's/^/  sealroomd: /' "$tmp/err" >&2
+    exit 1
+}
+run_client() {
+    local rc=0
+    timeout 120 python3 "$client" "$@" || rc=$?
+    [[ $rc -eq 77 ]] && exit 77
+    [[ $rc -eq 0 ]] || fail "kms_client.py $1 (exit $rc)"
+}
+
+mkdir "$tmp/idp" "$tmp/idp2"
+run_client mkidp "$tmp/idp"
+run_client mkidp "$tmp/idp2"
+cp "$tmp/idp/jwks.json" "$tmp/jwks.json"
+data=$tmp/data
+
+start() {
+    rm -f "$tmp/port"
+    "$SEALROOMD" --role kms --listen 127.0.0.1:0 --port-file "$tmp/port" --data-dir "$data" \
+        --kms-name kms.test --cmk-provider file --allow-file-cmk --static-key-bits 2048 \
+        --jwks "$tmp/jwks.json" --issuer https://idp.test >"$tmp/out" 2>"$tmp/err" &
+    pid=$!
+    for _ in $(seq 300); do
+        [[ -s $tmp/port ]] && break
+        kill -0 "$pid" 2>/dev/null || fail "sealroomd exited at start"
+        sleep 0.1
+    done
+    [[ -s $tmp/port ]] || fail "no port file after 30 s"
+    url=https://localhost:$(cat "$tmp/port")
+}
+stop() {
+    kill -TERM "$pid"
+    local rc=0
+    wait "$pid" || rc=$?
+    pid=
+    [[ $rc -eq 0 ]] || fail "exit status $rc after SIGTERM"
+}
+
+start
+run_client flow "$url" "$data/tls-cert.pem" "$tmp/idp" "$tmp/state"
+stop
+start
+run_client after-restart "$url" "$data/tls-cert.pem" "$tmp/idp" "$tmp/state"
+# a new IdP key set replaces the old one on the next request
+cp "$tmp/idp2/jwks.json" "$tmp/jwks.json.new"
+mv "$tmp/jwks.json.new" "$tmp/jwks.json"
+run_client handshake "$url" "$data/tls-cert.pem" "$tmp/idp2" 201
+run_client handshake "$url" "$data/tls-cert.pem" "$tmp/idp" 401
+grep -q 'reloaded JWKS' "$tmp/err" || fail "no JWKS reload message"
+stop
+
+echo "kms protocol: ok"
