@@ -20,6 +20,7 @@
 #include "core/codec.h"
 #include "mls/keypackage.h"
 #include "mls/wire_extension.h"
+#include "testutil.h"
 
 #define MAXM 6
 #define NOW  1700000000u
@@ -437,6 +438,93 @@ static void test_identity_check(void **state)
     destroy(&w);
 }
 
+struct alloc_case {
+    struct sr_mls_group *g;
+    struct sr_mls_group *joined;
+    struct sr_buf msg, welcome, kp_priv, baseline, out;
+    struct sr_mls_commit_params *params;
+    uint64_t base_epoch;
+};
+
+static sr_err op_process(void *arg)
+{
+    struct alloc_case *a = arg;
+    struct sr_mls_processed pr = { 0 };
+    sr_err err = sr_mls_group_process(a->g, sr_buf_slice(&a->msg), &pr);
+    sr_mls_processed_cleanup(&pr);
+    return err;
+}
+
+static sr_err op_commit(void *arg)
+{
+    struct alloc_case *a = arg;
+    sr_buf_reset(&a->out);
+    return sr_mls_group_commit(a->g, a->params, &a->out, NULL);
+}
+
+static sr_err op_join(void *arg)
+{
+    struct alloc_case *a = arg;
+    struct sr_mls_group_join_params jp = {
+        .welcome = sr_buf_slice(&a->welcome),
+        .key_package_priv = sr_buf_slice(&a->kp_priv),
+    };
+    sr_mls_group_free(a->joined);
+    a->joined = NULL;
+    return sr_mls_group_join(&jp, &a->joined);
+}
+
+/* After a failed run the group is exactly as before. */
+static void reset_check(void *arg)
+{
+    struct alloc_case *a = arg;
+    struct sr_buf now;
+    if (sr_mls_group_epoch(a->g) != a->base_epoch) {
+        return;
+    }
+    saved(a->g, &now);
+    assert_int_equal(now.len, a->baseline.len);
+    assert_memory_equal(now.p, a->baseline.p, now.len);
+    sr_buf_cleanup(&now);
+}
+
+/* Every allocation failing in turn: processing, committing and joining fail cleanly. */
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    struct world w;
+    struct alloc_case a = { 0 };
+    struct sr_buf kp;
+    const size_t s12[] = { 1, 2 };
+    create(&w, 1);
+    add_members(&w, 0, s12, 2, true);
+    key_package(1, "late", &kp, &a.kp_priv);
+    struct sr_slice add = sr_buf_slice(&kp);
+    struct sr_mls_commit_params p = { .add = &add, .add_count = 1, .ratchet_tree = true };
+    a.params = &p;
+    a.g = w.m[0];
+    a.base_epoch = sr_mls_group_epoch(a.g);
+    saved(a.g, &a.baseline);
+    assert_true(sr_test_each_alloc_failure(op_commit, reset_check, &a) > 10);
+    sr_mls_group_commit_discard(a.g);
+    assert_int_equal(sr_mls_group_commit(a.g, &p, &a.msg, &a.welcome), SR_OK);
+    a.g = w.m[1];
+    sr_buf_cleanup(&a.baseline);
+    saved(a.g, &a.baseline);
+    assert_true(sr_test_each_alloc_failure(op_process, reset_check, &a) > 10);
+    assert_int_equal(sr_mls_group_epoch(w.m[1]), a.base_epoch + 1);
+    assert_true(sr_test_each_alloc_failure(op_join, NULL, &a) > 10);
+    assert_int_equal(sr_mls_group_epoch(a.joined), a.base_epoch + 1);
+    sr_mls_group_free(a.joined);
+    sr_buf_cleanup(&kp);
+    sr_buf_cleanup(&a.kp_priv);
+    sr_buf_cleanup(&a.msg);
+    sr_buf_cleanup(&a.welcome);
+    sr_buf_cleanup(&a.baseline);
+    sr_buf_cleanup(&a.out);
+    destroy(&w);
+}
+
 /* Limits: a group of at most two leaves refuses a third member with SR_ERR_LIMIT. */
 static void test_limits(void **state)
 {
@@ -581,6 +669,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_psk),
         cmocka_unit_test(test_identity_check),
+        cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
