@@ -53,6 +53,10 @@ static const struct {
     { "retrieve", "orgs/+/policy", sr_kms_policy },
     { "update", "orgs/+/policy", sr_kms_policy },
     { "retrieve", "audit", sr_kms_audit_export },
+    { "retrieve", "publicKey", sr_kms_cmk_admin },
+    { "create", "cmk", sr_kms_cmk_admin },
+    { "retrieve", "cmk", sr_kms_cmk_admin },
+    { "update", "cmk/+", sr_kms_cmk_admin },
 };
 
 static sr_kms_handler_fn route(const char *method, const char *shape)

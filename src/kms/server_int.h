@@ -126,6 +126,10 @@ SR_MUST_USE sr_err sr_kms_audit_write(struct sr_kms_req *rq);
 /** retrieve /audit: the org's rows for compliance officers and KMS admins. */
 sr_err sr_kms_audit_export(struct sr_kms_req *rq);
 
+/* server_cmk.c */
+/** retrieve /publicKey, create and retrieve /cmk, update /cmk/{id}. */
+sr_err sr_kms_cmk_admin(struct sr_kms_req *rq);
+
 /* server_policy.c */
 /** retrieve and update /orgs/{org}/policy. */
 sr_err sr_kms_policy(struct sr_kms_req *rq);
