@@ -210,7 +210,9 @@ static bool config_line(struct kms_config *cfg, char *line, const char *where)
         key += 4;
     }
     for (char *p = key; *p != '\0'; p++) {
-        *p = *p == '_' ? '-' : *p;
+        if (*p == '_') {
+            *p = '-';
+        }
     }
     const struct opt *o = find_opt(key, strlen(key));
     if (o == NULL || strcmp(o->name, "config") == 0) {

@@ -235,14 +235,13 @@ bool kms_files_static_key(const struct kms_config *cfg, struct sr_jose_key **key
 static bool derive_chain_key(const uint8_t *secret, const char *chain, uint8_t *out)
 {
     static const char label[] = "sealroom-audit-v1|";
-    uint8_t prk[32], info[sizeof(label) + 64];
-    size_t ll = sizeof(label) - 1, cl = strlen(chain);
-    memcpy(info, label, ll);
-    memcpy(info + ll, chain, cl);
+    uint8_t prk[32];
+    const struct sr_slice info[2] = { sr_slice_of(label, sizeof(label) - 1),
+                                      sr_slice_of(chain, strlen(chain)) };
     bool ok = sr_hkdf_extract(&sr_hash_sha256, sr_slice_of(NULL, 0),
                               sr_slice_of(secret, AUDIT_SECRET), prk) == SR_OK &&
-              sr_hkdf_expand(&sr_hash_sha256, sr_slice_of(prk, sizeof(prk)),
-                             sr_slice_of(info, ll + cl), out, SR_KMS_AUDIT_KEY_LEN) == SR_OK;
+              sr_hkdf_expand_parts(&sr_hash_sha256, sr_slice_of(prk, sizeof(prk)), info, 2, out,
+                                   SR_KMS_AUDIT_KEY_LEN) == SR_OK;
     sr_wipe(prk, sizeof(prk));
     return ok;
 }
