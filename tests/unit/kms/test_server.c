@@ -21,6 +21,7 @@
 
 #include "cmk_fixture.h"
 #include "core/alloc.h"
+#include "kms/jose_int.h"
 #include "kms/proto.h"
 #include "kms/server.h"
 
@@ -927,6 +928,121 @@ static void test_policy_and_audit(void **state)
     sr_jose_key_free(adam.k);
 }
 
+static json_t *cmk_call(struct client *c, const char *method, const char *uri, json_t *extra)
+{
+    json_t *r = json_pack("{s:s,s:s,s:s,s:s}", "method", method, "uri", uri, "requestId", "cmk-1",
+                          "assignedOrgId", "org-a");
+    if (extra != NULL) {
+        json_object_update(r, extra);
+        json_decref(extra);
+    }
+    return call(c, r);
+}
+
+static const char *cmk_uri_of(const json_t *p)
+{
+    return json_string_value(json_object_get(json_object_get(p, "customerMasterKey"), "uri"));
+}
+
+/* The customer's side of BYOK: RSA-OAEP-SHA-256 of a 32-byte key to /publicKey, base64url. */
+static char *byok_upload(const json_t *jwk)
+{
+    struct sr_buf n, e, ct, b64;
+    struct sr_rsa_key *pub = NULL;
+    uint8_t cmk[32];
+    memset(cmk, 0x5a, sizeof(cmk));
+    sr_buf_init(&n, 0, 0);
+    sr_buf_init(&e, 0, 0);
+    sr_buf_init(&ct, 0, 0);
+    sr_buf_init(&b64, 0, 0);
+    const char *ns = json_string_value(json_object_get(jwk, "n"));
+    const char *es = json_string_value(json_object_get(jwk, "e"));
+    assert_int_equal(sr_jose_b64_decode(sr_slice_of(ns, strlen(ns)), &n), SR_OK);
+    assert_int_equal(sr_jose_b64_decode(sr_slice_of(es, strlen(es)), &e), SR_OK);
+    assert_int_equal(sr_rsa_public_from_ne(sr_buf_slice(&n), sr_buf_slice(&e), &pub), SR_OK);
+    assert_int_equal(sr_rsa_oaep_sha256_encrypt(pub, sr_slice_of(cmk, sizeof(cmk)), &ct), SR_OK);
+    assert_int_equal(sr_jose_b64_encode(sr_buf_slice(&ct), &b64), SR_OK);
+    assert_int_equal(sr_buf_append(&b64, "", 1), SR_OK);
+    char *out = sr_malloc(b64.len);
+    memcpy(out, b64.p, b64.len);
+    sr_rsa_key_free(pub);
+    sr_buf_cleanup(&n);
+    sr_buf_cleanup(&e);
+    sr_buf_cleanup(&ct);
+    sr_buf_cleanup(&b64);
+    return out;
+}
+
+static void test_cmk_admin(void **state)
+{
+    struct client adam;
+    (void)state;
+    client_init(&adam, "adam");
+    token_roles(&adam, "kms.orgAdmin");
+    token(&alice, false);
+    token(&bob, false);
+    handshake(&adam);
+    handshake(&alice);
+    handshake(&bob);
+    json_t *keys = create_keys(&alice, 1);
+    const char *k = key_uri(keys, 0);
+    expect(cmk_call(&bob, "create", "/cmk", NULL), 403, "NOT_AUTHORIZED");
+
+    /* Rotation: a generated CMK is active at once; the old one's KEKs are re-wrapped. */
+    json_t *p = cmk_call(&adam, "create", "/cmk", NULL);
+    assert_int_equal(status_of(p), 201);
+    char gen[SR_STORE_ID_MAX];
+    memcpy(gen, cmk_uri_of(p), strlen(cmk_uri_of(p)) + 1);
+    json_decref(p);
+    p = cmk_call(&adam, "retrieve", "/cmk", NULL);
+    const json_t *list = json_object_get(p, "customerMasterKeys");
+    assert_true(json_array_size(list) >= 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "state")),
+                        "active");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1), "state")),
+                        "retired");
+    char retired[SR_STORE_ID_MAX];
+    const char *ru = json_string_value(json_object_get(json_array_get(list, 1), "uri"));
+    memcpy(retired, ru, strlen(ru) + 1);
+    json_decref(p);
+    expect(retrieve(&alice, k), 200, "");
+
+    /* The kill switch and back. */
+    expect(cmk_call(&adam, "update", gen, json_pack("{s:s}", "state", "revoked")), 200, "");
+    expect(retrieve(&alice, k), 503, "CMK_REVOKED");
+    expect(cmk_call(&adam, "update", gen, json_pack("{s:s}", "keyState", "active")), 200, "");
+    expect(retrieve(&alice, k), 200, "");
+    expect(cmk_call(&adam, "update", gen, json_pack("{s:s}", "state", "bogus")), 409, "CONFLICT");
+
+    /* BYOK: upload to /publicKey, pending until activated; one pending at a time. */
+    p = cmk_call(&adam, "retrieve", "/publicKey", NULL);
+    assert_int_equal(status_of(p), 200);
+    char *upload = byok_upload(json_object_get(p, "publicKey"));
+    json_decref(p);
+    expect(cmk_call(&adam, "create", "/cmk", json_pack("{s:s}", "customerMasterKey", "AAAA")), 400,
+           "BAD_REQUEST");
+    p = cmk_call(&adam, "create", "/cmk", json_pack("{s:s}", "customerMasterKey", upload));
+    assert_int_equal(status_of(p), 201);
+    assert_string_equal(
+            json_string_value(json_object_get(json_object_get(p, "customerMasterKey"), "state")),
+            "pending");
+    char byok[SR_STORE_ID_MAX];
+    memcpy(byok, cmk_uri_of(p), strlen(cmk_uri_of(p)) + 1);
+    json_decref(p);
+    expect(cmk_call(&adam, "create", "/cmk", json_pack("{s:s}", "customerMasterKey", upload)), 409,
+           "CONFLICT");
+    expect(cmk_call(&adam, "update", byok, json_pack("{s:s}", "state", "active")), 200, "");
+    expect(retrieve(&alice, k), 200, "");
+    json_t *more = create_keys(&alice, 1);
+    expect(retrieve(&alice, key_uri(more, 0)), 200, "");
+    /* A retired CMK may be deleted. */
+    expect(cmk_call(&adam, "update", retired, json_pack("{s:s}", "state", "deleted")), 200, "");
+    sr_free(upload);
+    json_decref(more);
+    json_decref(keys);
+    sr_jose_key_free(adam.k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -940,6 +1056,7 @@ int main(void)
         cmocka_unit_test(test_compliance_holds_shred),
         cmocka_unit_test(test_revoked_cmk),
         cmocka_unit_test(test_policy_and_audit),
+        cmocka_unit_test(test_cmk_admin),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
