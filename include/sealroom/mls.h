@@ -232,6 +232,14 @@ SR_API SR_MUST_USE sr_err sr_mls_group_propose_remove(struct sr_mls_group *g, ui
                                                       bool priv, struct sr_buf *out);
 
 /**
+ * Propose an Update of our leaf with a fresh encryption key (§12.1.2); its private key is
+ * kept until another member commits it (we cannot commit our own Update: a commit with a
+ * path does the same). At most 4 per epoch (SR_ERR_LIMIT).
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_propose_update(struct sr_mls_group *g, bool priv,
+                                                      struct sr_buf *out);
+
+/**
  * Encrypt application data `data` with authenticated data `aad` as an MLSMessage
  * (PrivateMessage, §6.3) padded to the group's padding block, appended to `out`.
  */

@@ -72,7 +72,7 @@ void sr_mls_group_epoch_cleanup(struct sr_mls_group_epoch *ep)
         sr_mls_authenticated_content_cleanup(&ep->pending[i].ac);
     }
     sr_free(ep->pending);
-    memset(ep, 0, sizeof(*ep));
+    sr_wipe(ep, sizeof(*ep)); /* own_updates hold private keys */
 }
 
 void sr_mls_group_free(struct sr_mls_group *g)

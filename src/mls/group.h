@@ -53,6 +53,16 @@ struct sr_mls_group_pending {
     struct sr_mls_authenticated_content ac; /* owns its bytes (_dup) */
 };
 
+/* Update proposals of our own we keep keys for, per epoch. */
+#define SR_MLS_GROUP_OWN_UPDATES 4
+
+/** The private key of an Update we proposed (§12.1.2), until a commit applies it. */
+struct sr_mls_group_own_update {
+    uint8_t pk[SR_KEM_PK_MAX];
+    size_t pk_len;
+    struct sr_secret sk;
+};
+
 /** Everything that changes with the epoch. Zeroed is empty; release with _cleanup. */
 struct sr_mls_group_epoch {
     uint64_t epoch;
@@ -71,6 +81,8 @@ struct sr_mls_group_epoch {
     struct sr_mls_protect_ctx *pctx;
     struct sr_mls_group_pending *pending;
     size_t n_pending;
+    struct sr_mls_group_own_update own_updates[SR_MLS_GROUP_OWN_UPDATES];
+    size_t n_own_updates;
 };
 
 struct sr_mls_group_psk {

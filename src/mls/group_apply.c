@@ -179,6 +179,19 @@ static sr_err apply_gce(struct sr_mls_group_epoch *ne, const struct sr_mls_propo
     return err;
 }
 
+/* Our own Update, committed by another member: its private key becomes our leaf key. */
+static sr_err own_update_key(const struct sr_mls_group *g, struct sr_mls_group_epoch *ne,
+                             struct sr_slice pk)
+{
+    for (size_t i = 0; i < g->ep.n_own_updates; i++) {
+        const struct sr_mls_group_own_update *u = &g->ep.own_updates[i];
+        if (same_slice(sr_slice_of(u->pk, u->pk_len), pk)) {
+            return sr_secret_set(&ne->priv.leaf_sk, u->sk.p, u->sk.len);
+        }
+    }
+    return SR_ERR_INVALID; /* an Update in our name that we did not make */
+}
+
 static sr_err apply_update(struct sr_mls_group *g, struct sr_mls_group_epoch *ne,
                            const struct sr_mls_group_prop *gp,
                            const struct sr_mls_required_capabilities *rc)
@@ -190,6 +203,9 @@ static sr_err apply_update(struct sr_mls_group *g, struct sr_mls_group_epoch *ne
     SR_CHECK(!same_slice(cur->encryption_key, gp->p->u.update.encryption_key), SR_ERR_INVALID);
     leaf_ctx(g, rc, SR_MLS_LEAF_SOURCE_UPDATE, gp->sender.index, &v);
     SR_TRY(sr_mls_leaf_node_validate(&v, &gp->p->u.update, NULL));
+    if (gp->sender.index == ne->own_leaf) {
+        SR_TRY(own_update_key(g, ne, gp->p->u.update.encryption_key));
+    }
     return sr_mls_tree_update_leaf(&ne->tree, gp->sender.index, &gp->p->u.update);
 }
 

@@ -69,6 +69,9 @@ static size_t fill_refs(struct build *b, const struct sr_mls_group *g)
         if (prop->type == SR_MLS_PROPOSAL_REMOVE && prop->u.remove == g->ep.own_leaf) {
             continue; /* §12.2: we cannot remove ourselves as committer */
         }
+        if (prop->type == SR_MLS_PROPOSAL_UPDATE && pp->ac.content.sender.index == g->ep.own_leaf) {
+            continue; /* §12.2: nor include our own Update (our path replaces it) */
+        }
         b->pors[n].type = SR_MLS_PROPOSAL_OR_REF_REFERENCE;
         b->pors[n].reference = sr_slice_of(pp->ref, nh);
         b->props[n].p = prop;

@@ -10,6 +10,8 @@
  */
 #include <string.h>
 
+#include "crypto/labels.h"
+#include "hpke/hpke.h"
 #include "mls/group.h"
 #include "mls/wire_group_context.h"
 #include "mls/wire_message.h"
@@ -67,6 +69,47 @@ sr_err sr_mls_group_propose_remove(struct sr_mls_group *g, uint32_t leaf, bool p
     struct sr_mls_proposal prop = { .type = SR_MLS_PROPOSAL_REMOVE };
     prop.u.remove = leaf;
     return propose(g, &prop, priv, out);
+}
+
+/* A new leaf for us with a fresh encryption key, signed as an update (§7.2, §12.1.2). */
+static sr_err update_leaf(struct sr_mls_group *g, struct sr_mls_group_own_update *u,
+                          struct sr_mls_leaf_node *ln, struct sr_buf *tbs, struct sr_buf *sig)
+{
+    const struct sr_mls_leaf_node *cur = sr_mls_tree_get0_leaf(&g->ep.tree, g->ep.own_leaf);
+    SR_CHECK(cur != NULL, SR_ERR_STATE);
+    SR_TRY(sr_hpke_generate_key_pair(g->suite->kem, &u->sk, u->pk));
+    u->pk_len = g->suite->kem->pk_len;
+    *ln = *cur;
+    ln->encryption_key = sr_slice_of(u->pk, u->pk_len);
+    ln->source = SR_MLS_LEAF_SOURCE_UPDATE;
+    memset(&ln->lifetime, 0, sizeof(ln->lifetime));
+    ln->parent_hash = sr_slice_of(NULL, 0);
+    memset(&ln->owned, 0, sizeof(ln->owned)); /* borrowed from the tree: never freed here */
+    SR_TRY(sr_mls_leaf_node_tbs_encode(ln, sr_buf_slice(&g->group_id), g->ep.own_leaf, tbs));
+    SR_TRY(sr_mls_sign_with_label(g->suite, sr_secret_slice(&g->sig_priv), "LeafNodeTBS",
+                                  sr_buf_slice(tbs), sig));
+    ln->signature = sr_buf_slice(sig);
+    return SR_OK;
+}
+
+sr_err sr_mls_group_propose_update(struct sr_mls_group *g, bool priv, struct sr_buf *out)
+{
+    SR_CHECK(g != NULL && out != NULL, SR_ERR_ARG);
+    SR_CHECK(g->ep.n_own_updates < SR_MLS_GROUP_OWN_UPDATES, SR_ERR_LIMIT);
+    struct sr_mls_group_own_update u = { 0 };
+    struct sr_mls_proposal prop = { .type = SR_MLS_PROPOSAL_UPDATE };
+    struct sr_buf tbs = { 0 }, sig = { 0 };
+    sr_err err = update_leaf(g, &u, &prop.u.update, &tbs, &sig);
+    if (err == SR_OK) {
+        err = propose(g, &prop, priv, out);
+    }
+    if (err == SR_OK) {
+        g->ep.own_updates[g->ep.n_own_updates++] = u;
+    }
+    sr_wipe(&u, sizeof(u));
+    sr_buf_cleanup(&tbs);
+    sr_buf_cleanup(&sig);
+    return err;
 }
 
 sr_err sr_mls_group_protect(struct sr_mls_group *g, struct sr_slice aad, struct sr_slice data,

@@ -6,7 +6,7 @@
  *   "SRMG" u16 version=1 u16 suite  group_id<V> sig_priv<V>  limits, padding, clock, flags
  *   epoch: u64 epoch u32 own_leaf tree<V> gc_ext<V> confirmed<V> confirmation_tag<V>
  *          11 epoch secrets<V> (§8 Table 4)
- *   TreeKEM: u32 leaf leaf_sk<V> u32 n (u32 node, sk<V>)*
+ *   TreeKEM: u32 leaf leaf_sk<V> u32 n (u32 node, sk<V>)*  own Updates: u32 n (pk<V>, sk<V>)*
  *   proposals: u32 n (ref<V>, AuthenticatedContent<V>)*
  *   external PSKs: u32 n (id<V>, secret<V>)*   resumption PSKs: KEEP x (u64 epoch, psk<V>)
  *
@@ -98,6 +98,12 @@ static sr_err save_epoch(const struct sr_mls_group *g, struct sr_buf *w, struct 
     for (size_t i = 0; i < ep->priv.path_len; i++) {
         SR_TRY(sr_write_u32(w, ep->priv.path[i].node));
         SR_TRY(put_secret(w, &ep->priv.path[i].sk));
+    }
+    SR_TRY(sr_write_u32(w, (uint32_t)ep->n_own_updates));
+    for (size_t i = 0; i < ep->n_own_updates; i++) {
+        const struct sr_mls_group_own_update *u = &ep->own_updates[i];
+        SR_TRY(sr_write_slice_v(w, sr_slice_of(u->pk, u->pk_len)));
+        SR_TRY(put_secret(w, &u->sk));
     }
     SR_TRY(sr_write_u32(w, (uint32_t)ep->n_pending));
     for (size_t i = 0; i < ep->n_pending; i++) {
@@ -230,6 +236,18 @@ static sr_err load_epoch(struct sr_mls_group *g, struct sr_reader *r)
         SR_TRY(sr_read_u32(r, &ep->priv.path[i].node));
         SR_TRY(get_secret(r, &ep->priv.path[i].sk));
         ep->priv.path_len = i + 1;
+    }
+    SR_TRY(sr_read_u32(r, &n));
+    SR_CHECK(n <= SR_MLS_GROUP_OWN_UPDATES, SR_ERR_DECODE);
+    for (uint32_t i = 0; i < n; i++) {
+        struct sr_mls_group_own_update *u = &ep->own_updates[i];
+        struct sr_slice pk;
+        SR_TRY(sr_read_opaque_v(r, SR_KEM_PK_MAX, &pk));
+        SR_CHECK(pk.len > 0, SR_ERR_DECODE);
+        memcpy(u->pk, pk.p, pk.len);
+        u->pk_len = pk.len;
+        SR_TRY(get_secret(r, &u->sk));
+        ep->n_own_updates = i + 1;
     }
     return load_pending(g, r);
 }

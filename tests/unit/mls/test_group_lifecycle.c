@@ -301,6 +301,12 @@ static void lifecycle(uint16_t suite)
     add_members(&w, 3, s4, 1, true);      /* 4 takes the freed leaf */
     join_external(&w, 0, 1, false, true); /* a new client joins by external commit */
     join_external(&w, 4, 2, true, false); /* 2 lost its state and rejoins */
+    /* 4 proposes an Update of its leaf; 0 commits it by reference. */
+    struct sr_buf up = { 0 };
+    assert_int_equal(sr_mls_group_propose_update(w.m[4], true, &up), SR_OK);
+    deliver(&w, 4, &up);
+    commit(&w, 0, &byref, NULL, NULL, 0);
+    sr_buf_cleanup(&up);
     save_restore(&w, 3);
     struct sr_mls_commit_params pub_upd = { .path = true };
     commit(&w, 3, &pub_upd, NULL, NULL, 0); /* the restored member commits */
