@@ -124,6 +124,9 @@ bool kms_config_finish(struct kms_config *cfg)
     if (cfg->workers > 64) {
         return fail("--workers is out of range", "use 0 to 64");
     }
+    if (cfg->channel_ttl_s != 0 && (cfg->channel_ttl_s < 300 || cfg->channel_ttl_s > 86400)) {
+        return fail("--channel-ttl is out of range", "use 300 to 86400 seconds");
+    }
     if (cfg->static_key_bits != 2048 && cfg->static_key_bits != 3072) {
         return fail("--static-key-bits must be 2048 or 3072", "3072 is the default");
     }

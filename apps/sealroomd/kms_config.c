@@ -65,6 +65,10 @@ static const struct opt opts[] = {
       "write the bound port there once listening" },
     { "workers", OPT_UINT, offsetof(struct kms_config, workers), 0, "N",
       "request threads, 0-64 (default 2)" },
+    { "channel-ttl", OPT_UINT, offsetof(struct kms_config, channel_ttl_s), 0, "SECONDS",
+      "lifetime of a client channel, 300-86400 (default 3600)" },
+    { "channels-max", OPT_UINT, offsetof(struct kms_config, channels_max), 0, "N",
+      "live channels kept in memory (default 4096)" },
     { "static-key-bits", OPT_UINT, offsetof(struct kms_config, static_key_bits), 0, "BITS",
       "size of a new static RSA key: 3072 (default) or 2048" },
     { "config", OPT_STR, offsetof(struct kms_config, config), KMS_PATH_MAX, "FILE",
@@ -164,7 +168,7 @@ static bool set_opt(struct kms_config *cfg, const struct opt *o, const char *val
         char *end = NULL;
         errno = 0;
         unsigned long n = value != NULL ? strtoul(value, &end, 10) : 0;
-        if (value == NULL || *value == '\0' || *end != '\0' || errno != 0 || n > 65535) {
+        if (value == NULL || *value == '\0' || *end != '\0' || errno != 0 || n > 1000000) {
             fprintf(stderr, "sealroomd: %s: %s takes a number\n", where, o->name);
             return false;
         }

@@ -37,6 +37,8 @@ struct kms_config {
     char port_file[KMS_PATH_MAX];
     unsigned workers;
     unsigned static_key_bits;
+    unsigned channel_ttl_s; /* 0: the engine's default */
+    unsigned channels_max;  /* 0: the engine's default */
     char config[KMS_PATH_MAX];
 };
 

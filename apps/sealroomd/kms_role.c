@@ -110,6 +110,8 @@ static bool make_engine(struct kms_daemon *d)
         .static_jwk = d->published_jwk,
         .audit_key = sr_slice_of(d->audit_key, sizeof(d->audit_key)),
         .audit_chain = d->cfg.node,
+        .channel_ttl_ms = (int64_t)d->cfg.channel_ttl_s * 1000,
+        .channels_max = d->cfg.channels_max,
     };
     sr_err err = sr_kms_server_new(&c, &d->engine);
     if (err != SR_OK) {

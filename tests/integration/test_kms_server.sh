@@ -44,7 +44,7 @@ expect_fail() { # status message-regex command...
 "$SEALROOMD" --role kms --help >"$tmp/help"
 for opt in --listen --tls-cert --tls-key --data-dir --store --kms-name --cmk-provider \
     --pkcs11-module --pkcs11-token --pkcs11-pin-file --allow-file-cmk --jwks --audience \
-    --issuer --port-file --workers --config; do
+    --issuer --port-file --workers --channel-ttl --config; do
     grep -q -- "$opt" "$tmp/help" || fail "kms --help does not document $opt"
 done
 expect_fail 2 'unknown option --bogus' "$SEALROOMD" --role kms --bogus
@@ -54,6 +54,9 @@ expect_fail 2 'no role given' "$SEALROOMD"
 expect_fail 2 'allow-file-cmk' "$SEALROOMD" --role kms --cmk-provider file --data-dir "$tmp/x"
 expect_fail 2 'bad --listen' "$SEALROOMD" --role kms --listen nowhere --data-dir "$tmp/x"
 expect_fail 2 'go together' "$SEALROOMD" --role kms --tls-cert /dev/null --data-dir "$tmp/x"
+expect_fail 2 'channel-ttl is out of range' "$SEALROOMD" --role kms --channel-ttl 10 \
+    --data-dir "$tmp/x" --cmk-provider file --allow-file-cmk
+expect_fail 2 'workers takes a number' "$SEALROOMD" --role kms --workers many
 printf 'no-such-setting = 1\n' >"$tmp/bad.conf"
 expect_fail 2 'bad.conf:1: unknown setting' "$SEALROOMD" --role kms --config "$tmp/bad.conf"
 : >"$tmp/afile"
@@ -69,6 +72,7 @@ cmk_provider = file
 kms.allow_file_cmk = true
 region = eu-test
 static-key-bits = 2048
+channel_ttl = 600   # seconds
 EOF
 
 start() {
