@@ -1043,6 +1043,60 @@ static void test_cmk_admin(void **state)
     sr_jose_key_free(adam.k);
 }
 
+/* Seal `req` (consumed) on c's channel into a batch body (sr_free it). */
+static char *sealed_body(struct client *c, json_t *req)
+{
+    char *msg = NULL;
+    add_client(c, req);
+    char *text = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    assert_int_equal(sr_jose_seal(SR_JOSE_CHANNEL, c->k, c->ch_uri, sr_slice_of(text, strlen(text)),
+                                  &msg, NULL),
+                     SR_OK);
+    json_t *body = json_pack("{s:s,s:[s]}", "destination", CLUSTER, "kmsMessages", msg);
+    char *out = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    sr_free(text);
+    sr_free(msg);
+    return out;
+}
+
+/* Each allocation of a request failing in turn: no crash, no leak, a clean answer or NOMEM. */
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    token(&alice, false);
+    handshake(&alice);
+    json_t *keys = create_keys(&alice, 1);
+    json_t *res = create_resource(&alice, "space", json_pack("[s]", "bob"),
+                                  json_pack("[s]", key_uri(keys, 0)));
+    const char *ops[][2] = { { "create", "/keys" },
+                             { "retrieve", key_uri(keys, 0) },
+                             { "retrieve", res_uri(res) } };
+    for (size_t op = 0; op < 3; op++) {
+        bool hit = true;
+        for (long i = 0; hit && i < 2000; i++) {
+            char *body = sealed_body(&alice, json_pack("{s:s,s:s,s:s}", "method", ops[op][0], "uri",
+                                                       ops[op][1], "requestId", "af"));
+            struct sr_kms_http_reply r;
+            sr_alloc_fail_at(i);
+            sr_err err = sr_kms_server_messages(srv, sr_slice_of(body, strlen(body)), now, &r);
+            hit = sr_alloc_failed();
+            sr_alloc_fail_at(-1);
+            assert_true(err == SR_OK || err == SR_ERR_NOMEM);
+            if (err == SR_OK) {
+                assert_int_equal(r.status, 200);
+                sr_buf_cleanup(&r.body);
+            }
+            sr_free(body);
+        }
+        assert_false(hit);
+    }
+    expect(ping(&alice), 200, "");
+    json_decref(res);
+    json_decref(keys);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1057,6 +1111,7 @@ int main(void)
         cmocka_unit_test(test_revoked_cmk),
         cmocka_unit_test(test_policy_and_audit),
         cmocka_unit_test(test_cmk_admin),
+        cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
