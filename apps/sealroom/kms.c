@@ -209,9 +209,11 @@ int kms_cli_fail(struct sr_kms_client *c, const char *what, sr_err err)
 {
     const struct sr_kms_client_error *e = sr_kms_client_last_error(c);
     fprintf(stderr, "sealroom kms: %s failed: %s", what, sr_err_str(err));
-    if (e->status != 0 || e->reason[0] != '\0') {
+    if (e->status != 0) {
         fprintf(stderr, " (%d%s%s%s%s)", e->status, e->code[0] != '\0' ? " " : "", e->code,
                 e->reason[0] != '\0' ? ": " : "", e->reason);
+    } else if (e->reason[0] != '\0') {
+        fprintf(stderr, " (%s)", e->reason);
     }
     fprintf(stderr, "\n");
     const char *hint = err == SR_ERR_AUTH && e->status == 401
@@ -223,9 +225,10 @@ int kms_cli_fail(struct sr_kms_client *c, const char *what, sr_err err)
                        : err == SR_ERR_IO && e->status == 0
                                ? "check --server, that 'sealroomd --role kms' runs there, and "
                                  "--cacert for https"
-                       : err == SR_ERR_AUTH ? "the answer did not verify: check --server points "
-                                              "at the KMS you trust"
-                                            : NULL;
+                       : err == SR_ERR_AUTH && e->status == 0
+                               ? "check --cacert names the KMS's CA certificate and --server "
+                                 "points at the KMS you trust"
+                               : NULL;
     if (hint != NULL) {
         fprintf(stderr, "  hint: %s\n", hint);
     }
@@ -454,7 +457,10 @@ static int run(const char *action, struct kms_opts *o)
     if (read_token(o->token_file, &token) != 0) {
         goto out;
     }
-    struct sr_net_client_config ncfg = { .base_url = o->server, .ca_file = o->cacert };
+    /* Without --cacert, trust the system store (a KMS with a public certificate). */
+    struct sr_net_client_config ncfg = { .base_url = o->server,
+                                         .ca_file = o->cacert,
+                                         .use_system_ca = o->cacert == NULL };
     sr_err err = sr_net_client_new(&ncfg, &net);
     if (err != SR_OK) {
         fprintf(stderr,

@@ -12,7 +12,8 @@
  *
  * The channel is reused until renew_before_ms before its expirationDate. Transport errors
  * (and HTTP 429, 502, 503) are retried with doubling backoff; each resend is sealed afresh,
- * so the KMS never sees an IV twice.
+ * so the KMS never sees an IV twice. Other transport errors (a certificate that does not
+ * verify) are not retried.
  */
 #include <stdio.h>
 #include <string.h>
@@ -50,11 +51,13 @@ static sr_err exchange(struct sr_kms_client *c, const char *path, struct sr_slic
         sr_buf_reset(&out);
         status = 0;
         err = c->transport(c->transport_arg, path, body, &status, &out);
-        if (err == SR_OK && !retryable_status(status)) {
-            break;
+        if ((err == SR_OK && !retryable_status(status)) || (err != SR_OK && err != SR_ERR_IO)) {
+            break; /* only unreachable or busy servers are worth another try */
         }
     }
-    if (err != SR_OK) {
+    if (err == SR_ERR_AUTH) {
+        (void)sr_kms_client_fail(c, err, 0, "", "the server's TLS certificate did not verify");
+    } else if (err != SR_OK) {
         (void)sr_kms_client_fail(c, err, 0, "", "the KMS could not be reached");
     } else if (status != 200) {
         err = sr_kms_client_fail(c, sr_kms_client_err_of(status), status, "",
