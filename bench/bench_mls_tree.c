@@ -140,7 +140,7 @@ static size_t tree_bytes(const struct sr_mls_tree *t)
     for (size_t i = 0; i < w; i++) {
         const struct sr_mls_tree_node *x = &t->nodes[i];
         if (x->leaf != NULL) {
-            n += sizeof(*x->leaf) + x->leaf->owned.cap +
+            n += sizeof(*x->leaf) + 8 + x->leaf->owned.cap + /* 8: the share count */
                  x->leaf->extensions.count * sizeof(struct sr_mls_extension);
         }
         if (x->parent != NULL) {

@@ -5,6 +5,9 @@
  */
 #include "mls/tree.h"
 
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -44,12 +47,49 @@ void sr_mls_tree_init(struct sr_mls_tree *t, const struct sr_suite *suite)
     t->suite = suite;
 }
 
+/* A LeafNode and the number of trees holding it. */
+struct shared_leaf {
+    atomic_uint refs;
+    struct sr_mls_leaf_node ln;
+};
+
+static struct shared_leaf *shared_of(const struct sr_mls_leaf_node *ln)
+{
+    return (struct shared_leaf *)((uintptr_t)ln - offsetof(struct shared_leaf, ln));
+}
+
+sr_err sr_mls_tree_leaf_new(const struct sr_mls_leaf_node *src, struct sr_mls_leaf_node **out)
+{
+    struct shared_leaf *s = sr_calloc(1, sizeof(*s));
+    *out = NULL;
+    if (s == NULL) {
+        return SR_ERR_NOMEM;
+    }
+    sr_err err = sr_mls_leaf_node_dup(src, &s->ln);
+    if (err != SR_OK) {
+        sr_free(s);
+        return err;
+    }
+    atomic_init(&s->refs, 1);
+    *out = &s->ln;
+    return SR_OK;
+}
+
+void sr_mls_tree_leaf_release(struct sr_mls_leaf_node *ln)
+{
+    if (ln == NULL) {
+        return;
+    }
+    struct shared_leaf *s = shared_of(ln);
+    if (atomic_fetch_sub(&s->refs, 1) == 1) {
+        sr_mls_leaf_node_cleanup(&s->ln);
+        sr_free(s);
+    }
+}
+
 static void free_leaf(struct sr_mls_leaf_node *ln)
 {
-    if (ln != NULL) {
-        sr_mls_leaf_node_cleanup(ln);
-        sr_free(ln);
-    }
+    sr_mls_tree_leaf_release(ln);
 }
 
 struct sr_mls_tree_parent *sr_mls_tree_parent_new(size_t key_len, size_t hash_cap)
@@ -238,12 +278,7 @@ static sr_err import_node(struct sr_mls_tree *t, uint32_t i, const struct sr_mls
     if (in->leaf.encryption_key.len != t->suite->kem->pk_len) {
         return SR_ERR_INVALID;
     }
-    struct sr_mls_leaf_node *ln = sr_calloc(1, sizeof(*ln));
-    if (ln == NULL) {
-        return SR_ERR_NOMEM;
-    }
-    t->nodes[i].leaf = ln;
-    return sr_mls_leaf_node_dup(&in->leaf, ln);
+    return sr_mls_tree_leaf_new(&in->leaf, &t->nodes[i].leaf);
 }
 
 /* Make room for node index i, doubling the tree as needed; SR_ERR_LIMIT past the cap. */
@@ -348,10 +383,10 @@ static sr_err copy_node(struct sr_mls_tree_node *dst, const struct sr_mls_tree_n
     dst->enc_fp = src->enc_fp;
     dst->sig_fp = src->sig_fp;
     if (src->leaf != NULL) {
-        if ((dst->leaf = sr_calloc(1, sizeof(*dst->leaf))) == NULL) {
-            return SR_ERR_NOMEM;
-        }
-        return sr_mls_leaf_node_dup(src->leaf, dst->leaf);
+        /* shared, not duplicated: leaves in a tree are immutable */
+        atomic_fetch_add(&shared_of(src->leaf)->refs, 1);
+        dst->leaf = src->leaf;
+        return SR_OK;
     }
     if (src->parent != NULL) {
         const struct sr_mls_tree_parent *sp = src->parent;

@@ -45,6 +45,16 @@ struct sr_mls_tree_parent {
     uint8_t data[];
 };
 
+/**
+ * Leaves are reference counted so sr_mls_tree_copy shares them instead of duplicating every
+ * LeafNode: a LeafNode in a tree is never modified, only replaced. _new makes an owned copy
+ * of `src` with one reference; _release drops one (NULL is fine). The count is atomic, so
+ * copies of a tree may live on different threads.
+ */
+SR_MUST_USE sr_err sr_mls_tree_leaf_new(const struct sr_mls_leaf_node *src,
+                                        struct sr_mls_leaf_node **out);
+void sr_mls_tree_leaf_release(struct sr_mls_leaf_node *ln);
+
 /** A blank-valued parent with room for a key of `key_len` and a hash of `hash_cap` bytes. */
 struct sr_mls_tree_parent *sr_mls_tree_parent_new(size_t key_len, size_t hash_cap);
 
@@ -57,7 +67,7 @@ void sr_mls_tree_parent_free(struct sr_mls_tree_parent *p);
  * leaf; whoever sets `leaf` or `parent` calls sr_mls_tree_node_fingerprint.
  */
 struct sr_mls_tree_node {
-    struct sr_mls_leaf_node *leaf;     /* leaf nodes: owned (sr_mls_leaf_node_dup) */
+    struct sr_mls_leaf_node *leaf;     /* leaf nodes: shared by copies, immutable (below) */
     struct sr_mls_tree_parent *parent; /* parent nodes: owned */
     uint32_t enc_fp;
     uint32_t sig_fp;

@@ -12,17 +12,7 @@
 
 static sr_err dup_leaf(const struct sr_mls_leaf_node *src, struct sr_mls_leaf_node **out)
 {
-    struct sr_mls_leaf_node *ln = sr_calloc(1, sizeof(*ln));
-    if (ln == NULL) {
-        return SR_ERR_NOMEM;
-    }
-    sr_err err = sr_mls_leaf_node_dup(src, ln);
-    if (err != SR_OK) {
-        sr_free(ln);
-        return err;
-    }
-    *out = ln;
-    return SR_OK;
+    return sr_mls_tree_leaf_new(src, out);
 }
 
 static void put_leaf(struct sr_mls_tree *t, uint32_t leaf, struct sr_mls_leaf_node *ln)
@@ -86,8 +76,7 @@ sr_err sr_mls_tree_add_leaf(struct sr_mls_tree *t, const struct sr_mls_leaf_node
         if (t->n_leaves != old_n) {
             sr_mls_tree_truncate(t);
         }
-        sr_mls_leaf_node_cleanup(ln);
-        sr_free(ln);
+        sr_mls_tree_leaf_release(ln);
         return err;
     }
     /* §12.1.1: "For each non-blank intermediate node along the path from the leaf L to the

@@ -207,10 +207,7 @@ void sr_mls_treekem_undo_restore(struct sr_mls_tree *t, struct sr_mls_treekem_un
 void sr_mls_treekem_undo_commit(struct sr_mls_treekem_undo *undo)
 {
     for (size_t i = 0; i < undo->n; i++) {
-        if (undo->saved[i].leaf != NULL) {
-            sr_mls_leaf_node_cleanup(undo->saved[i].leaf);
-            sr_free(undo->saved[i].leaf);
-        }
+        sr_mls_tree_leaf_release(undo->saved[i].leaf);
         sr_mls_tree_parent_free(undo->saved[i].parent);
     }
     undo->n = 0;
@@ -221,17 +218,14 @@ static sr_err prealloc(const struct sr_suite *suite, const struct sr_mls_leaf_no
                        const struct sr_slice *keys, size_t n, struct sr_mls_leaf_node **ln,
                        struct sr_mls_tree_parent **parents)
 {
-    *ln = sr_calloc(1, sizeof(**ln));
-    sr_err err = *ln == NULL ? SR_ERR_NOMEM : sr_mls_leaf_node_dup(leaf, *ln);
+    sr_err err = sr_mls_tree_leaf_new(leaf, ln);
     for (size_t i = 0; i < n && err == SR_OK; i++) {
         parents[i] = sr_mls_tree_parent_new(keys[i].len, suite->hash->len);
         err = parents[i] == NULL ? SR_ERR_NOMEM : SR_OK;
     }
     if (err != SR_OK) {
-        if (*ln != NULL) {
-            sr_mls_leaf_node_cleanup(*ln);
-            sr_free(*ln);
-        }
+        sr_mls_tree_leaf_release(*ln);
+        *ln = NULL;
         for (size_t i = 0; i < n; i++) {
             sr_mls_tree_parent_free(parents[i]);
         }

@@ -367,7 +367,12 @@ static void validation_rejects_tampering(void **state)
 
     /* a leaf signature byte flipped (§7.2); the signature is inside the tree hash, so the
      * parent hashes above the leaf catch it too */
-    assert_int_equal(sr_mls_tree_copy(&t, &f.tree), SR_OK);
+    /* an imported tree owns its leaves (a copy shares them with f.tree) */
+    struct sr_buf bytes;
+    sr_buf_init(&bytes, 0, 0);
+    export_to(&f.tree, &bytes);
+    assert_int_equal(sr_mls_tree_import(&t, f.suite, sr_buf_slice(&bytes)), SR_OK);
+    sr_buf_cleanup(&bytes);
     struct sr_mls_leaf_node *ln = t.nodes[2].leaf;
     ln->owned.p[ln->signature.p - ln->owned.p + 5] ^= 1;
     sr_mls_tree_touch(&t, 2);
