@@ -196,10 +196,12 @@ struct sr_mls_commit_params {
     size_t remove_count;
     const struct sr_slice *psk_ids; /* external PSKs (already given to the group) to inject */
     size_t psk_count;
-    bool by_reference;    /* also commit every proposal received in this epoch */
-    bool path;            /* include an UpdatePath even when no proposal requires one */
-    bool private_message; /* send the commit as a PrivateMessage (default PublicMessage) */
-    bool ratchet_tree;    /* put the ratchet tree in the Welcome's GroupInfo */
+    bool by_reference;          /* also commit every proposal received in this epoch */
+    bool path;                  /* include an UpdatePath even when no proposal requires one */
+    bool private_message;       /* send the commit as a PrivateMessage (default PublicMessage) */
+    bool ratchet_tree;          /* put the ratchet tree in the Welcome's GroupInfo */
+    bool set_extensions;        /* replace the GroupContext extensions (§12.1.7) with: */
+    struct sr_slice extensions; /* an encoded Extension<V> body, as for sr_mls_group_create */
 };
 
 /**

@@ -179,6 +179,33 @@ static sr_err apply_gce(struct sr_mls_group_epoch *ne, const struct sr_mls_propo
     return err;
 }
 
+/* §11.1: after a GroupContextExtensions, every member meets required_capabilities. */
+static sr_err members_meet(const struct sr_mls_tree *t,
+                           const struct sr_mls_required_capabilities *rc)
+{
+    for (uint32_t i = 0; i < t->n_leaves; i++) {
+        const struct sr_mls_leaf_node *ln = sr_mls_tree_get0_leaf(t, i);
+        if (ln == NULL) {
+            continue;
+        }
+        for (size_t k = 0; k < sr_mls_u16_list_count(rc->extension_types); k++) {
+            uint16_t e = sr_mls_u16_list_get(rc->extension_types, k);
+            SR_CHECK(sr_mls_capabilities_has_extension(&ln->capabilities, e), SR_ERR_INVALID);
+        }
+        for (size_t k = 0; k < sr_mls_u16_list_count(rc->proposal_types); k++) {
+            uint16_t pt = sr_mls_u16_list_get(rc->proposal_types, k);
+            SR_CHECK(sr_mls_proposal_is_default(pt) ||
+                             sr_mls_u16_list_has(ln->capabilities.proposals, pt),
+                     SR_ERR_INVALID);
+        }
+        for (size_t k = 0; k < sr_mls_u16_list_count(rc->credential_types); k++) {
+            uint16_t ct = sr_mls_u16_list_get(rc->credential_types, k);
+            SR_CHECK(sr_mls_u16_list_has(ln->capabilities.credentials, ct), SR_ERR_INVALID);
+        }
+    }
+    return SR_OK;
+}
+
 /* Our own Update, committed by another member: its private key becomes our leaf key. */
 static sr_err own_update_key(const struct sr_mls_group *g, struct sr_mls_group_epoch *ne,
                              struct sr_slice pk)
@@ -346,6 +373,9 @@ sr_err sr_mls_group_apply(struct sr_mls_group *g, struct sr_mls_group_epoch *ne,
     if (err == SR_OK) {
         /* §12.2: "The new extensions MUST be used when evaluating other proposals". */
         err = required_caps(ne, &exts, &rc, &has_rc);
+    }
+    if (err == SR_OK && has_rc && out->path_required) {
+        err = members_meet(&ne->tree, &rc); /* only a GroupContextExtensions set it so far */
     }
     if (err == SR_OK) {
         err = apply_tree(g, ne, props, n, has_rc ? &rc : NULL, out);

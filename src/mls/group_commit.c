@@ -18,6 +18,7 @@
 #include "crypto/rand.h"
 #include "mls/group.h"
 #include "mls/transcript.h"
+#include "mls/wire_extension.h"
 #include "mls/wire_message.h"
 
 struct build {
@@ -32,6 +33,7 @@ struct build {
     struct sr_buf update_path;
     struct sr_mls_commit commit;
     struct sr_buf sig;
+    struct sr_mls_extensions gce; /* the GroupContextExtensions proposal's list */
 };
 
 static void build_cleanup(struct build *b, const struct sr_mls_commit_params *p)
@@ -49,6 +51,7 @@ static void build_cleanup(struct build *b, const struct sr_mls_commit_params *p)
     sr_mls_update_path_cleanup(&b->commit.path);
     sr_buf_cleanup(&b->update_path);
     sr_buf_cleanup(&b->sig);
+    sr_mls_extensions_cleanup(&b->gce);
 }
 
 static void add_value(struct build *b, const struct sr_mls_group *g, size_t i)
@@ -107,6 +110,15 @@ static sr_err fill(struct build *b, const struct sr_mls_group *g,
         SR_TRY(sr_rand_bytes(b->nonces + i * nh, nh));
         id->psk_nonce = sr_slice_of(b->nonces + i * nh, nh);
     }
+    if (p->set_extensions) {
+        add_value(b, g, n);
+        b->pors[n].proposal.type = SR_MLS_PROPOSAL_GROUP_CONTEXT_EXTENSIONS;
+        if (p->extensions.len > 0) {
+            SR_TRY(sr_mls_extensions_decode_body(p->extensions, &b->gce));
+        }
+        b->pors[n].proposal.u.group_context_extensions = b->gce;
+        n++;
+    }
     b->n = n;
     return SR_OK;
 }
@@ -114,7 +126,7 @@ static sr_err fill(struct build *b, const struct sr_mls_group *g,
 static sr_err alloc_build(struct build *b, const struct sr_mls_group *g,
                           const struct sr_mls_commit_params *p)
 {
-    size_t max = g->ep.n_pending + p->add_count + p->remove_count + p->psk_count;
+    size_t max = g->ep.n_pending + p->add_count + p->remove_count + p->psk_count + 1;
     SR_CHECK(p->add_count + p->remove_count + p->psk_count <= g->limits.max_proposals,
              SR_ERR_LIMIT);
     b->pors = sr_calloc(max + 1, sizeof(*b->pors));

@@ -361,6 +361,13 @@ static void test_rejections(void **state)
     assert_int_equal(sr_mls_group_commit(w.m[0], &byref, &c3, NULL), SR_OK);
     rejected(&w, 2, &c3, SR_ERR_INVALID);
     sr_mls_group_commit_discard(w.m[0]);
+    /* Requiring a proposal type no member supports is an invalid GroupContextExtensions. */
+    const uint8_t req[] = { 0x00, 0x03, 0x05, 0x00, 0x02, 0x00, 0xff, 0x00 };
+    struct sr_mls_commit_params gce = { .set_extensions = true,
+                                        .extensions = sr_slice_of(req, sizeof(req)) };
+    sr_buf_reset(&c3);
+    assert_int_equal(sr_mls_group_commit(w.m[1], &gce, &c3, NULL), SR_ERR_INVALID);
+    assert_int_equal(c3.len, 0);
     /* A message over the size limit is refused before anything else. */
     struct sr_buf big = { 0 };
     assert_int_equal(sr_buf_reserve(&big, (4u << 20) + 1), SR_OK);
@@ -606,9 +613,12 @@ static void external_proposals(uint16_t suite)
     struct sr_buf ext, kp, priv, p1 = { 0 }, p2 = { 0 }, gid = { 0 };
     struct sr_secret spriv;
     server_key(suite, &ext, &spriv);
-    create_ext(&w, suite, sr_buf_slice(&ext));
+    create_ext(&w, suite, sr_slice_of(NULL, 0));
     const size_t s1[] = { 1 }, s2[] = { 2 };
     add_members(&w, 0, s1, 1, false);
+    /* The server is added to the group by a GroupContextExtensions commit (§12.1.7). */
+    struct sr_mls_commit_params gce = { .set_extensions = true, .extensions = sr_buf_slice(&ext) };
+    commit(&w, 1, &gce, NULL, NULL, 0);
     key_package(suite, "member-2", &kp, &priv);
     assert_int_equal(sr_mls_group_id(w.m[0], &gid), SR_OK);
     struct sr_mls_external_proposal ep = {
