@@ -70,8 +70,12 @@ sr_err sr_kms_server_new(const struct sr_kms_server_config *cfg, struct sr_kms_s
     srv->channel_ttl_ms = cfg->channel_ttl_ms != 0 ? cfg->channel_ttl_ms : SR_KMS_CHANNEL_TTL_MS;
     srv->channels_max = cfg->channels_max != 0 ? cfg->channels_max : 4096;
     err = SR_ERR_NOMEM;
+    srv->handshakes_per_min = cfg->handshakes_per_min != 0 ? cfg->handshakes_per_min : 60;
+    srv->requests_per_s = cfg->requests_per_s != 0 ? cfg->requests_per_s : 100;
+    srv->rates_max = 1024;
     srv->channels = sr_calloc(srv->channels_max, sizeof(*srv->channels));
-    if (srv->channels == NULL) {
+    srv->rates = sr_calloc(srv->rates_max, sizeof(*srv->rates));
+    if (srv->channels == NULL || srv->rates == NULL) {
         goto out;
     }
     err = published_jwk(cfg, &srv->static_jwk);
@@ -93,6 +97,7 @@ void sr_kms_server_free(struct sr_kms_server *srv)
         sr_kms_channel_cleanup(&srv->channels[i]);
     }
     sr_free(srv->channels);
+    sr_free(srv->rates);
     sr_free(srv->static_jwk);
     sr_wipe(srv->audit_key, sizeof(srv->audit_key));
     sr_free(srv);

@@ -30,6 +30,13 @@ struct sr_kms_channel {
     size_t n_ivs, cap_ivs;
 };
 
+/** One principal's rate windows (server_rate.c). */
+struct sr_kms_rate {
+    char user[SR_STORE_ID_MAX];
+    int64_t hs_start, rq_start, last;
+    uint32_t hs_n, rq_n;
+};
+
 struct sr_kms_server {
     char host[SR_STORE_ID_MAX];
     char cluster[SR_STORE_ID_MAX]; /* kms://<host> */
@@ -46,6 +53,9 @@ struct sr_kms_server {
     int64_t channel_ttl_ms;
     struct sr_kms_channel *channels;
     size_t n_channels, channels_max;
+    struct sr_kms_rate *rates;
+    size_t n_rates, rates_max;
+    uint32_t handshakes_per_min, requests_per_s;
 };
 
 /** One request being served: its parsed input and the response being built. */
@@ -75,6 +85,10 @@ struct sr_kms_req {
 };
 
 typedef sr_err (*sr_kms_handler_fn)(struct sr_kms_req *rq);
+
+/* server_rate.c */
+/** Count a handshake or a request of `user` at `now`; false when over its limit (429). */
+bool sr_kms_rate_allow(struct sr_kms_server *srv, const char *user, bool handshake, int64_t now);
 
 /* server_channel.c */
 struct sr_kms_channel *sr_kms_channel_find(struct sr_kms_server *srv, const char *uri, int64_t now);

@@ -143,7 +143,10 @@ sr_err sr_kms_serve(struct sr_kms_server *srv, struct sr_kms_channel *ch, const 
         err = sr_kms_req_parse(&rq);
     }
     if (err == SR_OK && rq.status == 0 && sr_kms_req_authenticate(&rq)) {
-        if (ch != NULL) {
+        if (!sr_kms_rate_allow(srv, rq.who.user_id, ch == NULL, now)) {
+            err = sr_kms_req_fail(&rq, 429, "RATE_LIMITED", "too many %s",
+                                  ch == NULL ? "handshakes" : "requests");
+        } else if (ch != NULL) {
             sr_kms_dispatch(&rq);
         } else if (strcmp(rq.method, "create") != 0 || strcmp(rq.uri.shape, "ecdhe") != 0) {
             err = sr_kms_req_fail(&rq, 400, "BAD_REQUEST", "a handshake is create /ecdhe");

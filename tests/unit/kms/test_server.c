@@ -320,6 +320,8 @@ static int setup(void **state)
         .static_kid = KID,
         .audit_key = sr_slice_of(audit_key, sizeof(audit_key)),
         .audit_chain = "node-1",
+        .handshakes_per_min = 100000,
+        .requests_per_s = 100000,
     };
     if (sr_kms_server_new(&cfg, &srv) != SR_OK) {
         return -1;
@@ -1097,6 +1099,68 @@ static void test_alloc_failures(void **state)
     json_decref(keys);
 }
 
+/* A second engine on the same store with tight limits: the 3rd handshake in a minute and the
+ * 3rd request in a second get 429; the windows reopen. */
+static void test_rate_limits(void **state)
+{
+    static const uint8_t audit_key[SR_KMS_AUDIT_KEY_LEN] = { 7 };
+    struct sr_kms_server *main_srv = srv;
+    struct sr_kms_server_config cfg = {
+        .host = HOST,
+        .region = "eu",
+        .store = st,
+        .cmk = prov,
+        .keywrap = kw,
+        .authn = authn,
+        .static_key = static_key,
+        .static_kid = KID,
+        .audit_key = sr_slice_of(audit_key, sizeof(audit_key)),
+        .audit_chain = "node-1",
+        .handshakes_per_min = 2,
+        .requests_per_s = 2,
+    };
+    (void)state;
+    assert_int_equal(sr_kms_server_new(&cfg, &srv), SR_OK);
+    token(&alice, false);
+    handshake(&alice);
+    handshake(&alice);
+    expect(ping(&alice), 200, "");
+    expect(ping(&alice), 200, "");
+    expect(ping(&alice), 429, "RATE_LIMITED");
+    now += 1000;
+    expect(ping(&alice), 200, "");
+    /* The third handshake: a signed 429. */
+    struct sr_jose_ec_pair pair;
+    char *pub = NULL, *msg = NULL;
+    json_t *p = NULL;
+    assert_int_equal(sr_jose_ecdh_generate(&pair), SR_OK);
+    assert_int_equal(sr_jose_ecdh_public_jwk(&pair, &pub), SR_OK);
+    json_t *req = json_pack("{s:s,s:s,s:s,s:o}", "method", "create", "uri", "/ecdhe", "requestId",
+                            "hs-3", "jwk", json_loads(pub, 0, NULL));
+    add_client(&alice, req);
+    char *text = json_dumps(req, JSON_COMPACT);
+    assert_int_equal(sr_jose_seal(SR_JOSE_HANDSHAKE_REQUEST, static_pub, KID,
+                                  sr_slice_of(text, strlen(text)), &msg, NULL),
+                     SR_OK);
+    char *ans = post(msg);
+    assert_int_equal(
+            sr_jose_open(SR_JOSE_HANDSHAKE_RESPONSE, ans, strlen(ans), static_pub, KID, &p, NULL),
+            SR_OK);
+    expect(p, 429, "RATE_LIMITED");
+    now += 60 * 1000;
+    token(&alice, false);
+    handshake(&alice);
+    sr_jose_ec_pair_cleanup(&pair);
+    json_decref(req);
+    sr_free(pub);
+    sr_free(msg);
+    sr_free(text);
+    sr_free(ans);
+    sr_kms_server_free(srv);
+    srv = main_srv;
+    handshake(&alice);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1112,6 +1176,7 @@ int main(void)
         cmocka_unit_test(test_policy_and_audit),
         cmocka_unit_test(test_cmk_admin),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_rate_limits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
