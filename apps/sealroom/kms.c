@@ -18,7 +18,7 @@
 #include "commands.h"
 #include "kms_cli.h"
 
-#define TOKEN_MAX (64 * 1024)
+#define TOKEN_MAX ((size_t)64 * 1024)
 
 static void usage(FILE *out)
 {
@@ -198,7 +198,7 @@ static int read_token(const char *path, struct sr_buf *out)
         out->len--;
     }
     if (rc != 0 || out->len == 0 || sr_buf_append(out, "", 1) != SR_OK) {
-        fprintf(stderr, "sealroom kms: the token file %s is empty, unreadable or over %d bytes\n",
+        fprintf(stderr, "sealroom kms: the token file %s is empty, unreadable or over %zu bytes\n",
                 path, TOKEN_MAX);
         return 1;
     }

@@ -158,6 +158,9 @@ bool sr_kms_client_cache_get(struct sr_kms_client *c, const char *uri, struct sr
 
 void sr_kms_client_cache_put(struct sr_kms_client *c, const struct sr_kms_key *key)
 {
+    if (c->cache_max == 0) {
+        return;
+    }
     for (size_t i = 0; i < c->cache_n; i++) {
         if (strcmp(c->cache[i].uri, key->uri) == 0) {
             c->cache[i] = *key; /* a bind updates resourceUri and dates */
@@ -185,7 +188,7 @@ void sr_kms_client_cache_drop_unbound(struct sr_kms_client *c)
         sr_kms_key_cleanup(&c->cache[i]);
     }
     c->cache_n = w;
-    c->cache_next = w % c->cache_max;
+    c->cache_next = c->cache_max != 0 ? w % c->cache_max : 0;
 }
 
 /* ---- result cleanup -------------------------------------------------------------------- */

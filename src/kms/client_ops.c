@@ -5,6 +5,7 @@
  * cached by URI; a batch retrieve sends every key the cache lacks in as few POSTs as the
  * batch limit allows.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -181,10 +182,8 @@ sr_err sr_kms_client_resource_retrieve(struct sr_kms_client *c, const char *uri,
 static sr_err sub_uri(const char *res, const char *sub, char out[SR_KMS_URI_MAX + 32])
 {
     SR_CHECK(res != NULL && strlen(res) < SR_KMS_URI_MAX, SR_ERR_ARG);
-    size_t n = strlen(res);
-    memcpy(out, res, n);
-    out[n] = '/';
-    memcpy(out + n + 1, sub, strlen(sub) + 1);
+    int n = snprintf(out, SR_KMS_URI_MAX + 32, "%s/%s", res, sub);
+    SR_CHECK(n > 0 && n < SR_KMS_URI_MAX + 32, SR_ERR_ARG);
     return SR_OK;
 }
 
@@ -262,10 +261,8 @@ sr_err sr_kms_client_deauthorize(struct sr_kms_client *c, const char *resource_u
     SR_CHECK(c != NULL && auth_id != NULL && strlen(auth_id) < SR_KMS_ID_MAX, SR_ERR_ARG);
     SR_TRY(sub_uri(resource_uri, "authorizations", uri));
     /* The query form ?authId=x is part of the URI (KMS.md §3). */
-    size_t n = strlen(uri);
-    memcpy(full, uri, n);
-    memcpy(full + n, "?authId=", 8);
-    memcpy(full + n + 8, auth_id, strlen(auth_id) + 1);
+    int n = snprintf(full, sizeof(full), "%s?authId=%s", uri, auth_id);
+    SR_CHECK(n > 0 && (size_t)n < sizeof(full), SR_ERR_ARG);
     json_t *req = request("delete", full);
     sr_err err = sr_kms_client_call(c, req, 200, &ans);
     if (err == SR_OK) {

@@ -389,7 +389,9 @@ static sr_err send_once(struct sr_kms_client *c, json_t *const *reqs, size_t n, 
 sr_err sr_kms_client_send(struct sr_kms_client *c, json_t *const *reqs, size_t n, json_t **answers)
 {
     SR_CHECK(c != NULL && n > 0 && n <= SR_KMS_BATCH_LIMIT, SR_ERR_ARG);
-    memset(answers, 0, n * sizeof(*answers));
+    for (size_t i = 0; i < n; i++) {
+        answers[i] = NULL;
+    }
     (void)sr_kms_client_fail(c, SR_OK, 0, "", "");
     for (int attempt = 0; attempt < 2; attempt++) {
         bool reset = false;
