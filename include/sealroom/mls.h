@@ -208,7 +208,9 @@ struct sr_mls_commit_params {
  * Create a commit (RFC 9420 §12.4.1) and append its MLSMessage to `commit`, and, when it adds
  * members and `welcome` is not NULL, their MLSMessage(Welcome) to `welcome`. The new epoch is
  * staged: call sr_mls_group_commit_merge once the delivery service accepted the commit, or
- * sr_mls_group_commit_discard (a new commit also discards a staged one). Errors as for
+ * sr_mls_group_commit_discard (a new commit replaces a staged one). Processing the same
+ * commit message (sent back by the delivery service) merges it too; processing another
+ * member's commit for the epoch discards it (that commit won). Errors as for
  * processing (SR_ERR_INVALID for an invalid proposal list, SR_ERR_LIMIT); on error nothing
  * changes and the buffers are as they were.
  */

@@ -108,6 +108,7 @@ struct sr_mls_group {
     bool reinit;  /* a ReInit was committed (§12.1.5): the group is frozen */
     uint64_t now; /* seconds since the Unix epoch for lifetime checks; 0: not checked */
     struct sr_mls_group_epoch *staged; /* our own commit, until merged or discarded */
+    struct sr_buf own_commit_msg;      /* the MLSMessage of the staged commit */
     bool staged_reinit;
     sr_mls_identity_check_fn id_fn;
     void *id_arg;

@@ -234,17 +234,26 @@ sr_err sr_mls_group_commit(struct sr_mls_group *g, const struct sr_mls_commit_pa
     SR_CHECK(!g->removed && !g->reinit && !(p->private_message && g->restored), SR_ERR_STATE);
     struct build b = { 0 };
     size_t commit_len = commit->len, welcome_len = welcome != NULL ? welcome->len : 0;
-    sr_mls_group_commit_discard(g);
+    struct sr_mls_group_epoch *staged = NULL;
+    struct sr_buf msg = { 0 };
     sr_err err = stage_commit(&b, g, p, commit, welcome);
     if (err == SR_OK) {
-        g->staged = sr_calloc(1, sizeof(*g->staged));
-        err = g->staged != NULL ? SR_OK : SR_ERR_NOMEM;
+        staged = sr_calloc(1, sizeof(*staged));
+        err = staged != NULL ? SR_OK : SR_ERR_NOMEM;
     }
     if (err == SR_OK) {
+        /* Kept to recognise our own commit when the delivery service sends it back. */
+        err = sr_buf_set(&msg, commit->p + commit_len, commit->len - commit_len);
+    }
+    if (err == SR_OK) {
+        sr_mls_group_commit_discard(g); /* a previous staged commit is replaced */
+        g->staged = staged;
+        g->own_commit_msg = msg;
         *g->staged = b.ne;
         memset(&b.ne, 0, sizeof(b.ne));
         g->staged_reinit = b.ap.reinit;
     } else {
+        sr_free(staged);
         commit->len = commit_len;
         if (welcome != NULL) {
             welcome->len = welcome_len;
@@ -260,6 +269,7 @@ sr_err sr_mls_group_commit_merge(struct sr_mls_group *g)
     sr_mls_group_epoch_install(g, g->staged);
     sr_free(g->staged);
     g->staged = NULL;
+    sr_buf_cleanup(&g->own_commit_msg);
     g->reinit = g->staged_reinit;
     return SR_OK;
 }
@@ -270,5 +280,6 @@ void sr_mls_group_commit_discard(struct sr_mls_group *g)
         sr_mls_group_epoch_cleanup(g->staged);
         sr_free(g->staged);
         g->staged = NULL;
+        sr_buf_cleanup(&g->own_commit_msg);
     }
 }

@@ -242,6 +242,9 @@ static sr_err process_commit(struct sr_mls_group *g, const struct sr_mls_authent
     } else if (err == SR_OK) {
         sr_mls_group_epoch_install(g, &ne);
     }
+    if (err == SR_OK) {
+        sr_mls_group_commit_discard(g); /* another commit won the epoch: ours is void */
+    }
     sr_mls_group_epoch_cleanup(&ne);
     sr_free(props);
     return err;
@@ -272,6 +275,14 @@ sr_err sr_mls_group_process_msg(struct sr_mls_group *g, struct sr_slice msg,
     struct sr_mls_authenticated_content ac = { 0 };
     SR_CHECK(!g->removed && !g->reinit, SR_ERR_STATE);
     SR_CHECK(msg.len <= g->limits.max_message, SR_ERR_LIMIT);
+    if (g->staged != NULL && msg.len == g->own_commit_msg.len &&
+        memcmp(msg.p, g->own_commit_msg.p, msg.len) == 0) {
+        /* Our own commit, accepted and sent back by the delivery service. */
+        out->kind = SR_MLS_PROCESSED_COMMIT;
+        out->sender = g->ep.own_leaf;
+        out->sender_type = SR_MLS_SENDER_MEMBER;
+        return sr_mls_group_commit_merge(g);
+    }
     sr_buf_init(&pt, 0, SR_BUF_WIPE);
     sr_err err = unprotect(g, msg, &pt, &ac);
     if (err == SR_OK) {

@@ -538,6 +538,36 @@ static void test_alloc_failures(void **state)
     destroy(&w);
 }
 
+/* Two members commit in the same epoch; the delivery service keeps the first and sends it to
+ * everyone, the committer included (DESIGN.md: "first valid commit per epoch"). */
+static void test_commit_race(void **state)
+{
+    (void)state;
+    struct world w;
+    const size_t s12[] = { 1, 2 };
+    create(&w, 3);
+    add_members(&w, 0, s12, 2, false);
+    struct sr_buf a = { 0 }, b = { 0 };
+    struct sr_mls_commit_params upd = { .path = true };
+    assert_int_equal(sr_mls_group_commit(w.m[1], &upd, &a, NULL), SR_OK);
+    assert_int_equal(sr_mls_group_commit(w.m[2], &upd, &b, NULL), SR_OK);
+    for (size_t i = 0; i < 3; i++) {
+        struct sr_mls_processed pr = { 0 };
+        assert_int_equal(sr_mls_group_process(w.m[i], sr_buf_slice(&a), &pr), SR_OK);
+        assert_int_equal(pr.kind, SR_MLS_PROCESSED_COMMIT);
+        assert_int_equal(pr.sender, sr_mls_group_own_leaf(w.m[1]));
+        sr_mls_processed_cleanup(&pr);
+    }
+    /* 2's commit lost: it was discarded, and it is for an epoch that is over. */
+    assert_int_equal(sr_mls_group_commit_merge(w.m[2]), SR_ERR_STATE);
+    rejected(&w, 0, &b, SR_ERR_EPOCH);
+    agree(&w);
+    chat(&w);
+    sr_buf_cleanup(&a);
+    sr_buf_cleanup(&b);
+    destroy(&w);
+}
+
 /* Limits: a group of at most two leaves refuses a third member with SR_ERR_LIMIT. */
 static void test_limits(void **state)
 {
@@ -686,6 +716,7 @@ int main(void)
         cmocka_unit_test(test_psk),
         cmocka_unit_test(test_identity_check),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_commit_race),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
