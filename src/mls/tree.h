@@ -182,6 +182,11 @@ SR_MUST_USE sr_err sr_mls_tree_extend(struct sr_mls_tree *t);
 /** Drop right halves that are entirely blank (§7.7 "truncating"), down to one leaf. */
 void sr_mls_tree_truncate(struct sr_mls_tree *t);
 
+/*
+ * The proposal mutators below apply the tree change only; LeafNode validation (§7.3) and key
+ * uniqueness (sr_mls_tree_check_new_leaf) are the caller's checks before calling them.
+ */
+
 /**
  * Add a copy of `leaf` at the leftmost blank leaf, extending the tree if none, and add its
  * index to the unmerged leaves of its non-blank ancestors (§12.1.1). The index is in *out.

@@ -95,11 +95,12 @@ SR_MUST_USE sr_err sr_mls_treekem_create(struct sr_mls_tree *t, struct sr_mls_tr
                                          struct sr_mls_treekem_result *out);
 
 /**
- * Process `path` from leaf `sender` (§7.6, §7.9.2): check its shape against the tree, verify
- * the new leaf's signature and parent hash, merge it, decrypt the path secret meant for
- * `priv`, derive upward and check every public key. On success `t` holds the merged tree,
- * `priv` the new keys, `out` the commit secret and the path secrets learned. SR_ERR_AUTH for
- * a bad signature or ciphertext, SR_ERR_INVALID for any other mismatch; nothing changes then.
+ * Process `path` from leaf `sender` (§7.6, §7.9.2): check its shape against the tree and that
+ * its keys are new to the tree (§7.3), verify the new leaf's signature and parent hash, merge it,
+ * decrypt the path secret meant for `priv`, derive upward and check every public key. On success
+ * `t` holds the merged tree, `priv` the new keys, `out` the commit secret and the path secrets
+ * learned. SR_ERR_AUTH for a bad signature or ciphertext, SR_ERR_INVALID for any other mismatch;
+ * nothing changes then.
  */
 SR_MUST_USE sr_err sr_mls_treekem_process(struct sr_mls_tree *t, struct sr_mls_treekem_priv *priv,
                                           uint32_t sender, const struct sr_mls_update_path *path,
