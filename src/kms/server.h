@@ -86,5 +86,13 @@ SR_MUST_USE sr_err sr_kms_server_messages(struct sr_kms_server *srv, struct sr_s
 SR_MUST_USE sr_err sr_kms_server_message(struct sr_kms_server *srv, const char *compact, size_t len,
                                          int64_t now_ms, char **out);
 
+/**
+ * The retention sweeper (KMS.md §9), to be called every 5 minutes: shreds bound keys past
+ * expires + their kind's retention and resources past their ttl (unless a legal hold covers
+ * them), drops unbound keys a day after their window and expired channels. Only on the node
+ * holding the sweeper lock. *shredded (may be NULL) gets how many keys and resources it shred.
+ */
+SR_MUST_USE sr_err sr_kms_server_sweep(struct sr_kms_server *srv, int64_t now_ms, size_t *shredded);
+
 /** How many channels are live at `now_ms` (tests, metrics). */
 size_t sr_kms_server_channels(struct sr_kms_server *srv, int64_t now_ms);

@@ -110,7 +110,8 @@ sr_err sr_kms_require_resource(struct sr_kms_req *rq, const char *uri,
         return sr_kms_req_fail(rq, 404, "NOT_FOUND", "no such resource");
     }
     SR_TRY(err);
-    if (res->shredded_at != 0) {
+    /* Past its ttl a resource is as good as shredded, even before the sweeper runs. */
+    if (res->shredded_at != 0 || (res->expires != 0 && rq->now >= res->expires)) {
         return sr_kms_req_fail(rq, 410, "SHREDDED", "the resource was shredded");
     }
     SR_TRY(sr_kms_authz_allows(rq->srv->store, uri, rq->as_user, &allowed));

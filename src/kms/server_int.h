@@ -73,6 +73,7 @@ struct sr_kms_req {
     const char *on_behalf_of;      /* client.onBehalfOf, honoured for compliance only */
     char as_user[SR_STORE_ID_MAX]; /* whose access is judged: who, or on_behalf_of */
     bool compliance;               /* access came from rule (3) or onBehalfOf */
+    bool system;                   /* the KMS itself (the sweeper) */
     struct sr_kms_channel *ch;     /* NULL for the handshake */
     /* The answer. */
     int status;
@@ -192,6 +193,11 @@ sr_err sr_kms_holds(struct sr_kms_req *rq);
  */
 SR_MUST_USE sr_err sr_kms_hold_covers(struct sr_kms_req *rq, const char *org_id,
                                       const char *resource_uri, const char *creator, bool *held);
+/** Shred one key (tombstone and event) inside the caller's transaction. */
+SR_MUST_USE sr_err sr_kms_shred_key(struct sr_kms_req *rq, const struct sr_store_key *k);
+/** Shred a resource and every key bound to it inside the caller's transaction. */
+SR_MUST_USE sr_err sr_kms_shred_resource(struct sr_kms_req *rq,
+                                         const struct sr_store_resource *res);
 /** delete /keys/{id} and /resources/{id}. */
 sr_err sr_kms_shred(struct sr_kms_req *rq);
 

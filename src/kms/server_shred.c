@@ -36,7 +36,7 @@ static sr_err event(struct sr_kms_req *rq, const char *org, const char *kind, co
     return sr_store_event_append(rq->srv->store, &ev, &seq);
 }
 
-static sr_err shred_key(struct sr_kms_req *rq, const struct sr_store_key *k)
+sr_err sr_kms_shred_key(struct sr_kms_req *rq, const struct sr_store_key *k)
 {
     SR_TRY(sr_store_key_shred(rq->srv->store, k->uri, rq->now));
     return event(rq, k->org_id, "key.shredded", k->uri);
@@ -64,7 +64,7 @@ static sr_err keys_delete(struct sr_kms_req *rq)
         return sr_kms_req_fail(rq, 409, "LEGAL_HOLD", "a legal hold covers this key");
     }
     SR_TRY(sr_store_begin(rq->srv->store));
-    SR_TRY(shred_key(rq, &k));
+    SR_TRY(sr_kms_shred_key(rq, &k));
     SR_TRY(sr_store_commit(rq->srv->store));
     SR_TRY(sr_kms_key_json(rq, &k, NULL, &o));
     SR_TRY(sr_kms_json_put(rq->out, "key", o));
@@ -72,7 +72,7 @@ static sr_err keys_delete(struct sr_kms_req *rq)
 }
 
 /* Shred every key bound to the resource, a page at a time, then the resource. */
-static sr_err shred_resource(struct sr_kms_req *rq, const struct sr_store_resource *res)
+sr_err sr_kms_shred_resource(struct sr_kms_req *rq, const struct sr_store_resource *res)
 {
     struct sr_store_key *keys = NULL;
     size_t n = 0;
@@ -81,7 +81,7 @@ static sr_err shred_resource(struct sr_kms_req *rq, const struct sr_store_resour
                                              &keys, &n));
         sr_err err = SR_OK;
         for (size_t i = 0; i < n && err == SR_OK; i++) {
-            err = shred_key(rq, &keys[i]);
+            err = sr_kms_shred_key(rq, &keys[i]);
         }
         sr_store_free(keys);
         SR_TRY(err);
@@ -111,7 +111,7 @@ static sr_err resources_delete(struct sr_kms_req *rq)
         return sr_kms_req_fail(rq, 409, "LEGAL_HOLD", "a legal hold covers this resource");
     }
     SR_TRY(sr_store_begin(rq->srv->store));
-    SR_TRY(shred_resource(rq, &res));
+    SR_TRY(sr_kms_shred_resource(rq, &res));
     SR_TRY(sr_store_commit(rq->srv->store));
     SR_TRY(sr_kms_json_put(rq->out, "resource",
                            json_pack("{s:s,s:s}", "uri", res.uri, "kind", res.kind)));

@@ -1161,6 +1161,62 @@ static void test_rate_limits(void **state)
     handshake(&alice);
 }
 
+static void test_sweep(void **state)
+{
+    struct client adam, olga;
+    (void)state;
+    client_init(&adam, "adam");
+    client_init(&olga, "olga");
+    token_roles(&adam, "kms.orgAdmin");
+    token_roles(&olga, "kms.orgAgent");
+    token(&alice, false);
+    token(&bob, false);
+    handshake(&adam);
+    handshake(&olga);
+    handshake(&alice);
+    handshake(&bob);
+    expect(policy_call(&adam, "update",
+                       json_pack("{s:{s:i},s:i}", "retention", "meeting", 1, "keyLifetime", 3600)),
+           200, "");
+    json_t *keys = create_keys(&alice, 3);
+    json_t *m1 = create_resource(&alice, "meeting", json_pack("[s]", "bob"),
+                                 json_pack("[s]", key_uri(keys, 0)));
+    json_t *m2 = create_resource(&alice, "meeting", json_pack("[s]", "bob"),
+                                 json_pack("[s]", key_uri(keys, 1)));
+    json_t *t = call(&alice, json_pack("{s:s,s:s,s:s,s:s,s:i,s:[s]}", "method", "create", "uri",
+                                       "/resources", "requestId", "ttl-1", "kind", "file", "ttl",
+                                       60, "keyUris", key_uri(keys, 2)));
+    assert_int_equal(status_of(t), 201);
+    expect(call(&olga, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "method", "create", "uri", "/holds",
+                                 "requestId", "h-9", "scope", "resource", "target", res_uri(m2),
+                                 "reason", "litigation")),
+           201, "");
+    size_t n = 0;
+    assert_int_equal(sr_kms_server_sweep(srv, now, &n), SR_OK);
+    assert_int_equal(n, 0);
+    /* Past the key lifetime and one day of meeting retention; past the file's ttl. */
+    now += 3600 * 1000 + 24 * 3600 * 1000 + 1000;
+    struct counts before = snapshot();
+    assert_int_equal(sr_kms_server_sweep(srv, now, &n), SR_OK);
+    assert_true(n >= 2);
+    struct counts after = snapshot();
+    assert_true(after.audit >= before.audit + 2);
+    assert_string_equal(last_audit("actor"), "kms-sweeper");
+    token(&alice, false);
+    token(&bob, false);
+    handshake(&alice);
+    handshake(&bob);
+    expect(retrieve(&bob, key_uri(keys, 0)), 410, "SHREDDED");
+    expect(retrieve(&alice, res_uri(t)), 410, "SHREDDED");
+    expect(retrieve(&bob, key_uri(keys, 1)), 200, ""); /* held */
+    json_decref(t);
+    json_decref(m1);
+    json_decref(m2);
+    json_decref(keys);
+    sr_jose_key_free(adam.k);
+    sr_jose_key_free(olga.k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1177,6 +1233,7 @@ int main(void)
         cmocka_unit_test(test_cmk_admin),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_rate_limits),
+        cmocka_unit_test(test_sweep),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
