@@ -1217,6 +1217,38 @@ static void test_sweep(void **state)
     sr_jose_key_free(olga.k);
 }
 
+static void exec_sql(const char *sql)
+{
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+}
+
+/* KMS.md §8: no key leaves without its audit row; a failed audit write is a 500. */
+static void test_audit_failure_withholds_keys(void **state)
+{
+    (void)state;
+    token(&alice, false);
+    handshake(&alice);
+    json_t *keys = create_keys(&alice, 1);
+    exec_sql("CREATE TRIGGER no_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'x'); END");
+    json_t *p = retrieve(&alice, key_uri(keys, 0));
+    assert_int_equal(status_of(p), 500);
+    assert_string_equal(code_of(p), "INTERNAL");
+    assert_null(json_object_get(p, "key"));
+    json_decref(p);
+    p = call(&alice,
+             json_pack("{s:s,s:s,s:s}", "method", "create", "uri", "/keys", "requestId", "k-a"));
+    assert_int_equal(status_of(p), 500);
+    assert_null(json_object_get(p, "keys"));
+    json_decref(p);
+    exec_sql("DROP TRIGGER no_audit");
+    expect(retrieve(&alice, key_uri(keys, 0)), 200, "");
+    json_decref(keys);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1234,6 +1266,7 @@ int main(void)
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_rate_limits),
         cmocka_unit_test(test_sweep),
+        cmocka_unit_test(test_audit_failure_withholds_keys),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
