@@ -411,6 +411,32 @@ static void test_psk(void **state)
     w.m[2] = NULL;
     agree(&w);
     chat(&w);
+    /* A Welcome whose GroupSecrets list a PSK: the joiner needs it too (§12.4.3.1). */
+    struct sr_buf kp, priv, wl = { 0 };
+    key_package(2, "member-2", &kp, &priv);
+    struct sr_slice add = sr_buf_slice(&kp);
+    struct sr_mls_commit_params pa = {
+        .add = &add, .add_count = 1, .psk_ids = &id1, .psk_count = 1, .ratchet_tree = true
+    };
+    sr_buf_reset(&c);
+    assert_int_equal(sr_mls_group_commit(w.m[1], &pa, &c, &wl), SR_OK);
+    deliver(&w, 1, &c);
+    assert_int_equal(sr_mls_group_commit_merge(w.m[1]), SR_OK);
+    struct sr_mls_psk psk = { id1, sr_slice_of(secret, 32) };
+    struct sr_mls_group_join_params jp = {
+        .welcome = sr_buf_slice(&wl),
+        .key_package_priv = sr_buf_slice(&priv),
+    };
+    assert_int_equal(sr_mls_group_join(&jp, &w.m[2]), SR_ERR_NOT_FOUND);
+    assert_null(w.m[2]);
+    jp.psks = &psk;
+    jp.psk_count = 1;
+    assert_int_equal(sr_mls_group_join(&jp, &w.m[2]), SR_OK);
+    agree(&w);
+    chat(&w);
+    sr_buf_cleanup(&kp);
+    sr_buf_cleanup(&priv);
+    sr_buf_cleanup(&wl);
     sr_buf_cleanup(&c);
     destroy(&w);
 }
