@@ -485,6 +485,11 @@ static int run(const char *action, struct kms_opts *o)
         goto out;
     }
     rc = dispatch(c, action, o);
+    /* Let the KMS forget the channel key; a failure here changes nothing for the user. */
+    if (sr_kms_client_close(c) != SR_OK && rc == 0) {
+        fprintf(stderr, "sealroom kms: note: the KMS channel was not closed; it expires on "
+                        "its own\n");
+    }
 out:
     sr_kms_client_free(c);
     sr_net_client_free(net);

@@ -126,6 +126,12 @@ SR_API SR_MUST_USE sr_err sr_kms_client_new(const struct sr_kms_client_config *c
                                             struct sr_kms_client **out);
 /** Wipe the channel key, bearer and cached keys, and free. NULL does nothing. */
 SR_API void sr_kms_client_free(struct sr_kms_client *c);
+/**
+ * End the channel (delete /ecdhe/{id}, KMS.md §2) so the KMS can forget K; the next
+ * operation handshakes again. Nothing is sent when no channel is live. Errors as the
+ * operations below; the channel is dropped locally in every case.
+ */
+SR_API SR_MUST_USE sr_err sr_kms_client_close(struct sr_kms_client *c);
 /** Replace the bearer (e.g. after a token refresh); the next handshake uses it. */
 SR_API SR_MUST_USE sr_err sr_kms_client_set_bearer(struct sr_kms_client *c, const char *bearer);
 

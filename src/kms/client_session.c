@@ -429,3 +429,28 @@ sr_err sr_kms_client_call(struct sr_kms_client *c, json_t *req, int want, json_t
     }
     return err;
 }
+
+sr_err sr_kms_client_close(struct sr_kms_client *c)
+{
+    json_t *ans = NULL;
+    SR_CHECK(c != NULL, SR_ERR_ARG);
+    if (c->k == NULL || c->clock(c->clock_arg) >= c->ch_expires - c->renew_before_ms) {
+        drop_channel(c);
+        return SR_OK;
+    }
+    char uri[SR_KMS_URI_MAX];
+    memcpy(uri, c->ch_uri, sizeof(uri));
+    json_t *req = json_pack("{s:s,s:s}", "method", "delete", "uri", uri);
+    sr_err err = req != NULL ? SR_OK : SR_ERR_NOMEM;
+    if (err == SR_OK) {
+        err = sr_kms_client_send(c, &req, 1, &ans);
+    }
+    /* After a reset the old channel is gone already, whatever the new one answered. */
+    if (err == SR_OK && strcmp(uri, c->ch_uri) == 0) {
+        err = sr_kms_client_check(c, ans, 204);
+    }
+    drop_channel(c);
+    json_decref(ans);
+    json_decref(req);
+    return err;
+}

@@ -39,10 +39,9 @@ static struct sr_kms_authn *authn;
 static struct sr_kms_server *srv;
 static cjose_jwk_t *rs_key;
 static int64_t server_now = T0, client_now = T0;
-static int fail_next;
-static char *published;
-        /* the static JWK with its kid, as /kms/v1/details shows it */ /* transport failures to
-                                                                          inject */
+static int fail_next;     /* transport failures to inject */
+static bool forge_answer; /* flip a ciphertext character in the next answer */
+static char *published;   /* the static JWK with its kid, as /kms/v1/details shows it */
 
 /* ---- transport and clock ------------------------------------------------------------------ */
 
@@ -59,6 +58,18 @@ static sr_err transport(void *arg, const char *path, struct sr_slice body, int *
     sr_err err = strcmp(path, "/kms/v1/details") == 0
                          ? sr_kms_server_details(srv, &r)
                          : sr_kms_server_messages(srv, body, server_now, &r);
+    if (err == SR_OK && forge_answer && r.body.len > 200) {
+        /* In {"kmsMessages":["h.e.iv.ct.tag"]}: a character well inside the ciphertext. */
+        forge_answer = false;
+        char *dot = memchr(r.body.p, '.', r.body.len);
+        for (int i = 0; dot != NULL && i < 2; i++) {
+            dot = memchr(dot + 1, '.', r.body.len - (size_t)((uint8_t *)dot + 1 - r.body.p));
+        }
+        assert_non_null(dot);
+        if (dot != NULL) {
+            dot[2] = (char)(dot[2] == 'A' ? 'B' : 'A');
+        }
+    }
     if (err == SR_OK) {
         *status = r.status;
         err = sr_buf_append(out, r.body.p, r.body.len);
@@ -104,7 +115,7 @@ static void bearer_for(const char *user, char *out, size_t cap)
     json_decref(claims);
 }
 
-static struct sr_kms_client *client_for(const char *user)
+static struct sr_kms_client *client_in(const char *user, const char *cluster)
 {
     char bearer[4096], cid[64];
     struct sr_kms_client *c = NULL;
@@ -116,10 +127,15 @@ static struct sr_kms_client *client_for(const char *user)
         .transport = transport,
         .clock = clock_ms,
         .sleep = nap,
-        .expect_cluster = CLUSTER,
+        .expect_cluster = cluster,
     };
     assert_int_equal(sr_kms_client_new(&cfg, &c), SR_OK);
     return c;
+}
+
+static struct sr_kms_client *client_for(const char *user)
+{
+    return client_in(user, CLUSTER);
 }
 
 static struct sr_kms_client_stats stats_of(const struct sr_kms_client *c)
@@ -252,6 +268,32 @@ static void test_reset_rehandshakes_once(void **state)
     assert_int_equal(stats_of(a).handshakes, 2);
     sr_kms_client_free(a);
     client_now = server_now = T0;
+}
+
+static void test_close_forged_and_foreign(void **state)
+{
+    (void)state;
+    struct sr_kms_client *a = client_for("alice");
+    assert_int_equal(sr_kms_client_close(a), SR_OK); /* nothing live: nothing sent */
+    assert_int_equal(stats_of(a).posts, 0);
+    assert_int_equal(sr_kms_client_ping(a), SR_OK);
+    size_t live = sr_kms_server_channels(srv, server_now);
+    assert_int_equal(sr_kms_client_close(a), SR_OK);
+    assert_int_equal(sr_kms_server_channels(srv, server_now), live - 1);
+    assert_int_equal(sr_kms_client_ping(a), SR_OK); /* a new channel */
+    assert_int_equal(stats_of(a).handshakes, 2);
+
+    /* An answer changed on the way is refused, and the channel still works after. */
+    forge_answer = true;
+    assert_int_equal(sr_kms_client_ping(a), SR_ERR_AUTH);
+    assert_int_equal(sr_kms_client_ping(a), SR_OK);
+    sr_kms_client_free(a);
+
+    /* A client that expects another KMS does not hand it a credential. */
+    struct sr_kms_client *f = client_in("alice", "kms://other.example.org");
+    assert_int_equal(sr_kms_client_ping(f), SR_ERR_WRONG_GROUP);
+    assert_int_equal(stats_of(f).posts, 0);
+    sr_kms_client_free(f);
 }
 
 static void test_transport_retries(void **state)
@@ -534,16 +576,78 @@ static void test_file(void **state)
     sr_free(data);
 }
 
+/* Every allocation of the content functions failing in turn: an error, no leak, no output. */
+static void test_content_alloc_failures(void **state)
+{
+    (void)state;
+    struct sr_kms_key k;
+    a_key(&k, CLUSTER "/keys/m", 3);
+    uint8_t data[3000];
+    for (size_t i = 0; i < sizeof(data); i++) {
+        data[i] = (uint8_t)i;
+    }
+    bool done = false;
+    for (long n = 0; !done; n++) {
+        struct sr_buf jwe, pt, f;
+        sr_buf_init(&jwe, 0, 0);
+        sr_buf_init(&pt, 0, SR_BUF_WIPE);
+        sr_buf_init(&f, 0, 0);
+        sr_alloc_fail_at(n);
+        sr_err e1 = sr_kms_message_encrypt(&k, sr_slice_of(data, sizeof(data)), &jwe);
+        sr_err e2 = e1 == SR_OK ? sr_kms_message_decrypt(&k, sr_buf_slice(&jwe), &pt) : e1;
+        struct sr_kms_file_enc *enc = NULL;
+        struct sr_kms_file_dec *dec = NULL;
+        size_t hlen = 0;
+        sr_err e3 = sr_kms_file_enc_new(&k, &f, &enc);
+        if (e3 == SR_OK) {
+            e3 = sr_kms_file_enc_update(enc, sr_slice_of(data, sizeof(data)), &f);
+        }
+        if (e3 == SR_OK) {
+            e3 = sr_kms_file_enc_final(enc, &f);
+        }
+        if (e3 == SR_OK) {
+            e3 = sr_kms_file_header_len(sr_buf_slice(&f), &hlen);
+        }
+        if (e3 == SR_OK) {
+            e3 = sr_kms_file_dec_new(&k, sr_slice_of(f.p, hlen), &dec);
+        }
+        if (e3 == SR_OK) {
+            sr_buf_reset(&pt);
+            e3 = sr_kms_file_dec_update(dec, sr_slice_of(f.p + hlen, f.len - hlen), &pt);
+        }
+        if (e3 == SR_OK) {
+            e3 = sr_kms_file_dec_final(dec, &pt);
+        }
+        done = !sr_alloc_failed();
+        sr_alloc_fail_at(-1);
+        if (done) {
+            assert_int_equal(e1, SR_OK);
+            assert_int_equal(e2, SR_OK);
+            assert_int_equal(e3, SR_OK);
+            assert_int_equal(pt.len, sizeof(data));
+        } else {
+            assert_true(e1 != SR_OK || e2 != SR_OK || e3 != SR_OK);
+        }
+        sr_kms_file_enc_free(enc);
+        sr_kms_file_dec_free(dec);
+        sr_buf_cleanup(&jwe);
+        sr_buf_cleanup(&pt);
+        sr_buf_cleanup(&f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handshake_and_reuse),
         cmocka_unit_test(test_reset_rehandshakes_once),
         cmocka_unit_test(test_transport_retries),
+        cmocka_unit_test(test_close_forged_and_foreign),
         cmocka_unit_test(test_resource_flow),
         cmocka_unit_test(test_bad_bearer),
         cmocka_unit_test(test_message),
         cmocka_unit_test(test_file),
+        cmocka_unit_test(test_content_alloc_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
