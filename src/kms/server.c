@@ -67,6 +67,12 @@ sr_err sr_kms_server_new(const struct sr_kms_server_config *cfg, struct sr_kms_s
     srv->keywrap = cfg->keywrap;
     srv->authn = cfg->authn;
     srv->static_key = cfg->static_key;
+    if (cfg->previous_key != NULL &&
+        !copy(srv->prev_kid, sizeof(srv->prev_kid), cfg->previous_kid)) {
+        goto out;
+    }
+    srv->prev_key = cfg->previous_key;
+    srv->prev_until = cfg->previous_until;
     srv->channel_ttl_ms = cfg->channel_ttl_ms != 0 ? cfg->channel_ttl_ms : SR_KMS_CHANNEL_TTL_MS;
     srv->channels_max = cfg->channels_max != 0 ? cfg->channels_max : 4096;
     err = SR_ERR_NOMEM;

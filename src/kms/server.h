@@ -45,13 +45,16 @@ struct sr_kms_server_config {
     const struct sr_kms_authn *authn;
     const struct sr_jose_key *static_key; /* RSA private: handshakes, PS256 answers, resets */
     const char *static_kid;               /* kms://<host>/static/<n> */
-    const char *static_jwk;      /* the published JWK with x5c (JSON); NULL: the bare public key */
-    struct sr_slice audit_key;   /* K_chain, SR_KMS_AUDIT_KEY_LEN bytes (copied) */
-    const char *audit_chain;     /* this node's chain id */
-    int64_t channel_ttl_ms;      /* 0: 1 h; else 5 min..24 h */
-    size_t channels_max;         /* 0: 4096 */
-    uint32_t handshakes_per_min; /* per principal; 0: 60 */
-    uint32_t requests_per_s;     /* per principal; 0: 100 */
+    const char *static_jwk; /* the published JWK with x5c (JSON); NULL: the bare public key */
+    const struct sr_jose_key *previous_key; /* after a rotation (NULL: none): still answers */
+    const char *previous_kid;               /* handshakes to its kid until previous_until */
+    int64_t previous_until;                 /* ms; the new key's start + 24 h */
+    struct sr_slice audit_key;              /* K_chain, SR_KMS_AUDIT_KEY_LEN bytes (copied) */
+    const char *audit_chain;                /* this node's chain id */
+    int64_t channel_ttl_ms;                 /* 0: 1 h; else 5 min..24 h */
+    size_t channels_max;                    /* 0: 4096 */
+    uint32_t handshakes_per_min;            /* per principal; 0: 60 */
+    uint32_t requests_per_s;                /* per principal; 0: 100 */
 };
 
 /** An HTTP answer: status and a JSON body (from sr_malloc'd buffer; sr_buf_cleanup it). */

@@ -50,6 +50,9 @@ struct sr_kms_server {
     struct sr_kms_keywrap *keywrap;
     const struct sr_kms_authn *authn;
     const struct sr_jose_key *static_key;
+    const struct sr_jose_key *prev_key; /* the previous static key, until prev_until */
+    char prev_kid[SR_STORE_ID_MAX];
+    int64_t prev_until;
     int64_t channel_ttl_ms;
     struct sr_kms_channel *channels;
     size_t n_channels, channels_max;

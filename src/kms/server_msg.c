@@ -238,18 +238,20 @@ sr_err sr_kms_server_message(struct sr_kms_server *srv, const char *compact, siz
         return reset(srv, NULL, "the message is not a KMS JOSE object", out);
     }
     if (hdr.kind == SR_JOSE_HANDSHAKE_REQUEST) {
-        if (strcmp(hdr.kid, srv->static_kid) != 0 ||
-            sr_jose_open(SR_JOSE_HANDSHAKE_REQUEST, compact, len, srv->static_key, srv->static_kid,
-                         &in, NULL) != SR_OK) {
+        /* KMS.md §2: after a rotation the previous static key answers for a while. */
+        bool prev = srv->prev_key != NULL && now_ms < srv->prev_until &&
+                    strcmp(hdr.kid, srv->prev_kid) == 0;
+        const struct sr_jose_key *key = prev ? srv->prev_key : srv->static_key;
+        const char *kid = prev ? srv->prev_kid : srv->static_kid;
+        if (strcmp(hdr.kid, kid) != 0 ||
+            sr_jose_open(SR_JOSE_HANDSHAKE_REQUEST, compact, len, key, kid, &in, NULL) != SR_OK) {
             return reset(srv, NULL, "the handshake does not open under the static key", out);
         }
         char *text = NULL;
         int status;
         sr_err err = sr_kms_serve(srv, NULL, in, now_ms, &text, &status);
         json_decref(in);
-        return err == SR_OK ? seal_text(srv, SR_JOSE_HANDSHAKE_RESPONSE, srv->static_key,
-                                        srv->static_kid, text, out)
-                            : err;
+        return err == SR_OK ? seal_text(srv, SR_JOSE_HANDSHAKE_RESPONSE, key, kid, text, out) : err;
     }
     struct sr_kms_channel *ch =
             hdr.kind == SR_JOSE_CHANNEL ? sr_kms_channel_find(srv, hdr.kid, now_ms) : NULL;

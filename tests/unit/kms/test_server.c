@@ -1249,6 +1249,72 @@ static void test_audit_failure_withholds_keys(void **state)
     json_decref(keys);
 }
 
+/* KMS.md §2: a new static key takes the next kid; the old one answers handshakes for 24 h. */
+static void test_static_key_rotation(void **state)
+{
+    static const uint8_t audit_key[SR_KMS_AUDIT_KEY_LEN] = { 7 };
+    struct sr_kms_server *main_srv = srv;
+    struct sr_jose_key *new_key = NULL, *new_pub = NULL, *old_pub = static_pub;
+    char *pub = NULL;
+    (void)state;
+    assert_int_equal(sr_jose_key_rsa_generate(2048, &new_key), SR_OK);
+    assert_int_equal(sr_jose_key_export(new_key, false, &pub), SR_OK);
+    assert_int_equal(sr_jose_key_import(pub, strlen(pub), &new_pub), SR_OK);
+    sr_free(pub);
+    struct sr_kms_server_config cfg = {
+        .host = HOST,
+        .region = "eu",
+        .store = st,
+        .cmk = prov,
+        .keywrap = kw,
+        .authn = authn,
+        .static_key = new_key,
+        .static_kid = CLUSTER "/static/2",
+        .previous_key = static_key,
+        .previous_kid = KID,
+        .previous_until = now + 24 * 3600 * 1000,
+        .audit_key = sr_slice_of(audit_key, sizeof(audit_key)),
+        .audit_chain = "node-1",
+        .handshakes_per_min = 1000,
+        .requests_per_s = 1000,
+    };
+    assert_int_equal(sr_kms_server_new(&cfg, &srv), SR_OK);
+    token(&alice, false);
+    handshake(&alice); /* to static/1, answered by static/1 */
+    expect(ping(&alice), 200, "");
+    /* A day later static/1 is gone: a reset signed by static/2. */
+    now += 24 * 3600 * 1000;
+    token(&alice, false);
+    struct sr_jose_ec_pair pair;
+    char *msg = NULL;
+    assert_int_equal(sr_jose_ecdh_generate(&pair), SR_OK);
+    assert_int_equal(sr_jose_ecdh_public_jwk(&pair, &pub), SR_OK);
+    json_t *req = json_pack("{s:s,s:s,s:s,s:o}", "method", "create", "uri", "/ecdhe", "requestId",
+                            "hs-r", "jwk", json_loads(pub, 0, NULL));
+    add_client(&alice, req);
+    char *text = json_dumps(req, JSON_COMPACT);
+    assert_int_equal(sr_jose_seal(SR_JOSE_HANDSHAKE_REQUEST, old_pub, KID,
+                                  sr_slice_of(text, strlen(text)), &msg, NULL),
+                     SR_OK);
+    char *ans = post(msg);
+    json_t *p = NULL;
+    assert_int_equal(
+            sr_jose_open(SR_JOSE_RESET, ans, strlen(ans), new_pub, CLUSTER "/static/2", &p, NULL),
+            SR_OK);
+    expect(p, 499, "RESET");
+    sr_jose_ec_pair_cleanup(&pair);
+    json_decref(req);
+    sr_free(pub);
+    sr_free(msg);
+    sr_free(text);
+    sr_free(ans);
+    sr_kms_server_free(srv);
+    srv = main_srv;
+    sr_jose_key_free(new_pub);
+    sr_jose_key_free(new_key);
+    handshake(&alice);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1267,6 +1333,7 @@ int main(void)
         cmocka_unit_test(test_rate_limits),
         cmocka_unit_test(test_sweep),
         cmocka_unit_test(test_audit_failure_withholds_keys),
+        cmocka_unit_test(test_static_key_rotation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
