@@ -15,6 +15,7 @@
 #include "mls/group_info.h"
 #include "mls/leaf_validate.h"
 #include "mls/welcome.h"
+#include "mls/wire_extension.h"
 #include "mls/wire_message.h"
 
 struct join_ctx {
@@ -90,16 +91,36 @@ static sr_err check_support(const struct sr_mls_group_info *gi, const struct sr_
     return SR_OK;
 }
 
-/* §5.3.1: every member's credential passes the application's check. */
-static sr_err check_credentials(const struct sr_mls_group *g, const struct sr_mls_tree *t)
+/*
+ * §12.4.3.1: "Validate the LeafNode of every non-blank leaf (§7.3)": source, capabilities
+ * against required_capabilities, lifetime (with a clock), credential (application check).
+ * Signatures were verified with the tree.
+ */
+static sr_err validate_leaves(const struct sr_mls_group *g, const struct sr_mls_tree *t,
+                              const struct sr_mls_group_info *gi)
 {
-    const struct sr_mls_credential_check *check = sr_mls_group_cred(g);
-    for (uint32_t i = 0; check != NULL && i < t->n_leaves; i++) {
+    struct sr_mls_required_capabilities rc;
+    const struct sr_mls_extension *e =
+            sr_mls_extensions_find(&gi->group_context_extensions, SR_MLS_EXT_REQUIRED_CAPABILITIES);
+    if (e != NULL) {
+        SR_TRY(sr_mls_required_capabilities_decode(e->data, &rc));
+    }
+    for (uint32_t i = 0; i < t->n_leaves; i++) {
         const struct sr_mls_leaf_node *ln = sr_mls_tree_get0_leaf(t, i);
-        if (ln != NULL) {
-            SR_TRY(sr_mls_credential_validate(check, g->suite, &ln->credential, ln->signature_key,
-                                              NULL));
+        if (ln == NULL) {
+            continue;
         }
+        struct sr_mls_leaf_validate_ctx v = {
+            .suite = g->suite,
+            .expected_source = ln->source,
+            .group_id = sr_buf_slice(&g->group_id),
+            .leaf_index = i,
+            .now = g->now,
+            .check_lifetime = g->now != 0 && ln->source == SR_MLS_LEAF_SOURCE_KEY_PACKAGE,
+            .required = e != NULL ? &rc : NULL,
+            .credential = sr_mls_group_cred(g),
+        };
+        SR_TRY(sr_mls_leaf_node_validate(&v, ln, NULL));
     }
     return SR_OK;
 }
@@ -113,7 +134,7 @@ static sr_err build_epoch(struct sr_mls_group *g, struct join_ctx *jc,
     struct sr_mls_group_epoch *ep = &g->ep;
     const struct sr_mls_key_package_priv *kpp = jc->a->key_package;
     SR_TRY(sr_mls_tree_validate(&jc->tree, gc->group_id, gc->tree_hash));
-    SR_TRY(check_credentials(g, &jc->tree));
+    SR_TRY(validate_leaves(g, &jc->tree, gi));
     SR_TRY(check_support(gi, &kp->leaf_node));
     sr_mls_tree_swap(&ep->tree, &jc->tree);
     SR_TRY(find_own_leaf(&ep->tree, &kp->leaf_node, &ep->own_leaf));
