@@ -24,6 +24,9 @@ struct sr_hmac_ctx {
     const struct sr_hash_alg *alg;
     const EVP_MD *md;
     EVP_MD_CTX *mdctx;
+    /* Reusable contexts only: the digest states after (K' ^ ipad) and (K' ^ opad). */
+    EVP_MD_CTX *inner_key;
+    EVP_MD_CTX *outer_key;
     uint8_t ipad[BLOCK_MAX];
     uint8_t opad[BLOCK_MAX];
 };
@@ -133,6 +136,8 @@ static sr_err hmac_setup(struct sr_hmac_ctx *h, const struct sr_hash_alg *alg, s
 static void hmac_teardown(struct sr_hmac_ctx *h)
 {
     EVP_MD_CTX_free(h->mdctx);
+    EVP_MD_CTX_free(h->inner_key); /* the provider wipes the keyed states */
+    EVP_MD_CTX_free(h->outer_key);
     sr_wipe(h, sizeof(*h));
 }
 
@@ -207,6 +212,62 @@ sr_err sr_hkdf_expand(const struct sr_hash_alg *alg, struct sr_slice prk, struct
     return sr_hkdf_expand_parts(alg, prk, &info, 1, out, out_len);
 }
 
+/* One digest state keyed with a padded key block. */
+static sr_err keyed_state(const struct sr_hmac_ctx *h, const uint8_t *pad, EVP_MD_CTX **out)
+{
+    *out = EVP_MD_CTX_new();
+    if (*out == NULL) {
+        return sr_ossl_fail(SR_ERR_NOMEM);
+    }
+    if (EVP_DigestInit_ex2(*out, h->md, NULL) != 1 ||
+        EVP_DigestUpdate(*out, pad, h->alg->block_len) != 1) {
+        return sr_ossl_fail(SR_ERR_CRYPTO);
+    }
+    return SR_OK;
+}
+
+/*
+ * A reusable context hashes its two key blocks once, here, and every MAC starts from copies
+ * of those states: two compressions fewer per call. The pads are no longer needed after.
+ */
+static sr_err hmac_keyed_states(struct sr_hmac_ctx *h)
+{
+    SR_TRY(keyed_state(h, h->ipad, &h->inner_key));
+    SR_TRY(keyed_state(h, h->opad, &h->outer_key));
+    sr_wipe(h->ipad, sizeof(h->ipad));
+    sr_wipe(h->opad, sizeof(h->opad));
+    return SR_OK;
+}
+
+/* HMAC from the keyed states; `out` may be one of the parts' buffers. */
+static sr_err hmac_run_keyed(struct sr_hmac_ctx *h, const struct sr_slice *parts, size_t n,
+                             uint8_t *out)
+{
+    uint8_t inner[SR_HASH_MAX];
+    sr_err err = SR_ERR_CRYPTO;
+    if (EVP_MD_CTX_copy_ex(h->mdctx, h->inner_key) != 1) {
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (parts[i].len > 0 && EVP_DigestUpdate(h->mdctx, parts[i].p, parts[i].len) != 1) {
+            goto fail;
+        }
+    }
+    if (EVP_DigestFinal_ex(h->mdctx, inner, NULL) != 1 ||
+        EVP_MD_CTX_copy_ex(h->mdctx, h->outer_key) != 1 ||
+        EVP_DigestUpdate(h->mdctx, inner, h->alg->len) != 1 ||
+        EVP_DigestFinal_ex(h->mdctx, out, NULL) != 1) {
+        goto fail;
+    }
+    err = SR_OK;
+    goto out;
+fail:
+    err = sr_ossl_fail(SR_ERR_CRYPTO);
+out:
+    sr_wipe(inner, sizeof(inner));
+    return err;
+}
+
 sr_err sr_hmac_ctx_new(const struct sr_hash_alg *alg, struct sr_slice key, struct sr_hmac_ctx **out)
 {
     SR_CHECK(out != NULL, SR_ERR_ARG);
@@ -214,6 +275,9 @@ sr_err sr_hmac_ctx_new(const struct sr_hash_alg *alg, struct sr_slice key, struc
     struct sr_hmac_ctx *h = sr_malloc(sizeof(*h));
     SR_CHECK(h != NULL, SR_ERR_NOMEM);
     sr_err err = hmac_setup(h, alg, key);
+    if (err == SR_OK) {
+        err = hmac_keyed_states(h);
+    }
     if (err != SR_OK) {
         hmac_teardown(h);
         sr_free(h);
@@ -227,7 +291,7 @@ sr_err sr_hmac_ctx_mac(struct sr_hmac_ctx *ctx, const struct sr_slice *parts, si
                        uint8_t *out)
 {
     SR_CHECK(ctx != NULL && out != NULL && (parts != NULL || n == 0), SR_ERR_ARG);
-    return hmac_run(ctx, parts, n, out);
+    return hmac_run_keyed(ctx, parts, n, out);
 }
 
 void sr_hmac_ctx_free(struct sr_hmac_ctx *ctx)
