@@ -71,6 +71,12 @@ sr_err sr_kms_server_new(const struct sr_kms_server_config *cfg, struct sr_kms_s
         !copy(srv->prev_kid, sizeof(srv->prev_kid), cfg->previous_kid)) {
         goto out;
     }
+    if (cfg->channel_kek.len == sizeof(srv->channel_kek)) {
+        memcpy(srv->channel_kek, cfg->channel_kek.p, sizeof(srv->channel_kek));
+        srv->has_channel_kek = true;
+    } else if (cfg->channel_kek.len != 0) {
+        goto out;
+    }
     srv->prev_key = cfg->previous_key;
     srv->prev_until = cfg->previous_until;
     srv->channel_ttl_ms = cfg->channel_ttl_ms != 0 ? cfg->channel_ttl_ms : SR_KMS_CHANNEL_TTL_MS;
@@ -106,6 +112,7 @@ void sr_kms_server_free(struct sr_kms_server *srv)
     sr_free(srv->rates);
     sr_free(srv->static_jwk);
     sr_wipe(srv->audit_key, sizeof(srv->audit_key));
+    sr_wipe(srv->channel_kek, sizeof(srv->channel_kek));
     sr_free(srv);
 }
 

@@ -49,12 +49,13 @@ struct sr_kms_server_config {
     const struct sr_jose_key *previous_key; /* after a rotation (NULL: none): still answers */
     const char *previous_kid;               /* handshakes to its kid until previous_until */
     int64_t previous_until;                 /* ms; the new key's start + 24 h */
-    struct sr_slice audit_key;              /* K_chain, SR_KMS_AUDIT_KEY_LEN bytes (copied) */
-    const char *audit_chain;                /* this node's chain id */
-    int64_t channel_ttl_ms;                 /* 0: 1 h; else 5 min..24 h */
-    size_t channels_max;                    /* 0: 4096 */
-    uint32_t handshakes_per_min;            /* per principal; 0: 60 */
-    uint32_t requests_per_s;                /* per principal; 0: 100 */
+    struct sr_slice channel_kek; /* 32 bytes (copied): share channels via the store; or empty */
+    struct sr_slice audit_key;   /* K_chain, SR_KMS_AUDIT_KEY_LEN bytes (copied) */
+    const char *audit_chain;     /* this node's chain id */
+    int64_t channel_ttl_ms;      /* 0: 1 h; else 5 min..24 h */
+    size_t channels_max;         /* 0: 4096 */
+    uint32_t handshakes_per_min; /* per principal; 0: 60 */
+    uint32_t requests_per_s;     /* per principal; 0: 100 */
 };
 
 /** An HTTP answer: status and a JSON body (from sr_malloc'd buffer; sr_buf_cleanup it). */

@@ -60,28 +60,42 @@ static bool copy_id(char *dst, const char *src)
     return true;
 }
 
-sr_err sr_kms_channel_add(struct sr_kms_server *srv, const struct sr_kms_req *rq, struct sr_slice k,
-                          struct sr_kms_channel **out)
+sr_err sr_kms_channel_put(struct sr_kms_server *srv, const struct sr_store_channel *row,
+                          struct sr_slice k, int64_t now, struct sr_kms_channel **out)
 {
-    char id[SR_KMS_UUID_LEN];
     struct sr_kms_channel ch;
     memset(&ch, 0, sizeof(ch));
     *out = NULL;
     if (srv->n_channels == srv->channels_max) {
-        drop_expired(srv, rq->now);
+        drop_expired(srv, now);
     }
     SR_CHECK(srv->n_channels < srv->channels_max, SR_ERR_LIMIT);
-    SR_TRY(sr_kms_uuid(id));
-    SR_TRY(sr_kms_uri_make(srv->host, "ecdhe", id, ch.uri));
-    SR_CHECK(copy_id(ch.user_id, rq->who.user_id) && copy_id(ch.org_id, rq->who.org_id) &&
-                     copy_id(ch.client_id, rq->client_id),
+    SR_CHECK(copy_id(ch.uri, row->uri) && copy_id(ch.user_id, row->user_id) &&
+                     copy_id(ch.org_id, row->org_id) && copy_id(ch.client_id, row->client_id),
              SR_ERR_LIMIT);
     SR_TRY(sr_jose_key_oct(k, &ch.key));
-    ch.created = rq->now;
-    ch.expires = rq->now + srv->channel_ttl_ms;
+    ch.created = row->created;
+    ch.expires = row->expires;
     srv->channels[srv->n_channels] = ch;
     *out = &srv->channels[srv->n_channels++];
     return SR_OK;
+}
+
+sr_err sr_kms_channel_add(struct sr_kms_server *srv, const struct sr_kms_req *rq, struct sr_slice k,
+                          struct sr_kms_channel **out)
+{
+    char id[SR_KMS_UUID_LEN];
+    struct sr_store_channel row;
+    memset(&row, 0, sizeof(row));
+    *out = NULL;
+    SR_TRY(sr_kms_uuid(id));
+    SR_TRY(sr_kms_uri_make(srv->host, "ecdhe", id, row.uri));
+    SR_CHECK(copy_id(row.user_id, rq->who.user_id) && copy_id(row.org_id, rq->who.org_id) &&
+                     copy_id(row.client_id, rq->client_id),
+             SR_ERR_LIMIT);
+    row.created = rq->now;
+    row.expires = rq->now + srv->channel_ttl_ms;
+    return sr_kms_channel_put(srv, &row, k, rq->now, out);
 }
 
 sr_err sr_kms_channel_see_iv(struct sr_kms_channel *ch, const uint8_t iv[SR_JOSE_IV_LEN])

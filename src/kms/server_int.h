@@ -53,6 +53,8 @@ struct sr_kms_server {
     const struct sr_jose_key *prev_key; /* the previous static key, until prev_until */
     char prev_kid[SR_STORE_ID_MAX];
     int64_t prev_until;
+    uint8_t channel_kek[32]; /* deployment channel KEK, when has_channel_kek */
+    bool has_channel_kek;
     int64_t channel_ttl_ms;
     struct sr_kms_channel *channels;
     size_t n_channels, channels_max;
@@ -96,6 +98,15 @@ bool sr_kms_rate_allow(struct sr_kms_server *srv, const char *user, bool handsha
 
 /* server_channel.c */
 struct sr_kms_channel *sr_kms_channel_find(struct sr_kms_server *srv, const char *uri, int64_t now);
+/** Put a channel (from a handshake or the store) with key `k` in the table. */
+SR_MUST_USE sr_err sr_kms_channel_put(struct sr_kms_server *srv, const struct sr_store_channel *row,
+                                      struct sr_slice k, int64_t now, struct sr_kms_channel **out);
+/* server_channel_store.c: channels shared through the store (with a channel KEK). */
+SR_MUST_USE sr_err sr_kms_channel_persist(struct sr_kms_server *srv,
+                                          const struct sr_kms_channel *ch, struct sr_slice k);
+/** The channel `uri` from the store into the table, or NULL. */
+struct sr_kms_channel *sr_kms_channel_load(struct sr_kms_server *srv, const char *uri, int64_t now);
+void sr_kms_channel_forget(struct sr_kms_server *srv, const char *uri);
 /** Add a channel with key `k` (copied into a JOSE key); *out points into the table. */
 SR_MUST_USE sr_err sr_kms_channel_add(struct sr_kms_server *srv, const struct sr_kms_req *rq,
                                       struct sr_slice k, struct sr_kms_channel **out);

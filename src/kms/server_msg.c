@@ -97,6 +97,13 @@ static sr_err handshake(struct sr_kms_req *rq)
     }
     if (err == SR_OK) {
         err = sr_kms_channel_add(rq->srv, rq, sr_secret_slice(&k), &ch);
+        if (err == SR_OK) {
+            err = sr_kms_channel_persist(rq->srv, ch, sr_secret_slice(&k));
+            if (err != SR_OK) {
+                sr_kms_channel_remove(rq->srv, ch);
+                ch = NULL;
+            }
+        }
     }
     if (err == SR_ERR_LIMIT) {
         err = sr_kms_req_fail(rq, 429, "RATE_LIMITED", "too many channels");
@@ -221,6 +228,7 @@ static sr_err serve_channel(struct sr_kms_server *srv, struct sr_kms_channel *ch
         err = seal_text(srv, SR_JOSE_CHANNEL, ch->key, ch->uri, text, out);
     }
     if (err == SR_OK && closing) {
+        sr_kms_channel_forget(srv, ch->uri);
         sr_kms_channel_remove(srv, ch); /* delete /ecdhe/{id}: K is no longer needed */
     }
     return err;
@@ -255,6 +263,9 @@ sr_err sr_kms_server_message(struct sr_kms_server *srv, const char *compact, siz
     }
     struct sr_kms_channel *ch =
             hdr.kind == SR_JOSE_CHANNEL ? sr_kms_channel_find(srv, hdr.kid, now_ms) : NULL;
+    if (ch == NULL && hdr.kind == SR_JOSE_CHANNEL) {
+        ch = sr_kms_channel_load(srv, hdr.kid, now_ms); /* made by another node */
+    }
     if (ch == NULL || channel_iv(compact, len, iv) != SR_OK ||
         sr_jose_open(SR_JOSE_CHANNEL, compact, len, ch->key, ch->uri, &in, NULL) != SR_OK) {
         return reset(srv, NULL, "no live channel for this message", out);

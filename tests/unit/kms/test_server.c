@@ -1315,6 +1315,59 @@ static void test_static_key_rotation(void **state)
     handshake(&alice);
 }
 
+static struct sr_kms_server *node(const uint8_t *channel_kek)
+{
+    static const uint8_t audit_key[SR_KMS_AUDIT_KEY_LEN] = { 7 };
+    struct sr_kms_server *n = NULL;
+    struct sr_kms_server_config cfg = {
+        .host = HOST,
+        .region = "eu",
+        .store = st,
+        .cmk = prov,
+        .keywrap = kw,
+        .authn = authn,
+        .static_key = static_key,
+        .static_kid = KID,
+        .audit_key = sr_slice_of(audit_key, sizeof(audit_key)),
+        .audit_chain = "node-1",
+        .channel_kek = sr_slice_of(channel_kek, 32),
+        .handshakes_per_min = 1000,
+        .requests_per_s = 1000,
+    };
+    assert_int_equal(sr_kms_server_new(&cfg, &n), SR_OK);
+    return n;
+}
+
+/* KMS.md §8: with a channel KEK, a channel made on one node serves on another. */
+static void test_shared_channels(void **state)
+{
+    static const uint8_t kek[32] = { 9 }, other[32] = { 10 };
+    struct sr_kms_server *main_srv = srv, *a = node(kek), *b = node(kek), *c = node(other);
+    (void)state;
+    token(&alice, false);
+    srv = a;
+    handshake(&alice);
+    expect(ping(&alice), 200, "");
+    srv = b;
+    expect(ping(&alice), 200, "");
+    srv = c; /* a node with another channel KEK cannot open the stored K */
+    expect(ping(&alice), 499, "RESET");
+    srv = b;
+    expect(call(&alice, json_pack("{s:s,s:s,s:s}", "method", "delete", "uri", alice.ch_uri,
+                                  "requestId", "x-2")),
+           204, "");
+    expect(ping(&alice), 499, "RESET");
+    sr_kms_server_free(c);
+    c = node(kek); /* a fresh node finds nothing in the store either */
+    srv = c;
+    expect(ping(&alice), 499, "RESET");
+    sr_kms_server_free(a);
+    sr_kms_server_free(b);
+    sr_kms_server_free(c);
+    srv = main_srv;
+    handshake(&alice);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1334,6 +1387,7 @@ int main(void)
         cmocka_unit_test(test_sweep),
         cmocka_unit_test(test_audit_failure_withholds_keys),
         cmocka_unit_test(test_static_key_rotation),
+        cmocka_unit_test(test_shared_channels),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
