@@ -276,6 +276,9 @@ struct sr_mls_external_join_params {
     bool resync;                      /* also remove our old leaf (we lost our state) */
     uint32_t old_leaf;
     const struct sr_mls_group_limits *limits; /* NULL: defaults */
+    uint64_t now; /* seconds since the Unix epoch for lifetime checks; 0: skip them */
+    sr_mls_identity_check_fn identity_check; /* NULL: credentials are not checked */
+    void *identity_arg;
 };
 
 /**

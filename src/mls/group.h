@@ -33,6 +33,7 @@
 #include "mls/tree.h"
 #include "mls/treekem.h"
 #include "mls/wire_framing.h"
+#include "mls/wire_group_info.h"
 
 /* Past epochs whose resumption_psk we keep (§8.6: "SHOULD retain ... for some number"). */
 #define SR_MLS_GROUP_RESUMPTION_KEEP 8
@@ -239,6 +240,11 @@ struct sr_mls_group_join_args {
     sr_mls_identity_check_fn id_fn;
     void *id_arg;
 };
+
+/** §12.4.3.1: validate every non-blank leaf of a tree being joined (§7.3). */
+SR_MUST_USE sr_err sr_mls_group_validate_leaves(const struct sr_mls_group *g,
+                                                const struct sr_mls_tree *t,
+                                                const struct sr_mls_group_info *gi);
 
 /** Join from a Welcome (§12.4.3.1) with a private KeyPackage bundle. */
 SR_MUST_USE sr_err sr_mls_group_join_priv(const struct sr_mls_group_join_args *a,

@@ -189,6 +189,13 @@ static sr_err join_external(struct ext *e, const struct sr_mls_key_package_priv 
         err = sr_secret_set(&g->sig_priv, kpp->signature_priv.p, kpp->signature_priv.len);
     }
     if (err == SR_OK) {
+        g->now = p->now;
+        if (p->identity_check != NULL) {
+            sr_mls_group_set_identity_check(g, p->identity_check, p->identity_arg);
+        }
+        err = sr_mls_group_validate_leaves(g, &e->tree, gi);
+    }
+    if (err == SR_OK) {
         err = old_epoch(g, e);
     }
     if (err == SR_OK) {

@@ -174,6 +174,29 @@ static sr_err next_epoch(struct sr_mls_group *g, struct sr_mls_group_epoch *ne,
     return sr_mls_group_epoch_finish(g, ne);
 }
 
+/*
+ * §12.2: the Remove of an external commit removes "an old version" of the joiner, so the
+ * new leaf must name the same participant: for basic credentials, the same identity (X.509
+ * identities are left to the application's identity check, which sees every new leaf).
+ */
+static sr_err check_resync(const struct sr_mls_group *g, const struct sr_mls_group_prop *props,
+                           size_t n, const struct sr_mls_leaf_node *joiner)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (props[i].p->type != SR_MLS_PROPOSAL_REMOVE) {
+            continue;
+        }
+        const struct sr_mls_leaf_node *old =
+                sr_mls_tree_get0_leaf(&g->ep.tree, props[i].p->u.remove);
+        SR_CHECK(old != NULL && old->credential.type == joiner->credential.type, SR_ERR_INVALID);
+        if (old->credential.type == SR_MLS_CREDENTIAL_BASIC) {
+            SR_CHECK(same_bytes(old->credential.identity, joiner->credential.identity),
+                     SR_ERR_INVALID);
+        }
+    }
+    return SR_OK;
+}
+
 static sr_err commit_staged(struct sr_mls_group *g, struct sr_mls_group_epoch *ne,
                             const struct sr_mls_authenticated_content *ac,
                             const struct sr_mls_group_prop *props, bool external,
@@ -197,6 +220,9 @@ static sr_err commit_staged(struct sr_mls_group *g, struct sr_mls_group_epoch *n
     }
     sr_mls_treekem_priv_prune(&ne->priv, &ne->tree);
     if (external) {
+        err = check_resync(g, props, c->proposal_count, &c->path.leaf_node);
+    }
+    if (err == SR_OK && external) {
         /* §12.4.2: the joiner takes the leftmost blank leaf (or a new one). */
         err = sr_mls_tree_add_leaf(&ne->tree, &c->path.leaf_node, &committer.index);
         if (err == SR_OK && ne->tree.n_leaves > g->limits.max_leaves) {

@@ -96,8 +96,8 @@ static sr_err check_support(const struct sr_mls_group_info *gi, const struct sr_
  * against required_capabilities, lifetime (with a clock), credential (application check).
  * Signatures were verified with the tree.
  */
-static sr_err validate_leaves(const struct sr_mls_group *g, const struct sr_mls_tree *t,
-                              const struct sr_mls_group_info *gi)
+sr_err sr_mls_group_validate_leaves(const struct sr_mls_group *g, const struct sr_mls_tree *t,
+                                    const struct sr_mls_group_info *gi)
 {
     struct sr_mls_required_capabilities rc;
     const struct sr_mls_extension *e =
@@ -134,7 +134,7 @@ static sr_err build_epoch(struct sr_mls_group *g, struct join_ctx *jc,
     struct sr_mls_group_epoch *ep = &g->ep;
     const struct sr_mls_key_package_priv *kpp = jc->a->key_package;
     SR_TRY(sr_mls_tree_validate(&jc->tree, gc->group_id, gc->tree_hash));
-    SR_TRY(validate_leaves(g, &jc->tree, gi));
+    SR_TRY(sr_mls_group_validate_leaves(g, &jc->tree, gi));
     SR_TRY(check_support(gi, &kp->leaf_node));
     sr_mls_tree_swap(&ep->tree, &jc->tree);
     SR_TRY(find_own_leaf(&ep->tree, &kp->leaf_node, &ep->own_leaf));

@@ -253,7 +253,9 @@ static void save_restore(struct world *w, size_t i)
 static void join_external(struct world *w, size_t from, size_t slot, bool resync, bool tree)
 {
     struct sr_buf kp, priv, gi = { 0 }, c = { 0 }, rt = { 0 };
-    key_package(w->suite, "rejoiner", &kp, &priv);
+    char name[16] = "member-x";
+    name[7] = (char)('0' + slot); /* a resync is the same participant (§12.2) */
+    key_package(w->suite, name, &kp, &priv);
     assert_int_equal(sr_mls_group_get_group_info(w->m[from], tree, &gi), SR_OK);
     if (!tree) {
         assert_int_equal(sr_mls_group_export_tree(w->m[from], &rt), SR_OK);
@@ -361,6 +363,24 @@ static void test_rejections(void **state)
     assert_int_equal(sr_mls_group_commit(w.m[0], &byref, &c3, NULL), SR_OK);
     rejected(&w, 2, &c3, SR_ERR_INVALID);
     sr_mls_group_commit_discard(w.m[0]);
+    /* An external commit that "resyncs" someone else's leaf is refused (§12.2). */
+    struct sr_buf ikp, ipriv, gi = { 0 }, ic = { 0 };
+    struct sr_mls_group *intruder = NULL;
+    key_package(1, "intruder", &ikp, &ipriv);
+    assert_int_equal(sr_mls_group_get_group_info(w.m[0], true, &gi), SR_OK);
+    struct sr_mls_external_join_params ej = {
+        .group_info = sr_buf_slice(&gi),
+        .key_package_priv = sr_buf_slice(&ipriv),
+        .resync = true,
+        .old_leaf = sr_mls_group_own_leaf(w.m[1]),
+    };
+    assert_int_equal(sr_mls_group_join_external(&ej, &intruder, &ic), SR_OK);
+    rejected(&w, 0, &ic, SR_ERR_INVALID);
+    sr_mls_group_free(intruder);
+    sr_buf_cleanup(&ikp);
+    sr_buf_cleanup(&ipriv);
+    sr_buf_cleanup(&gi);
+    sr_buf_cleanup(&ic);
     /* Requiring a proposal type no member supports is an invalid GroupContextExtensions. */
     const uint8_t req[] = { 0x00, 0x03, 0x05, 0x00, 0x02, 0x00, 0xff, 0x00 };
     struct sr_mls_commit_params gce = { .set_extensions = true,
