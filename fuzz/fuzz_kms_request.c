@@ -57,7 +57,8 @@ static void cleanup(void)
     (void)nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
-/* An ES256 IdP key, its JWKS, and alice's token valid until 2100. */
+/* An ES256 IdP key, its JWKS, and alice's token valid until 2100 (org admin and compliance
+ * officer, so the admin methods are reached too). */
 static int make_identity(void)
 {
     cjose_jwk_t *ec = cjose_jwk_create_EC_random(CJOSE_JWK_EC_P_256, NULL);
@@ -67,8 +68,9 @@ static int make_identity(void)
     char *pub = cjose_jwk_to_json(ec, false, NULL);
     json_t *jwks = json_pack("{s:[o]}", "keys", json_loads(pub, 0, NULL));
     char *jwks_text = json_dumps(jwks, JSON_COMPACT);
-    json_t *claims = json_pack("{s:s,s:s,s:s,s:s,s:I}", "iss", "https://idp", "sub", "alice", "aud",
-                               CLUSTER, "org_id", "org-a", "exp", (json_int_t)4102444800);
+    json_t *claims = json_pack("{s:s,s:s,s:s,s:s,s:I,s:[s,s]}", "iss", "https://idp", "sub",
+                               "alice", "aud", CLUSTER, "org_id", "org-a", "exp",
+                               (json_int_t)4102444800, "roles", "kms.orgAdmin", "kms.orgAgent");
     char *body = json_dumps(claims, JSON_COMPACT);
     json_t *hdr = json_pack("{s:s,s:s}", "alg", "ES256", "kid", "ec1");
     cjose_jws_t *jws =
