@@ -340,6 +340,13 @@ static void test_rejections(void **state)
         rejected(&w, 1, &c, SR_OK);
         c.p[i] ^= 0x01;
     }
+    /* And so is every truncation. */
+    for (size_t k = 0; k < c.len; k++) {
+        struct sr_buf cut = { 0 };
+        assert_int_equal(sr_buf_append(&cut, c.p, k), SR_OK);
+        rejected(&w, 1, &cut, SR_OK);
+        sr_buf_cleanup(&cut);
+    }
     deliver(&w, 0, &c);
     assert_int_equal(sr_mls_group_commit_merge(w.m[0]), SR_OK);
     agree(&w);
@@ -614,6 +621,41 @@ static void test_commit_race(void **state)
     destroy(&w);
 }
 
+/* A Welcome truncated anywhere or with any byte flipped does not make a group. */
+static void test_welcome_damage(void **state)
+{
+    (void)state;
+    struct world w;
+    struct sr_buf kp, priv, c = { 0 }, wl = { 0 };
+    create(&w, 1);
+    key_package(1, "joiner", &kp, &priv);
+    struct sr_slice add = sr_buf_slice(&kp);
+    struct sr_mls_commit_params p = { .add = &add, .add_count = 1, .ratchet_tree = true };
+    assert_int_equal(sr_mls_group_commit(w.m[0], &p, &c, &wl), SR_OK);
+    struct sr_mls_group_join_params jp = { .key_package_priv = sr_buf_slice(&priv) };
+    for (size_t k = 0; k < wl.len; k += 1 + wl.len / 200) {
+        struct sr_mls_group *g = NULL;
+        jp.welcome = sr_slice_of(wl.p, k);
+        assert_int_not_equal(sr_mls_group_join(&jp, &g), SR_OK);
+        assert_null(g);
+        wl.p[k] ^= 0x80;
+        jp.welcome = sr_buf_slice(&wl);
+        assert_int_not_equal(sr_mls_group_join(&jp, &g), SR_OK);
+        assert_null(g);
+        wl.p[k] ^= 0x80;
+    }
+    jp.welcome = sr_buf_slice(&wl);
+    assert_int_equal(sr_mls_group_join(&jp, &w.m[1]), SR_OK);
+    assert_int_equal(sr_mls_group_commit_merge(w.m[0]), SR_OK);
+    agree(&w);
+    chat(&w);
+    sr_buf_cleanup(&kp);
+    sr_buf_cleanup(&priv);
+    sr_buf_cleanup(&c);
+    sr_buf_cleanup(&wl);
+    destroy(&w);
+}
+
 /* Limits: a group of at most two leaves refuses a third member with SR_ERR_LIMIT. */
 static void test_limits(void **state)
 {
@@ -763,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_identity_check),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_commit_race),
+        cmocka_unit_test(test_welcome_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
