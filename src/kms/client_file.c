@@ -12,6 +12,7 @@
  * All integers are big-endian. Binding the index stops reordering, the final flag and the
  * total stop truncation and extension, and the prefix ties chunks to the header.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -257,7 +258,10 @@ static sr_err file_key_of(struct sr_slice text, uint8_t k[SR_KMS_KEY_LEN])
         memcpy(k, b.p, SR_KMS_KEY_LEN);
     }
     sr_buf_cleanup(&b);
-    json_decref(o); /* jansson frees the string holding k: a known leak of key text to the heap */
+    if (kb != NULL) {
+        sr_wipe((char *)(uintptr_t)kb, strlen(kb)); /* jansson frees without wiping */
+    }
+    json_decref(o);
     return err;
 }
 

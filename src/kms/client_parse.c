@@ -4,6 +4,7 @@
  * include/sealroom/kms.h. A key's jwk must be {"kty":"oct","k":<32 bytes>} with kid = uri;
  * anything else in an answer is SR_ERR_DECODE.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -49,6 +50,8 @@ static sr_err key_bytes(const json_t *jwk, const char *uri, uint8_t k[SR_KMS_KEY
         memcpy(k, b.p, SR_KMS_KEY_LEN);
     }
     sr_buf_cleanup(&b);
+    /* jansson frees without wiping: clear the key's text in the answer now. */
+    sr_wipe((char *)(uintptr_t)kb, strlen(kb));
     return err;
 }
 

@@ -8,7 +8,8 @@
  *               K = HKDF-SHA-256(Z) (jose_ecdh.c)
  *   requests    JWE dir+A256GCM under K, kid = channel URI, several per POST
  *   reset       a PS256 JWS with status 499: drop K and unbound cached keys, handshake
- *               again and resend the batch once
+ *               again and resend the batch once; a reset under another static kid (a new
+ *               static key) makes the client fetch the details again before verifying it
  *
  * The channel is reused until renew_before_ms before its expirationDate. Transport errors
  * (and HTTP 429, 502, 503) are retried with doubling backoff; each resend is sealed afresh,
@@ -330,7 +331,14 @@ static sr_err open_answer(struct sr_kms_client *c, const char *ans, const char *
     if (err == SR_OK && hdr.kind == SR_JOSE_CHANNEL) {
         err = sr_jose_open(SR_JOSE_CHANNEL, ans, strlen(ans), c->k, c->ch_uri, &p, NULL);
     } else if (err == SR_OK) {
-        err = sr_jose_open(SR_JOSE_RESET, ans, strlen(ans), c->static_pub, c->static_kid, &p, NULL);
+        if (strcmp(hdr.kid, c->static_kid) != 0) {
+            /* The KMS has a new static key (KMS.md §2): learn it from details first. */
+            err = discover(c);
+        }
+        if (err == SR_OK) {
+            err = sr_jose_open(SR_JOSE_RESET, ans, strlen(ans), c->static_pub, c->static_kid, &p,
+                               NULL);
+        }
         if (err == SR_OK && json_integer_value(json_object_get(p, "status")) == 499) {
             *reset = true;
             json_decref(p);

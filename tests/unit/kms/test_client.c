@@ -157,10 +157,39 @@ static char *jwks_json(void)
     return s;
 }
 
-static int setup(void **state)
+/* The engine with the current static key, published under `kid`. */
+static int start_server(const char *kid)
 {
     static const uint8_t audit_key[SR_KMS_AUDIT_KEY_LEN] = { 7 };
-    char url[400], cmkdir[300], *pub = NULL;
+    char *pub = NULL;
+    if (sr_jose_key_export(static_key, false, &pub) != SR_OK) {
+        return -1;
+    }
+    json_t *jwk = json_loads(pub, 0, NULL);
+    sr_free(pub);
+    json_object_set_new(jwk, "kid", json_string(kid));
+    sr_free(published);
+    published = json_dumps(jwk, JSON_COMPACT);
+    json_decref(jwk);
+    struct sr_kms_server_config cfg = {
+        .host = HOST,
+        .region = "eu",
+        .store = st,
+        .cmk = prov,
+        .keywrap = kw,
+        .authn = authn,
+        .static_key = static_key,
+        .static_kid = kid,
+        .static_jwk = published,
+        .audit_key = sr_slice_of(audit_key, sizeof(audit_key)),
+        .audit_chain = "node-1",
+    };
+    return sr_kms_server_new(&cfg, &srv) == SR_OK ? 0 : -1;
+}
+
+static int setup(void **state)
+{
+    char url[400], cmkdir[300];
     (void)state;
     if (fx_tmpdir(dir, sizeof(dir)) != 0) {
         return -1;
@@ -176,34 +205,13 @@ static int setup(void **state)
         sr_kms_authn_new(CLUSTER, &authn) != SR_OK) {
         return -1;
     }
-    if (sr_jose_key_export(static_key, false, &pub) != SR_OK) {
-        return -1;
-    }
-    json_t *jwk = json_loads(pub, 0, NULL);
-    sr_free(pub);
-    json_object_set_new(jwk, "kid", json_string(KID));
-    published = json_dumps(jwk, JSON_COMPACT);
-    json_decref(jwk);
     char *jwks = jwks_json();
     sr_err err = sr_kms_authn_set_issuer(authn, ISS, jwks, strlen(jwks));
     sr_free(jwks);
     if (err != SR_OK) {
         return -1;
     }
-    struct sr_kms_server_config cfg = {
-        .host = HOST,
-        .region = "eu",
-        .store = st,
-        .cmk = prov,
-        .keywrap = kw,
-        .authn = authn,
-        .static_key = static_key,
-        .static_kid = KID,
-        .static_jwk = published,
-        .audit_key = sr_slice_of(audit_key, sizeof(audit_key)),
-        .audit_chain = "node-1",
-    };
-    return sr_kms_server_new(&cfg, &srv) == SR_OK ? 0 : -1;
+    return start_server(KID) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -310,6 +318,26 @@ static void test_transport_retries(void **state)
     assert_true(strstr(sr_kms_client_last_error(a)->reason, "reached") != NULL);
     fail_next = 0;
     assert_int_equal(sr_kms_client_ping(a), SR_OK);
+    sr_kms_client_free(a);
+}
+
+/* A restart with a new static key: the old channel's reset is signed by the new key. */
+static void test_static_key_rotation(void **state)
+{
+    (void)state;
+    struct sr_kms_client *a = client_for("alice");
+    assert_int_equal(sr_kms_client_ping(a), SR_OK);
+    sr_kms_server_free(srv);
+    srv = NULL;
+    sr_jose_key_free(static_key);
+    static_key = NULL;
+    assert_int_equal(sr_jose_key_rsa_generate(2048, &static_key), SR_OK);
+    assert_int_equal(start_server(CLUSTER "/static/2"), 0);
+    assert_int_equal(sr_kms_client_ping(a), SR_OK);
+    struct sr_kms_client_stats s = stats_of(a);
+    assert_int_equal(s.discoveries, 2);
+    assert_int_equal(s.resets, 1);
+    assert_int_equal(s.handshakes, 2);
     sr_kms_client_free(a);
 }
 
@@ -648,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_message),
         cmocka_unit_test(test_file),
         cmocka_unit_test(test_content_alloc_failures),
+        cmocka_unit_test(test_static_key_rotation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
