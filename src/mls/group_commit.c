@@ -89,6 +89,7 @@ static sr_err fill(struct build *b, const struct sr_mls_group *g,
 {
     size_t nh = g->suite->hash->len, n = p->by_reference ? fill_refs(b, g) : 0;
     for (size_t i = 0; i < p->add_count; i++, n++) {
+        SR_CHECK(p->add[i].len > 0, SR_ERR_DECODE);
         SR_TRY(sr_mls_message_decode(p->add[i], &b->kps[i]));
         SR_CHECK(b->kps[i].wire_format == SR_MLS_WIRE_KEY_PACKAGE, SR_ERR_INVALID);
         add_value(b, g, n);

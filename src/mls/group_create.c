@@ -86,6 +86,7 @@ sr_err sr_mls_group_create(const struct sr_mls_group_create_params *p, struct sr
     SR_CHECK(p != NULL && out != NULL, SR_ERR_ARG);
     *out = NULL;
     struct sr_mls_key_package_priv *kpp = NULL;
+    SR_CHECK(p->key_package_priv.len > 0, SR_ERR_DECODE);
     SR_TRY(sr_mls_key_package_priv_decode(p->key_package_priv, &kpp));
     sr_err err = sr_mls_group_create_priv(kpp, p->group_id, p->extensions, p->limits, out);
     sr_mls_key_package_priv_free(kpp);

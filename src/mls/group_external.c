@@ -52,6 +52,7 @@ static void ext_cleanup(struct ext *e)
 static sr_err check_group_info(struct ext *e, const struct sr_suite *suite,
                                const struct sr_mls_external_join_params *p, uint32_t max_leaves)
 {
+    SR_CHECK(p->group_info.len > 0, SR_ERR_DECODE);
     SR_TRY(sr_mls_message_decode(p->group_info, &e->gi_msg));
     SR_CHECK(e->gi_msg.wire_format == SR_MLS_WIRE_GROUP_INFO, SR_ERR_INVALID);
     const struct sr_mls_group_info *gi = &e->gi_msg.u.group_info;
@@ -229,6 +230,7 @@ sr_err sr_mls_group_join_external(const struct sr_mls_external_join_params *p,
     struct sr_mls_key_package_priv *kpp = NULL;
     struct ext e = { 0 };
     size_t len = commit->len;
+    SR_CHECK(p->key_package_priv.len > 0, SR_ERR_DECODE);
     SR_TRY(sr_mls_key_package_priv_decode(p->key_package_priv, &kpp));
     sr_err err = join_external(&e, kpp, p, out, commit);
     if (err != SR_OK) {

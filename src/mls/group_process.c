@@ -301,6 +301,7 @@ sr_err sr_mls_group_process_msg(struct sr_mls_group *g, struct sr_slice msg,
     struct sr_mls_authenticated_content ac = { 0 };
     SR_CHECK(!g->removed && !g->reinit, SR_ERR_STATE);
     SR_CHECK(msg.len <= g->limits.max_message, SR_ERR_LIMIT);
+    SR_CHECK(msg.len >= 4, SR_ERR_DECODE); /* version and wire_format at least */
     if (g->staged != NULL && msg.len == g->own_commit_msg.len &&
         memcmp(msg.p, g->own_commit_msg.p, msg.len) == 0) {
         /* Our own commit, accepted and sent back by the delivery service. */

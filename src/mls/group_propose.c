@@ -53,6 +53,7 @@ sr_err sr_mls_group_propose_add(struct sr_mls_group *g, struct sr_slice key_pack
 {
     struct sr_mls_message m = { 0 };
     struct sr_mls_proposal prop = { .type = SR_MLS_PROPOSAL_ADD };
+    SR_CHECK(key_package.len > 0, SR_ERR_DECODE);
     SR_TRY(sr_mls_message_decode(key_package, &m));
     sr_err err = m.wire_format == SR_MLS_WIRE_KEY_PACKAGE ? SR_OK : SR_ERR_INVALID;
     if (err == SR_OK) {

@@ -274,6 +274,7 @@ sr_err sr_mls_group_restore(struct sr_slice in, struct sr_mls_group **out)
 {
     SR_CHECK(out != NULL && (in.p != NULL || in.len == 0), SR_ERR_ARG);
     *out = NULL;
+    SR_CHECK(in.len > 0, SR_ERR_DECODE);
     struct sr_mls_group_limits none = { 0 };
     struct sr_mls_group *g = NULL;
     struct sr_reader r;

@@ -241,7 +241,7 @@ sr_err sr_mls_group_join_priv(const struct sr_mls_group_join_args *a, struct sr_
                             ? a->limits->max_leaves
                             : SR_MLS_GROUP_DEFAULT_MAX_LEAVES;
     sr_mls_tree_init(&jc.tree, jc.suite);
-    sr_err err = sr_mls_message_decode(a->welcome, &msg);
+    sr_err err = a->welcome.len > 0 ? sr_mls_message_decode(a->welcome, &msg) : SR_ERR_DECODE;
     if (err == SR_OK && msg.wire_format != SR_MLS_WIRE_WELCOME) {
         err = SR_ERR_INVALID;
     }
@@ -266,6 +266,7 @@ sr_err sr_mls_group_join(const struct sr_mls_group_join_params *p, struct sr_mls
     SR_CHECK(p != NULL && out != NULL, SR_ERR_ARG);
     *out = NULL;
     struct sr_mls_key_package_priv *kpp = NULL;
+    SR_CHECK(p->key_package_priv.len > 0, SR_ERR_DECODE);
     SR_TRY(sr_mls_key_package_priv_decode(p->key_package_priv, &kpp));
     struct sr_mls_group_join_args a = {
         .welcome = p->welcome,
