@@ -193,14 +193,17 @@ sr_err sr_hpke_kem_encap(const struct sr_kem_alg *kem, struct sr_slice pk_r, str
     if (err != SR_OK) {
         goto out;
     }
-    err = sr_dh_derive(kem, sr_secret_slice(&sk_e), pk_r, dh);
+    /* enc is pkE: with our public key at hand, X25519/X448 skip recomputing it */
+    err = sr_dh_derive_with_public(kem, sr_secret_slice(&sk_e), sr_slice_of(enc, kem->enc_len),
+                                   pk_r, dh);
     if (err == SR_OK && sk_s.len) {
         /* AuthEncap: dh = DH(skE, pkR) || DH(skS, pkR); pkSm = pk(skS). */
-        err = sr_dh_derive(kem, sk_s, pk_r, dh + dh_len);
-        dh_len *= 2;
+        err = sr_dh_public_from_private(kem, sk_s, pk_sm);
         if (err == SR_OK) {
-            err = sr_dh_public_from_private(kem, sk_s, pk_sm);
+            err = sr_dh_derive_with_public(kem, sk_s, sr_slice_of(pk_sm, kem->pk_len), pk_r,
+                                           dh + dh_len);
         }
+        dh_len *= 2;
     }
     if (err != SR_OK) {
         goto out;
@@ -232,15 +235,17 @@ sr_err sr_hpke_kem_decap(const struct sr_kem_alg *kem, struct sr_slice enc, stru
     if (err != SR_OK) {
         goto out;
     }
+    /* pkRm is needed for kem_context anyway; computed first, it also speeds up the DHs. */
+    err = sr_dh_public_from_private(kem, sk_r, pk_rm);
+    struct sr_slice pk_r = sr_slice_of(pk_rm, kem->pk_len);
     /* The recipient MUST validate pkE (§7.1.4); crypto/dh does so before deriving. */
-    err = sr_dh_derive(kem, sk_r, enc, dh);
+    if (err == SR_OK) {
+        err = sr_dh_derive_with_public(kem, sk_r, pk_r, enc, dh);
+    }
     if (err == SR_OK && pk_s.len) {
         /* AuthDecap: dh = DH(skR, pkE) || DH(skR, pkS). */
-        err = sr_dh_derive(kem, sk_r, pk_s, dh + dh_len);
+        err = sr_dh_derive_with_public(kem, sk_r, pk_r, pk_s, dh + dh_len);
         dh_len *= 2;
-    }
-    if (err == SR_OK) {
-        err = sr_dh_public_from_private(kem, sk_r, pk_rm);
     }
     if (err != SR_OK) {
         goto out;
