@@ -167,6 +167,32 @@ sr_err sr_kms_time_format(int64_t ms, char out[SR_KMS_TIME_LEN])
     return SR_OK;
 }
 
+sr_err sr_kms_period(int64_t ms, const char *unit, char out[SR_KMS_PERIOD_LEN], int64_t *end)
+{
+    SR_CHECK(ms >= 0 && ms < (int64_t)253402300800000, SR_ERR_ARG);
+    int64_t days = ms / 86400000, y, m, d;
+    civil_from_days(days, &y, &m, &d);
+    if (strcmp(unit, "week") == 0) {
+        /* Seven-day periods counted from the epoch, so every node agrees without a calendar. */
+        int64_t w = days / 7;
+        (void)snprintf(out, SR_KMS_PERIOD_LEN, "w%lld", (long long)w);
+        *end = (w + 1) * 7 * 86400000;
+    } else if (strcmp(unit, "quarter") == 0) {
+        int64_t q = (m - 1) / 3;
+        (void)snprintf(out, SR_KMS_PERIOD_LEN, "%04u-Q%u", (unsigned)(y % 10000),
+                       (unsigned)(q + 1));
+        *end = q == 3 ? days_from_civil(y + 1, 1, 1) * 86400000
+                      : days_from_civil(y, q * 3 + 4, 1) * 86400000;
+    } else {
+        SR_CHECK(strcmp(unit, "month") == 0, SR_ERR_INVALID);
+        (void)snprintf(out, SR_KMS_PERIOD_LEN, "%04u-%02u", (unsigned)(y % 10000),
+                       (unsigned)(m % 100));
+        *end = m == 12 ? days_from_civil(y + 1, 1, 1) * 86400000
+                       : days_from_civil(y, m + 1, 1) * 86400000;
+    }
+    return SR_OK;
+}
+
 /* Read exactly n decimal digits. */
 static bool digits(const char **p, int n, int64_t *out)
 {

@@ -55,6 +55,14 @@ SR_MUST_USE sr_err sr_kms_uuid(char out[SR_KMS_UUID_LEN]);
 
 /** "2026-03-02T09:00:00.000Z" for ms since the epoch (>= 0, before year 10000). */
 SR_MUST_USE sr_err sr_kms_time_format(int64_t ms, char out[SR_KMS_TIME_LEN]);
+#define SR_KMS_PERIOD_LEN 24
+/**
+ * The recordings period (KMS.md §9) holding `ms`: unit "week" (7-day blocks from the epoch,
+ * "w<n>"), "month" ("2026-03") or "quarter" ("2026-Q1"), and when it ends (ms, exclusive).
+ * SR_ERR_INVALID for another unit.
+ */
+SR_MUST_USE sr_err sr_kms_period(int64_t ms, const char *unit, char out[SR_KMS_PERIOD_LEN],
+                                 int64_t *end);
 /** Any RFC 3339 date-time ("Z" or a numeric offset, optional fraction) to ms. */
 SR_MUST_USE sr_err sr_kms_time_parse(const char *s, int64_t *ms);
 

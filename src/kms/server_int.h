@@ -159,6 +159,14 @@ sr_err sr_kms_audit_export(struct sr_kms_req *rq);
 /** retrieve /publicKey, create and retrieve /cmk, update /cmk/{id}. */
 sr_err sr_kms_cmk_admin(struct sr_kms_req *rq);
 
+/* server_recordings.c */
+/** The org's org-recordings resource, made (and named in its policy) at first use. */
+SR_MUST_USE sr_err sr_kms_recordings_resource(struct sr_kms_req *rq, const char *org,
+                                              char uri[SR_STORE_ID_MAX]);
+/** Make sure the current period's version of the org recordings key is bound to `res`. */
+SR_MUST_USE sr_err sr_kms_recordings_current(struct sr_kms_req *rq,
+                                             const struct sr_store_resource *res);
+
 /* server_policy.c */
 /** retrieve and update /orgs/{org}/policy. */
 sr_err sr_kms_policy(struct sr_kms_req *rq);

@@ -149,7 +149,8 @@ sr_err sr_kms_policy(struct sr_kms_req *rq)
     if (!policy_allowed(rq, org, write)) {
         return SR_OK;
     }
-    SR_TRY(sr_kms_org_ensure(rq, org));
+    char rec[SR_STORE_ID_MAX];
+    SR_TRY(sr_kms_recordings_resource(rq, org, rec)); /* so the policy names it */
     SR_TRY(policy_load(rq, org, &stored));
     sr_err err = SR_OK;
     const json_t *given = json_object_get(rq->in, "policy");

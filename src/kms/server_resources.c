@@ -278,6 +278,9 @@ sr_err sr_kms_resources_keys(struct sr_kms_req *rq)
     if (!ok || !list_parse(rq, &after, &before, &count)) {
         return SR_OK;
     }
+    if (strcmp(res.kind, "org-recordings") == 0) {
+        SR_TRY(sr_kms_recordings_current(rq, &res));
+    }
     SR_TRY(sr_store_key_list_by_resource(rq->srv->store, res.uri, after, before, (size_t)count,
                                          &rows, &n));
     sr_err err = release_keys(rq, rows, n);

@@ -86,7 +86,12 @@ static sr_err sweep_org(struct sr_kms_req *rq, const struct sr_store_org *org, s
     sr_err err = SR_OK;
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && err == SR_OK; i++) {
         const json_t *d = json_object_get(ret, kinds[i]);
-        if (json_is_integer(d) && json_integer_value(d) > 0) {
+        bool pinned = false;
+        if (strcmp(kinds[i], "org-recordings") == 0) {
+            /* KMS.md §9: any active hold in an org pins all its recordings versions. */
+            err = sr_kms_hold_covers(rq, org->org_id, "", "", &pinned);
+        }
+        if (err == SR_OK && !pinned && json_is_integer(d) && json_integer_value(d) > 0) {
             err = sweep_kind(rq, org->org_id, kinds[i], (int64_t)json_integer_value(d), shredded);
         }
     }

@@ -1368,6 +1368,55 @@ static void test_shared_channels(void **state)
     handshake(&alice);
 }
 
+static json_t *rec_keys(struct client *c, const char *rec, int count)
+{
+    char path[400];
+    (void)snprintf(path, sizeof(path), "%s/keys", rec);
+    return call(c, json_pack("{s:s,s:s,s:s,s:i,s:s}", "method", "retrieve", "uri", path,
+                             "requestId", "rk-1", "count", count, "reason", "ediscovery"));
+}
+
+/* KMS.md §9: one org-recordings resource, one key version per period. */
+static void test_recordings_key(void **state)
+{
+    struct client olga;
+    (void)state;
+    client_init(&olga, "olga");
+    token_roles(&olga, "kms.orgAgent");
+    handshake(&olga);
+    json_t *p = call(&olga, json_pack("{s:s,s:s,s:s}", "method", "retrieve", "uri",
+                                      "/orgs/org-a/policy", "requestId", "rp-1"));
+    const char *r =
+            json_string_value(json_object_get(json_object_get(p, "policy"), "recordingsResource"));
+    assert_non_null(r);
+    char rec[SR_STORE_ID_MAX];
+    memcpy(rec, r, strlen(r) + 1);
+    json_decref(p);
+    json_t *v1 = rec_keys(&olga, rec, 1);
+    assert_int_equal(status_of(v1), 200);
+    assert_int_equal(json_array_size(json_object_get(v1, "keys")), 1);
+    const char *k1 = key_uri(v1, 0);
+    json_t *again = rec_keys(&olga, rec, 1);
+    assert_string_equal(key_uri(again, 0), k1);
+    json_decref(again);
+    /* Next month: a new version is current, the old one still listed. */
+    now += (int64_t)32 * 24 * 3600 * 1000;
+    token_roles(&olga, "kms.orgAgent");
+    handshake(&olga);
+    json_t *v2 = rec_keys(&olga, rec, 1);
+    assert_int_equal(status_of(v2), 200);
+    assert_string_not_equal(key_uri(v2, 0), k1);
+    json_t *all = rec_keys(&olga, rec, 10);
+    assert_int_equal(json_array_size(json_object_get(all, "keys")), 2);
+    token(&bob, false);
+    handshake(&bob);
+    expect(retrieve(&bob, k1), 403, "NOT_AUTHORIZED");
+    json_decref(all);
+    json_decref(v2);
+    json_decref(v1);
+    sr_jose_key_free(olga.k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1388,6 +1437,7 @@ int main(void)
         cmocka_unit_test(test_audit_failure_withholds_keys),
         cmocka_unit_test(test_static_key_rotation),
         cmocka_unit_test(test_shared_channels),
+        cmocka_unit_test(test_recordings_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
