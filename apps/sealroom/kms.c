@@ -46,19 +46,25 @@ static void usage(FILE *out)
             "  --server URL       the KMS, e.g. https://127.0.0.1:8443 (env SEALROOM_KMS_SERVER)\n"
             "  --cacert FILE      PEM trust anchors for the server's certificate\n"
             "  --token-file FILE  the bearer JWT from your identity provider\n"
-            "  --client-id ID     this device's id (default sealroom-cli)\n");
+            "  --client-id ID     this device's id (default sealroom-cli)\n"
+            "  --kms-key-thumbprint T\n"
+            "                     refuse a KMS whose static key has another RFC 7638 thumbprint\n"
+            "                     ('ping' prints it; pin it once you have checked it)\n");
 }
 
 /* ---- options ------------------------------------------------------------------------------ */
 
 static const char **str_slot(struct kms_opts *o, const char *a)
 {
-    static const char *const names[] = { "--server", "--cacert", "--token-file", "--client-id",
-                                         "--kind",   "--role",   "--resource",   "--message",
-                                         "--in",     "--out",    "--key-out" };
+    static const char *const names[] = { "--server",    "--cacert",  "--token-file",
+                                         "--client-id", "--kind",    "--role",
+                                         "--resource",  "--message", "--in",
+                                         "--out",       "--key-out", "--kms-key-thumbprint" };
     const char **slots[] = { &o->server, &o->cacert, &o->token_file, &o->client_id,
                              &o->kind,   &o->role,   &o->resource,   &o->message,
-                             &o->in,     &o->out,    &o->key_out };
+                             &o->in,     &o->out,    &o->key_out,    &o->thumbprint };
+    _Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(slots) / sizeof(slots[0]),
+                   "one slot per option");
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (strcmp(a, names[i]) == 0) {
             return slots[i];
@@ -216,19 +222,21 @@ int kms_cli_fail(struct sr_kms_client *c, const char *what, sr_err err)
         fprintf(stderr, " (%s)", e->reason);
     }
     fprintf(stderr, "\n");
-    const char *hint = err == SR_ERR_AUTH && e->status == 401
-                               ? "get a fresh token and pass it with --token-file"
-                       : err == SR_ERR_DENIED
-                               ? "ask someone authorized on the resource to run 'sealroom kms "
-                                 "authorize' for you"
-                       : err == SR_ERR_NOT_FOUND ? "check the URI"
-                       : err == SR_ERR_IO && e->status == 0
-                               ? "check --server, that 'sealroomd --role kms' runs there, and "
-                                 "--cacert for https"
-                       : err == SR_ERR_AUTH && e->status == 0
-                               ? "check --cacert names the KMS's CA certificate and --server "
-                                 "points at the KMS you trust"
-                               : NULL;
+    const char *hint =
+            err == SR_ERR_AUTH && e->status == 401
+                    ? "get a fresh token and pass it with --token-file"
+            : err == SR_ERR_DENIED ? "ask someone authorized on the resource to run 'sealroom kms "
+                                     "authorize' for you"
+            : err == SR_ERR_NOT_FOUND   ? "check the URI"
+            : err == SR_ERR_WRONG_GROUP ? "this is not the KMS you expect: check --server and "
+                                          "--kms-key-thumbprint"
+            : err == SR_ERR_IO && e->status == 0
+                    ? "check --server, that 'sealroomd --role kms' runs there, and "
+                      "--cacert for https"
+            : err == SR_ERR_AUTH && e->status == 0
+                    ? "check --cacert names the KMS's CA certificate and --server "
+                      "points at the KMS you trust"
+                    : NULL;
     if (hint != NULL) {
         fprintf(stderr, "  hint: %s\n", hint);
     }
@@ -413,7 +421,8 @@ static int dispatch(struct sr_kms_client *c, const char *action, struct kms_opts
         if (err != SR_OK) {
             return kms_cli_fail(c, "ping", err);
         }
-        printf("%s answers\n", sr_kms_client_cluster(c));
+        printf("%s answers (static key thumbprint %s)\n", sr_kms_client_cluster(c),
+               sr_kms_client_static_thumbprint(c));
         return 0;
     }
     if (strcmp(action, "retrieve") == 0) {
@@ -477,6 +486,7 @@ static int run(const char *action, struct kms_opts *o)
         .transport_arg = net,
         .clock = clock_ms,
         .sleep = nap,
+        .static_key_thumbprint = o->thumbprint,
     };
     err = sr_kms_client_new(&cfg, &c);
     if (err != SR_OK) {

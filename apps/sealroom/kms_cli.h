@@ -13,7 +13,7 @@
 
 struct kms_opts {
     const char *server, *cacert, *token_file, *client_id;
-    const char *kind, *role, *resource, *key, *message, *in, *out, *key_out;
+    const char *kind, *role, *resource, *key, *message, *in, *out, *key_out, *thumbprint;
     long count, ttl, new_keys;
     const char *auth[KMS_CLI_LIST_MAX];
     size_t n_auth;

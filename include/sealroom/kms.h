@@ -55,6 +55,9 @@ struct sr_kms_client_config {
     int64_t renew_before_ms;    /* handshake again this long before expiry; 0: 60 s */
     size_t key_cache_max;       /* cached keys; 0: 64 */
     const char *expect_cluster; /* NULL, or the kms://<host> the details must name */
+    /* NULL, or the RFC 7638 SHA-256 thumbprint (base64url) the static key must have: the
+     * pin that makes a TLS-terminating front end unable to substitute the static key. */
+    const char *static_key_thumbprint;
 };
 
 /** A content key. `k` is secret: wipe it with sr_kms_key_cleanup. */
@@ -138,6 +141,8 @@ SR_API SR_MUST_USE sr_err sr_kms_client_set_bearer(struct sr_kms_client *c, cons
 SR_API void sr_kms_client_get_stats(const struct sr_kms_client *c, struct sr_kms_client_stats *out);
 /** The last failure; borrowed until the next call on `c`. */
 SR_API const struct sr_kms_client_error *sr_kms_client_last_error(const struct sr_kms_client *c);
+/** The static key's RFC 7638 thumbprint (base64url) found by discovery, or "" before it. */
+SR_API const char *sr_kms_client_static_thumbprint(const struct sr_kms_client *c);
 /** The KMS name found by discovery ("kms://<host>"), or "" before it. */
 SR_API const char *sr_kms_client_cluster(const struct sr_kms_client *c);
 

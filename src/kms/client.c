@@ -60,6 +60,10 @@ sr_err sr_kms_client_new(const struct sr_kms_client_config *cfg, struct sr_kms_c
         !copy_str(c->expect_cluster, sizeof(c->expect_cluster), cfg->expect_cluster)) {
         err = SR_ERR_ARG;
     }
+    if (cfg->static_key_thumbprint != NULL &&
+        !copy_str(c->pin, sizeof(c->pin), cfg->static_key_thumbprint)) {
+        err = SR_ERR_ARG;
+    }
     if (err == SR_OK) {
         c->cache = sr_calloc(c->cache_max, sizeof(*c->cache));
         err = c->cache != NULL ? SR_OK : SR_ERR_NOMEM;
@@ -99,6 +103,11 @@ void sr_kms_client_get_stats(const struct sr_kms_client *c, struct sr_kms_client
 const struct sr_kms_client_error *sr_kms_client_last_error(const struct sr_kms_client *c)
 {
     return &c->last;
+}
+
+const char *sr_kms_client_static_thumbprint(const struct sr_kms_client *c)
+{
+    return c->thumb;
 }
 
 const char *sr_kms_client_cluster(const struct sr_kms_client *c)

@@ -28,6 +28,8 @@ struct sr_kms_client {
     unsigned retries, backoff_ms;
     int64_t renew_before_ms;
     char expect_cluster[SR_KMS_URI_MAX];
+    char pin[64];   /* the expected static key thumbprint, or "" */
+    char thumb[64]; /* the static key's thumbprint */
 
     /* discovery */
     char cluster[SR_KMS_URI_MAX];

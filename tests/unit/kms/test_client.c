@@ -115,7 +115,7 @@ static void bearer_for(const char *user, char *out, size_t cap)
     json_decref(claims);
 }
 
-static struct sr_kms_client *client_in(const char *user, const char *cluster)
+static struct sr_kms_client *client_pinned(const char *user, const char *cluster, const char *pin)
 {
     char bearer[4096], cid[64];
     struct sr_kms_client *c = NULL;
@@ -128,9 +128,15 @@ static struct sr_kms_client *client_in(const char *user, const char *cluster)
         .clock = clock_ms,
         .sleep = nap,
         .expect_cluster = cluster,
+        .static_key_thumbprint = pin,
     };
     assert_int_equal(sr_kms_client_new(&cfg, &c), SR_OK);
     return c;
+}
+
+static struct sr_kms_client *client_in(const char *user, const char *cluster)
+{
+    return client_pinned(user, cluster, NULL);
 }
 
 static struct sr_kms_client *client_for(const char *user)
@@ -295,6 +301,19 @@ static void test_close_forged_and_foreign(void **state)
     forge_answer = true;
     assert_int_equal(sr_kms_client_ping(a), SR_ERR_AUTH);
     assert_int_equal(sr_kms_client_ping(a), SR_OK);
+
+    /* Pinning the static key: the right thumbprint works, another stops at discovery. */
+    char pin[64];
+    (void)snprintf(pin, sizeof(pin), "%s", sr_kms_client_static_thumbprint(a));
+    assert_int_equal(strlen(pin), 43);
+    sr_kms_client_free(a);
+    a = client_pinned("alice", CLUSTER, pin);
+    assert_int_equal(sr_kms_client_ping(a), SR_OK);
+    sr_kms_client_free(a);
+    pin[5] = (char)(pin[5] == 'A' ? 'B' : 'A');
+    a = client_pinned("alice", CLUSTER, pin);
+    assert_int_equal(sr_kms_client_ping(a), SR_ERR_WRONG_GROUP);
+    assert_int_equal(stats_of(a).posts, 0);
     sr_kms_client_free(a);
 
     /* A client that expects another KMS does not hand it a credential. */
