@@ -196,6 +196,8 @@ struct sr_mls_commit_params {
     size_t remove_count;
     const struct sr_slice *psk_ids; /* external PSKs (already given to the group) to inject */
     size_t psk_count;
+    const uint64_t *resumption_epochs; /* resumption PSKs of this group's past epochs (§8.6) */
+    size_t resumption_count;
     bool by_reference;          /* also commit every proposal received in this epoch */
     bool path;                  /* include an UpdatePath even when no proposal requires one */
     bool private_message;       /* send the commit as a PrivateMessage (default PublicMessage) */

@@ -13,9 +13,15 @@
  * to the current one; only when every check has passed are the two swapped (STYLE.md §8), so
  * a rejected message leaves the group exactly as it was.
  *
- * Files: group.c (lifecycle, accessors, epoch install), group_create.c (§11),
- * group_welcome.c (§12.4.3.1), group_process.c (receiving, §12.4.2), group_apply.c
- * (proposal list validation and application, §12.2, §12.3).
+ *       own Update keys
+ *     staged own commit (until merged, discarded, or beaten by another commit)
+ *
+ * Files: group.c (lifecycle, epoch install, sender keys, PSK store, settings),
+ * group_access.c (read-only views), group_create.c (§11, KeyPackages), group_welcome.c
+ * (§12.4.3.1), group_process.c (receiving, §12.4.2), group_apply.c (proposal list validation
+ * and application, §12.2, §12.3), group_commit.c (§12.4.1), group_propose.c (proposals,
+ * external senders, application data), group_groupinfo.c (GroupInfo, Welcome),
+ * group_external.c (§12.4.3.2), group_state.c (save/restore).
  */
 #pragma once
 

@@ -101,12 +101,19 @@ static sr_err fill(struct build *b, const struct sr_mls_group *g,
         b->pors[n].proposal.type = SR_MLS_PROPOSAL_REMOVE;
         b->pors[n].proposal.u.remove = p->remove[i];
     }
-    for (size_t i = 0; i < p->psk_count; i++, n++) {
+    for (size_t i = 0; i < p->psk_count + p->resumption_count; i++, n++) {
         add_value(b, g, n);
         b->pors[n].proposal.type = SR_MLS_PROPOSAL_PSK;
         struct sr_mls_psk_id *id = &b->pors[n].proposal.u.psk;
-        id->type = SR_MLS_PSK_EXTERNAL;
-        id->psk_id = p->psk_ids[i];
+        if (i < p->psk_count) {
+            id->type = SR_MLS_PSK_EXTERNAL;
+            id->psk_id = p->psk_ids[i];
+        } else {
+            id->type = SR_MLS_PSK_RESUMPTION;
+            id->usage = SR_MLS_RESUMPTION_APPLICATION;
+            id->psk_group_id = sr_buf_slice(&g->group_id);
+            id->psk_epoch = p->resumption_epochs[i - p->psk_count];
+        }
         /* §8.4: a fresh random psk_nonce of KDF.Nh bytes. */
         SR_TRY(sr_rand_bytes(b->nonces + i * nh, nh));
         id->psk_nonce = sr_slice_of(b->nonces + i * nh, nh);
@@ -127,13 +134,13 @@ static sr_err fill(struct build *b, const struct sr_mls_group *g,
 static sr_err alloc_build(struct build *b, const struct sr_mls_group *g,
                           const struct sr_mls_commit_params *p)
 {
-    size_t max = g->ep.n_pending + p->add_count + p->remove_count + p->psk_count + 1;
-    SR_CHECK(p->add_count + p->remove_count + p->psk_count <= g->limits.max_proposals,
-             SR_ERR_LIMIT);
+    size_t own = p->add_count + p->remove_count + p->psk_count + p->resumption_count + 1;
+    size_t max = g->ep.n_pending + own;
+    SR_CHECK(own <= g->limits.max_proposals + 1, SR_ERR_LIMIT); /* + 1: the GCE slot */
     b->pors = sr_calloc(max + 1, sizeof(*b->pors));
     b->props = sr_calloc(max + 1, sizeof(*b->props));
     b->kps = sr_calloc(p->add_count + 1, sizeof(*b->kps));
-    b->nonces = sr_calloc(p->psk_count + 1, g->suite->hash->len);
+    b->nonces = sr_calloc(p->psk_count + p->resumption_count + 1, g->suite->hash->len);
     SR_CHECK(b->pors != NULL && b->props != NULL && b->kps != NULL && b->nonces != NULL,
              SR_ERR_NOMEM);
     sr_mls_tree_init(&b->ne.tree, g->suite);

@@ -423,6 +423,16 @@ static void test_psk(void **state)
     }
     struct sr_mls_commit_params p = { .psk_ids = &id1, .psk_count = 1 };
     commit(&w, 0, &p, NULL, NULL, 0);
+    /* Resumption PSKs of this epoch and the one before (§8.6). */
+    uint64_t ep[2] = { sr_mls_group_epoch(w.m[0]), sr_mls_group_epoch(w.m[0]) - 1 };
+    struct sr_mls_commit_params res = { .resumption_epochs = ep, .resumption_count = 2 };
+    commit(&w, 2, &res, NULL, NULL, 0);
+    /* One we never had is refused by the committer itself. */
+    uint64_t future = 99;
+    struct sr_mls_commit_params res_bad = { .resumption_epochs = &future, .resumption_count = 1 };
+    struct sr_buf nc = { 0 };
+    assert_int_equal(sr_mls_group_commit(w.m[1], &res_bad, &nc, NULL), SR_ERR_NOT_FOUND);
+    assert_int_equal(nc.len, 0);
     for (size_t i = 0; i < 2; i++) {
         assert_int_equal(sr_mls_group_add_psk(w.m[i], id2, sr_slice_of(secret, 16)), SR_OK);
     }
