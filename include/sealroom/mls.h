@@ -123,6 +123,8 @@ struct sr_mls_processed {
     uint32_t sender;     /* the sender's leaf index (member senders) */
     uint8_t sender_type; /* RFC 9420 SenderType: 1 member, 2 external, 3, 4 new member */
     struct sr_buf data;  /* application data (wiping buffer); release with _cleanup */
+    struct sr_buf aad;   /* the message's authenticated_data (any content type) */
+    uint64_t epoch;      /* the epoch the message belonged to */
 };
 
 /** Release what `p` holds (wiping application data) and zero it. */

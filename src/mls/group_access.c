@@ -94,5 +94,6 @@ void sr_mls_processed_cleanup(struct sr_mls_processed *p)
         return;
     }
     sr_buf_cleanup(&p->data);
+    sr_buf_cleanup(&p->aad);
     memset(p, 0, sizeof(*p));
 }

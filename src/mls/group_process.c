@@ -308,6 +308,7 @@ sr_err sr_mls_group_process_msg(struct sr_mls_group *g, struct sr_slice msg,
         out->kind = SR_MLS_PROCESSED_COMMIT;
         out->sender = g->ep.own_leaf;
         out->sender_type = SR_MLS_SENDER_MEMBER;
+        out->epoch = g->ep.epoch;
         return sr_mls_group_commit_merge(g);
     }
     sr_buf_init(&pt, 0, SR_BUF_WIPE);
@@ -315,6 +316,11 @@ sr_err sr_mls_group_process_msg(struct sr_mls_group *g, struct sr_slice msg,
     if (err == SR_OK) {
         out->sender = ac.content.sender.index;
         out->sender_type = ac.content.sender.type;
+        out->epoch = ac.content.epoch;
+        err = sr_buf_set(&out->aad, ac.content.authenticated_data.p,
+                         ac.content.authenticated_data.len);
+    }
+    if (err == SR_OK) {
         switch (ac.content.content_type) {
         case SR_MLS_CONTENT_APPLICATION:
             out->kind = SR_MLS_PROCESSED_APPLICATION;

@@ -115,6 +115,9 @@ static void chat(struct world *w)
             assert_int_equal(pr.sender, sr_mls_group_own_leaf(w->m[s]));
             assert_int_equal(pr.data.len, strlen(text));
             assert_memory_equal(pr.data.p, text, strlen(text));
+            assert_int_equal(pr.aad.len, 2);
+            assert_memory_equal(pr.aad.p, "ad", 2);
+            assert_int_equal(pr.epoch, sr_mls_group_epoch(w->m[r]));
             sr_mls_processed_cleanup(&pr);
         }
         sr_buf_cleanup(&ct);
