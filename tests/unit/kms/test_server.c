@@ -1417,6 +1417,100 @@ static void test_recordings_key(void **state)
     sr_jose_key_free(olga.k);
 }
 
+static char *db_text(const char *sql, const char *arg)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *q = NULL;
+    static char out[256];
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
+    sqlite3_bind_text(q, 1, arg, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    (void)snprintf(out, sizeof(out), "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+    return out;
+}
+
+/* KMS.md §3: a key bound to another org's resource moves to that org's KEK. */
+static void test_cross_org_bind(void **state)
+{
+    struct client zed;
+    (void)state;
+    client_init(&zed, "zed");
+    json_t *cl = claims_for("zed", CLUSTER, now / 1000 + 3600);
+    json_object_set_new(cl, "org_id", json_string("org-b"));
+    sign_jwt(rs_key, "RS256", "rs1", cl, zed.bearer, sizeof(zed.bearer));
+    token(&alice, false);
+    handshake(&zed);
+    handshake(&alice);
+    json_t *res = create_resource(&zed, "space", json_pack("[s]", "alice"), json_array());
+    assert_int_equal(status_of(res), 201);
+    json_t *keys = create_keys(&alice, 1);
+    const char *k = key_uri(keys, 0);
+    assert_string_equal(db_text("SELECT org_id FROM keys WHERE uri = ?", k), "org-a");
+    char kek_a[SR_STORE_ID_MAX];
+    (void)snprintf(kek_a, sizeof(kek_a), "%s", db_text("SELECT kek_id FROM keys WHERE uri = ?", k));
+    json_t *p = call(&alice, json_pack("{s:s,s:s,s:s,s:s}", "method", "update", "uri", k,
+                                       "requestId", "xb-1", "resourceUri", res_uri(res)));
+    assert_int_equal(status_of(p), 200);
+    const char *k_alice = key_k(json_object_get(p, "key"));
+    assert_string_equal(db_text("SELECT org_id FROM keys WHERE uri = ?", k), "org-b");
+    assert_string_not_equal(db_text("SELECT kek_id FROM keys WHERE uri = ?", k), kek_a);
+    json_t *q = retrieve(&zed, k);
+    assert_int_equal(status_of(q), 200);
+    assert_string_equal(key_k(json_object_get(q, "key")), k_alice);
+    json_decref(q);
+    json_decref(p);
+    json_decref(keys);
+    json_decref(res);
+    sr_jose_key_free(zed.k);
+}
+
+/* KMS.md §5: one answer per message, in order, whatever each one's fate. */
+static void test_batch_order(void **state)
+{
+    (void)state;
+    token(&alice, false);
+    handshake(&alice);
+    char *msgs[3] = { NULL, NULL, NULL };
+    for (int i = 0; i < 3; i++) {
+        char id[8];
+        (void)snprintf(id, sizeof(id), "b-%d", i);
+        json_t *r = json_pack("{s:s,s:s,s:s}", "method", i == 1 ? "frobnicate" : "update", "uri",
+                              "/ping", "requestId", id);
+        add_client(&alice, r);
+        char *text = json_dumps(r, JSON_COMPACT);
+        json_decref(r);
+        assert_int_equal(sr_jose_seal(SR_JOSE_CHANNEL, alice.k, alice.ch_uri,
+                                      sr_slice_of(text, strlen(text)), &msgs[i], NULL),
+                         SR_OK);
+        sr_free(text);
+    }
+    json_t *body = json_pack("{s:s,s:[s,s,s,s]}", "destination", CLUSTER, "kmsMessages", msgs[0],
+                             msgs[1], "garbage", msgs[2]);
+    char *text = json_dumps(body, JSON_COMPACT);
+    struct sr_kms_http_reply r;
+    assert_int_equal(sr_kms_server_messages(srv, sr_slice_of(text, strlen(text)), now, &r), SR_OK);
+    assert_int_equal(r.status, 200);
+    json_t *doc = json_loadb((const char *)r.body.p, r.body.len, 0, NULL);
+    const json_t *ans = json_object_get(doc, "kmsMessages");
+    assert_int_equal(json_array_size(ans), 4);
+    static const int64_t want[] = { 200, 400, 499, 200 };
+    for (size_t i = 0; i < 4; i++) {
+        json_t *p = open_answer(&alice, json_string_value(json_array_get(ans, i)));
+        assert_int_equal(status_of(p), want[i]);
+        json_decref(p);
+    }
+    json_decref(doc);
+    json_decref(body);
+    sr_buf_cleanup(&r.body);
+    sr_free(text);
+    for (int i = 0; i < 3; i++) {
+        sr_free(msgs[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1438,6 +1532,8 @@ int main(void)
         cmocka_unit_test(test_static_key_rotation),
         cmocka_unit_test(test_shared_channels),
         cmocka_unit_test(test_recordings_key),
+        cmocka_unit_test(test_cross_org_bind),
+        cmocka_unit_test(test_batch_order),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
