@@ -31,6 +31,27 @@ static int need_files(const struct kms_opts *o, const char *action)
     return -1;
 }
 
+/* The message text: --message TEXT, or stdin for "-" (keeps it out of the process list). */
+static int message_text(const char *arg, struct sr_buf *out)
+{
+    if (strcmp(arg, "-") != 0) {
+        return sr_buf_append(out, arg, strlen(arg) + 1) == SR_OK ? 0 : 1;
+    }
+    uint8_t tmp[4096];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(tmp, 1, sizeof(tmp), stdin)) > 0) {
+        rc = sr_buf_append(out, tmp, n) == SR_OK ? 0 : 1;
+    }
+    sr_wipe(tmp, sizeof(tmp));
+    if (rc != 0 || ferror(stdin) || (out->len > 0 && memchr(out->p, '\0', out->len) != NULL) ||
+        sr_buf_append(out, "", 1) != SR_OK) {
+        fprintf(stderr, "sealroom kms: cannot read the message from stdin (text up to 16 MiB)\n");
+        return 1;
+    }
+    return 0;
+}
+
 /* Write out's bytes to f and empty it. */
 static int drain(FILE *f, struct sr_buf *out)
 {
@@ -103,9 +124,13 @@ int kms_cli_encrypt(struct sr_kms_client *c, const struct kms_opts *o)
         return kms_cli_fail(c, "retrieving the key", err);
     }
     if (o->message != NULL) {
-        struct sr_buf jwe;
+        struct sr_buf jwe, text;
         sr_buf_init(&jwe, 0, 0);
-        err = sr_kms_message_encrypt(&k, sr_slice_of(o->message, strlen(o->message)), &jwe);
+        sr_buf_init(&text, (size_t)16 << 20, SR_BUF_WIPE);
+        err = message_text(o->message, &text) == 0 ? SR_OK : SR_ERR_IO;
+        if (err == SR_OK) {
+            err = sr_kms_message_encrypt(&k, sr_slice_of(text.p, text.len - 1), &jwe);
+        }
         if (err == SR_OK) {
             printf("%s\n", (const char *)jwe.p);
         } else {
@@ -113,6 +138,7 @@ int kms_cli_encrypt(struct sr_kms_client *c, const struct kms_opts *o)
         }
         rc = err == SR_OK ? 0 : 1;
         sr_buf_cleanup(&jwe);
+        sr_buf_cleanup(&text);
     } else {
         rc = encrypt_file(&k, o);
     }
@@ -257,5 +283,18 @@ int kms_cli_decrypt(struct sr_kms_client *c, const struct kms_opts *o)
     if (rc != -1) {
         return rc;
     }
-    return o->message != NULL ? decrypt_message(c, o->message) : decrypt_file(c, o);
+    if (o->message == NULL) {
+        return decrypt_file(c, o);
+    }
+    struct sr_buf text;
+    sr_buf_init(&text, (size_t)24 << 20, 0);
+    rc = message_text(o->message, &text);
+    /* A JWE has no whitespace: drop the newline `encrypt` printed after it. */
+    while (rc == 0 && text.len > 1 && strchr(" \t\r\n", text.p[text.len - 2]) != NULL) {
+        text.p[text.len - 2] = '\0';
+        text.len--;
+    }
+    rc = rc == 0 ? decrypt_message(c, (const char *)text.p) : 1;
+    sr_buf_cleanup(&text);
+    return rc;
 }
