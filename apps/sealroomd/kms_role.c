@@ -49,8 +49,10 @@ static bool open_store(struct kms_daemon *d)
 {
     sr_err err = sr_store_open(d->cfg.store, &d->store);
     if (err != SR_OK) {
-        fprintf(stderr, "sealroomd: cannot open store %s: %s — check --store and --data-dir\n",
-                d->cfg.store, sr_err_str(err));
+        fprintf(stderr, "sealroomd: cannot open store %s: %s — %s\n", d->cfg.store, sr_err_str(err),
+                err == SR_ERR_ARG ? "--store takes sqlite:PATH or postgres://..."
+                                  : "check that --store names a reachable database (for "
+                                    "sqlite, a writable directory; see --data-dir)");
         return false;
     }
     return true;

@@ -159,6 +159,9 @@ grep -Eq '"errorCode": *"RESET"' <<<"$payload" || fail "reset code: $payload"
 expect_http 405 '' GET /kms/v1/messages
 expect_http 404 '' GET /kms/v1/nothing
 
+expect_fail 1 "cannot listen on 127.0.0.1:$port.*check --listen" "$SEALROOMD" --role kms \
+    --config "$tmp/kms.conf" --listen "127.0.0.1:$port" --data-dir "$data"
+
 cert1=$(sha256sum <"$data/tls-cert.pem")
 stop TERM
 grep -q stopping "$tmp/err" || fail "no stop message"
