@@ -75,10 +75,10 @@ static-key-bits = 2048
 channel_ttl = 600   # seconds
 EOF
 
-start() {
+start() { # extra options...
     rm -f "$tmp/port"
     "$SEALROOMD" --role kms --config "$tmp/kms.conf" --listen 127.0.0.1:0 \
-        --port-file "$tmp/port" --data-dir "$data" --workers 2 >"$tmp/out" 2>"$tmp/err" &
+        --port-file "$tmp/port" --data-dir "$data" --workers 2 "$@" >"$tmp/out" 2>"$tmp/err" &
     pid=$!
     for _ in $(seq 300); do
         [[ -s $tmp/port ]] && break
@@ -175,5 +175,16 @@ details=$(http GET /kms/v1/details)
     fail "the static key changed across a restart"
 [[ $(sha256sum <"$data/tls-cert.pem") == "$cert1" ]] || fail "the certificate changed"
 stop INT
+
+# --- given certificate and key: no development warning, and they are served --------------
+cp "$data/tls-cert.pem" "$tmp/given-cert.pem"
+cp "$data/tls-key.pem" "$tmp/given-key.pem"
+rm "$data/tls-cert.pem" "$data/tls-key.pem"
+start --tls-cert "$tmp/given-cert.pem" --tls-key "$tmp/given-key.pem"
+grep -q 'DEVELOPMENT CERTIFICATE' "$tmp/err" && fail "development warning with a given certificate"
+[[ ! -e $data/tls-cert.pem ]] || fail "a development certificate was made anyway"
+curl -sS --max-time 10 --cacert "$tmp/given-cert.pem" "$base/kms/v1/details" | grep -q kmsCluster ||
+    fail "details over the given certificate"
+stop TERM
 
 echo "kms server: ok"
