@@ -22,7 +22,7 @@
 #include "mls/wire_extension.h"
 #include "testutil.h"
 
-#define MAXM 6
+#define MAXM 20
 #define NOW  1700000000u
 
 struct world {
@@ -157,8 +157,9 @@ static void add_members(struct world *w, size_t by, const size_t *slots, size_t 
     struct sr_buf kps[MAXM], privs[MAXM];
     struct sr_slice add[MAXM];
     for (size_t i = 0; i < n; i++) {
-        char name[16] = "member-x";
-        name[7] = (char)('0' + slots[i]);
+        char name[16] = "member-xx";
+        name[7] = (char)('0' + slots[i] / 10);
+        name[8] = (char)('0' + slots[i] % 10);
         key_package(w->suite, name, &kps[i], &privs[i]);
         add[i] = sr_buf_slice(&kps[i]);
     }
@@ -175,7 +176,7 @@ static void create_ext(struct world *w, uint16_t suite, struct sr_slice extensio
     struct sr_buf kp, priv;
     memset(w, 0, sizeof(*w));
     w->suite = suite;
-    key_package(suite, "member-0", &kp, &priv);
+    key_package(suite, "member-00", &kp, &priv);
     struct sr_mls_group_create_params cp = {
         .key_package_priv = sr_buf_slice(&priv),
         .group_id = sr_slice_of("group", 5),
@@ -256,8 +257,9 @@ static void save_restore(struct world *w, size_t i)
 static void join_external(struct world *w, size_t from, size_t slot, bool resync, bool tree)
 {
     struct sr_buf kp, priv, gi = { 0 }, c = { 0 }, rt = { 0 };
-    char name[16] = "member-x";
-    name[7] = (char)('0' + slot); /* a resync is the same participant (§12.2) */
+    char name[16] = "member-xx"; /* a resync is the same participant (§12.2) */
+    name[7] = (char)('0' + slot / 10);
+    name[8] = (char)('0' + slot % 10);
     key_package(w->suite, name, &kp, &priv);
     assert_int_equal(sr_mls_group_get_group_info(w->m[from], tree, &gi), SR_OK);
     if (!tree) {
@@ -669,6 +671,29 @@ static void test_welcome_damage(void **state)
     destroy(&w);
 }
 
+/* A larger group: 19 members added in one commit, then commits from the middle of the tree. */
+static void test_larger_group(void **state)
+{
+    (void)state;
+    struct world w;
+    size_t slots[MAXM - 1];
+    for (size_t i = 0; i < MAXM - 1; i++) {
+        slots[i] = i + 1;
+    }
+    create(&w, 1);
+    add_members(&w, 0, slots, MAXM - 1, false);
+    struct sr_mls_commit_params upd = { .path = true, .private_message = true };
+    commit(&w, 13, &upd, NULL, NULL, 0);
+    uint32_t gone[3] = { 2, 7, 11 };
+    struct sr_mls_commit_params rm = { .remove = gone, .remove_count = 3 };
+    commit(&w, 19, &rm, NULL, NULL, 0);
+    for (size_t i = 0; i < MAXM; i++) {
+        assert_true((w.m[i] == NULL) == (i == 2 || i == 7 || i == 11));
+    }
+    commit(&w, 5, &upd, NULL, NULL, 0);
+    destroy(&w);
+}
+
 /* Limits: a group of at most two leaves refuses a third member with SR_ERR_LIMIT. */
 static void test_limits(void **state)
 {
@@ -819,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_commit_race),
         cmocka_unit_test(test_welcome_damage),
+        cmocka_unit_test(test_larger_group),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
