@@ -6,6 +6,7 @@
 # root:  python3 fuzz/seed_welcome_join.py [path/to/welcome.json]
 import json
 import os
+import subprocess
 import sys
 
 SRC = sys.argv[1] if len(sys.argv) > 1 else "../shared/vectors/mls/welcome.json"
@@ -13,11 +14,17 @@ SRC = sys.argv[1] if len(sys.argv) > 1 else "../shared/vectors/mls/welcome.json"
 with open(SRC) as f:
     cases = json.load(f)
 rows = []
+
+
+def lit(hexstr):  # adjacent string literals of 64 hex digits, so lines stay short
+    return " ".join('"%s"' % hexstr[i:i + 64] for i in range(0, len(hexstr), 64))
+
+
 os.makedirs("fuzz/corpus/welcome_join", exist_ok=True)
 for c in cases:
     suite = c["cipher_suite"]
-    rows.append('    { %d, "%s",\n      "%s",\n      "%s" },'
-                % (suite, c["init_priv"], c["key_package"], c["signer_pub"]))
+    rows.append("    { %d, %s, %s, %s }," % (suite, lit(c["init_priv"]), lit(c["key_package"]),
+                                          lit(c["signer_pub"])))
     welcome = bytes.fromhex(c["welcome"])
     with open("fuzz/corpus/welcome_join/suite%d_welcome" % suite, "wb") as out:
         out.write(welcome)
@@ -33,3 +40,4 @@ with open("fuzz/welcome_join_keys.h", "w") as h:
             "static const struct welcome_join_key welcome_join_keys[] = {\n")
     h.write("\n".join(rows))
     h.write("\n};\n")
+subprocess.run(["clang-format", "-i", "fuzz/welcome_join_keys.h"], check=False)
