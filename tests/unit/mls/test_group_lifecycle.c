@@ -317,6 +317,14 @@ static void lifecycle(uint16_t suite)
     save_restore(&w, 3);
     struct sr_mls_commit_params pub_upd = { .path = true };
     commit(&w, 3, &pub_upd, NULL, NULL, 0); /* the restored member commits */
+    /* 4 leaves: it proposes its own removal and the external joiner (1) commits it. */
+    struct sr_buf bye = { 0 };
+    assert_int_equal(
+            sr_mls_group_propose_remove(w.m[4], sr_mls_group_own_leaf(w.m[4]), false, &bye), SR_OK);
+    deliver(&w, 4, &bye);
+    commit(&w, 1, &byref, NULL, NULL, 0);
+    assert_null(w.m[4]);
+    sr_buf_cleanup(&bye);
     sr_buf_cleanup(&prop);
     destroy(&w);
 }
