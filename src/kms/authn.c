@@ -34,7 +34,13 @@ struct sr_kms_authn {
     char roles_claim[SR_STORE_NAME_MAX];
     struct issuer iss[ISSUERS_MAX];
     size_t n_iss;
+    uint64_t generation;
 };
+
+uint64_t sr_kms_authn_generation(const struct sr_kms_authn *a)
+{
+    return a->generation;
+}
 
 /* The algorithms a bearer may use and the key type each needs. */
 static const struct {
@@ -109,6 +115,7 @@ sr_err sr_kms_authn_set_claims(struct sr_kms_authn *a, const char *org_claim,
              SR_ERR_LIMIT);
     memcpy(a->org_claim, org, sizeof(org));
     memcpy(a->roles_claim, rol, sizeof(rol));
+    a->generation++;
     return SR_OK;
 }
 
@@ -165,6 +172,7 @@ sr_err sr_kms_authn_set_issuer(struct sr_kms_authn *a, const char *iss, const ch
     }
     a->iss[at] = *fresh;
     fresh->n = 0;
+    a->generation++;
 out:
     issuer_clear(fresh);
     sr_free(fresh);

@@ -56,6 +56,9 @@ SR_MUST_USE sr_err sr_kms_authn_set_issuer(struct sr_kms_authn *a, const char *i
 SR_MUST_USE sr_err sr_kms_authn_set_claims(struct sr_kms_authn *a, const char *org_claim,
                                            const char *roles_claim);
 
+/** Bumped by every change of issuers or claim names, so callers can drop cached results. */
+uint64_t sr_kms_authn_generation(const struct sr_kms_authn *a);
+
 /**
  * Verify the bearer `jwt` at `now_ms`. SR_OK fills `out`; SR_ERR_AUTH sets *why (expired or
  * invalid); SR_ERR_NOMEM. `out` is zeroed on error.

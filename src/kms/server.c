@@ -87,7 +87,9 @@ sr_err sr_kms_server_new(const struct sr_kms_server_config *cfg, struct sr_kms_s
     srv->rates_max = 1024;
     srv->channels = sr_calloc(srv->channels_max, sizeof(*srv->channels));
     srv->rates = sr_calloc(srv->rates_max, sizeof(*srv->rates));
-    if (srv->channels == NULL || srv->rates == NULL) {
+    srv->tokens_max = 1024;
+    srv->tokens = sr_calloc(srv->tokens_max, sizeof(*srv->tokens));
+    if (srv->channels == NULL || srv->rates == NULL || srv->tokens == NULL) {
         goto out;
     }
     err = published_jwk(cfg, &srv->static_jwk);
@@ -110,6 +112,7 @@ void sr_kms_server_free(struct sr_kms_server *srv)
     }
     sr_free(srv->channels);
     sr_free(srv->rates);
+    sr_free(srv->tokens);
     sr_free(srv->static_jwk);
     sr_wipe(srv->audit_key, sizeof(srv->audit_key));
     sr_wipe(srv->channel_kek, sizeof(srv->channel_kek));

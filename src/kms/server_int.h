@@ -37,6 +37,14 @@ struct sr_kms_rate {
     uint32_t hs_n, rq_n;
 };
 
+/** A verified bearer, known by its SHA-256 (server_tokens.c). */
+struct sr_kms_token {
+    uint8_t hash[32];
+    struct sr_kms_principal who;
+    uint64_t generation;
+    int64_t last;
+};
+
 struct sr_kms_server {
     char host[SR_STORE_ID_MAX];
     char cluster[SR_STORE_ID_MAX]; /* kms://<host> */
@@ -58,6 +66,8 @@ struct sr_kms_server {
     int64_t channel_ttl_ms;
     struct sr_kms_channel *channels;
     size_t n_channels, channels_max;
+    struct sr_kms_token *tokens;
+    size_t n_tokens, tokens_max;
     struct sr_kms_rate *rates;
     size_t n_rates, rates_max;
     uint32_t handshakes_per_min, requests_per_s;
@@ -91,6 +101,11 @@ struct sr_kms_req {
 };
 
 typedef sr_err (*sr_kms_handler_fn)(struct sr_kms_req *rq);
+
+/* server_tokens.c */
+/** sr_kms_authn_bearer through the cache of verified tokens. */
+SR_MUST_USE sr_err sr_kms_bearer_check(struct sr_kms_server *srv, const char *jwt, int64_t now,
+                                       struct sr_kms_principal *out, enum sr_kms_authn_fail *why);
 
 /* server_rate.c */
 /** Count a handshake or a request of `user` at `now`; false when over its limit (429). */

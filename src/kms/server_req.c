@@ -171,8 +171,8 @@ bool sr_kms_req_authenticate(struct sr_kms_req *rq)
     const json_t *cred = json_object_get(json_object_get(rq->in, "client"), "credential");
     const json_t *bearer = json_object_get(cred, "bearer");
     enum sr_kms_authn_fail why = SR_KMS_AUTHN_INVALID;
-    if (!json_is_string(bearer) || sr_kms_authn_bearer(rq->srv->authn, json_string_value(bearer),
-                                                       rq->now, &rq->who, &why) != SR_OK) {
+    if (!json_is_string(bearer) ||
+        sr_kms_bearer_check(rq->srv, json_string_value(bearer), rq->now, &rq->who, &why) != SR_OK) {
         if (why == SR_KMS_AUTHN_EXPIRED) {
             (void)sr_kms_req_fail(rq, 401, "TOKEN_EXPIRED", "the bearer token has expired");
         } else {

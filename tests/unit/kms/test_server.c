@@ -1511,6 +1511,36 @@ static void test_batch_order(void **state)
     }
 }
 
+/* Cached bearers (KMS.md §6) end with exp and with a JWKS reload that drops their key. */
+static void test_token_cache(void **state)
+{
+    (void)state;
+    sign_jwt(rs_key, "RS256", "rs1", claims_for("alice", CLUSTER, now / 1000 + 2), alice.bearer,
+             sizeof(alice.bearer));
+    handshake(&alice);
+    expect(ping(&alice), 200, "");
+    expect(ping(&alice), 200, "");
+    now += 2000;
+    expect(ping(&alice), 401, "TOKEN_EXPIRED");
+    token(&alice, false);
+    handshake(&alice);
+    expect(ping(&alice), 200, "");
+    json_t *keys = json_array();
+    char *j = cjose_jwk_to_json(ec_key, false, NULL);
+    json_array_append_new(keys, json_loads(j, 0, NULL));
+    sr_free(j);
+    json_t *doc = json_pack("{s:o}", "keys", keys);
+    char *only_ec = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    assert_int_equal(sr_kms_authn_set_issuer(authn, ISS, only_ec, strlen(only_ec)), SR_OK);
+    expect(ping(&alice), 401, "TOKEN_INVALID");
+    char *both = jwks_json();
+    assert_int_equal(sr_kms_authn_set_issuer(authn, ISS, both, strlen(both)), SR_OK);
+    expect(ping(&alice), 200, "");
+    sr_free(only_ec);
+    sr_free(both);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1534,6 +1564,7 @@ int main(void)
         cmocka_unit_test(test_recordings_key),
         cmocka_unit_test(test_cross_org_bind),
         cmocka_unit_test(test_batch_order),
+        cmocka_unit_test(test_token_cache),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
