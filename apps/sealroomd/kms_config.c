@@ -69,6 +69,16 @@ static const struct opt opts[] = {
       "lifetime of a client channel, 300-86400 (default 3600)" },
     { "channels-max", OPT_UINT, offsetof(struct kms_config, channels_max), 0, "N",
       "live channels kept in memory (default 4096)" },
+    { "channel-key-file", OPT_STR, offsetof(struct kms_config, channel_key_file), KMS_PATH_MAX,
+      "FILE",
+      "32-byte deployment channel key shared by every node (0600): channels then live "
+      "in the store and survive restarts (default: in memory)" },
+    { "handshakes-per-min", OPT_UINT, offsetof(struct kms_config, handshakes_per_min), 0, "N",
+      "handshakes per principal per minute (default 60)" },
+    { "requests-per-s", OPT_UINT, offsetof(struct kms_config, requests_per_s), 0, "N",
+      "requests per principal per second (default 100)" },
+    { "sweep-interval", OPT_UINT, offsetof(struct kms_config, sweep_interval_s), 0, "SECONDS",
+      "run the retention sweeper this often; 0 turns it off (default 300)" },
     { "static-key-bits", OPT_UINT, offsetof(struct kms_config, static_key_bits), 0, "BITS",
       "size of a new static RSA key: 3072 (default) or 2048" },
     { "config", OPT_STR, offsetof(struct kms_config, config), KMS_PATH_MAX, "FILE",
@@ -254,6 +264,7 @@ static void set_defaults(struct kms_config *cfg)
     memcpy(cfg->cmk_provider, "pkcs11", sizeof("pkcs11"));
     cfg->workers = 2;
     cfg->static_key_bits = 3072;
+    cfg->sweep_interval_s = 300;
 }
 
 /* Split "--name=value" or "--name value"; *used says how many argv entries it took. */

@@ -39,6 +39,10 @@ struct kms_config {
     unsigned static_key_bits;
     unsigned channel_ttl_s; /* 0: the engine's default */
     unsigned channels_max;  /* 0: the engine's default */
+    unsigned handshakes_per_min;
+    unsigned requests_per_s;
+    unsigned sweep_interval_s; /* 0: no sweeper */
+    char channel_key_file[KMS_PATH_MAX];
     char config[KMS_PATH_MAX];
 };
 

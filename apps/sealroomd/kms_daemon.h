@@ -7,6 +7,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -25,10 +26,17 @@ struct kms_daemon {
     char static_kid[300];
     char *published_jwk;
     uint8_t audit_key[SR_KMS_AUDIT_KEY_LEN];
+    uint8_t channel_kek[32];
+    bool has_channel_kek;
     struct sr_kms_server *engine;
     pthread_mutex_t lock;
     struct timespec jwks_mtime; /* of the JWKS file last loaded */
     struct sr_net_server *http;
+    pthread_t sweeper;
+    bool sweeper_running;
+    pthread_mutex_t sweep_mu; /* guards sweep_stop */
+    pthread_cond_t sweep_cv;
+    bool sweep_stop;
 };
 
 /** The routes of the KMS transport (KMS.md §5), their arg being the daemon. kms_http.c */
@@ -41,6 +49,11 @@ extern const size_t kms_http_n_routes;
  * the lock held once the engine runs.
  */
 bool kms_http_reload_jwks(struct kms_daemon *d, bool at_start);
+
+/** Start the retention sweeper thread (none with --sweep-interval 0). kms_sweep.c */
+bool kms_sweeper_start(struct kms_daemon *d);
+/** Wake the sweeper, wait for it to finish its sweep and end. Safe if it never started. */
+void kms_sweeper_stop(struct kms_daemon *d);
 
 /** The current time in ms since the epoch. */
 int64_t kms_now_ms(void);

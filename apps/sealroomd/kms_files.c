@@ -231,6 +231,22 @@ bool kms_files_static_key(const struct kms_config *cfg, struct sr_jose_key **key
     return true;
 }
 
+bool kms_files_secret(const char *path, uint8_t *out, size_t len)
+{
+    char *text = NULL;
+    size_t n = 0;
+    if (!kms_files_read(path, len, true, &text, &n)) {
+        return false;
+    }
+    bool ok = n == len && check_private(path);
+    if (ok) {
+        memcpy(out, text, len);
+    }
+    sr_wipe(text, n);
+    sr_free(text);
+    return ok;
+}
+
 /* K_chain = HKDF-SHA-256(ikm = audit secret, salt = "", info = "sealroom-audit-v1" | chain). */
 static bool derive_chain_key(const uint8_t *secret, const char *chain, uint8_t *out)
 {

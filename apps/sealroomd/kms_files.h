@@ -38,5 +38,8 @@ bool kms_files_audit_key(const struct kms_config *cfg, uint8_t out[SR_KMS_AUDIT_
 /** Make the development certificate and key on first start; reuse them after. */
 bool kms_files_dev_cert(const struct kms_config *cfg);
 
+/** Read a 0600 file of exactly `len` secret bytes into `out`; false (quietly) otherwise. */
+bool kms_files_secret(const char *path, uint8_t *out, size_t len);
+
 /** Read a whole file (at most `max` bytes) into a NUL-terminated sr_malloc'd buffer. */
 bool kms_files_read(const char *path, size_t max, bool secret, char **out, size_t *len);

@@ -98,6 +98,22 @@ static bool open_identity(struct kms_daemon *d)
     return kms_http_reload_jwks(d, true);
 }
 
+static bool load_channel_kek(struct kms_daemon *d)
+{
+    if (d->cfg.channel_key_file[0] == '\0') {
+        return true;
+    }
+    d->has_channel_kek =
+            kms_files_secret(d->cfg.channel_key_file, d->channel_kek, sizeof(d->channel_kek));
+    if (!d->has_channel_kek) {
+        fprintf(stderr,
+                "sealroomd: cannot use --channel-key-file %s: it must be a 0600 file of "
+                "exactly 32 bytes (e.g. head -c 32 /dev/urandom), the same on every node\n",
+                d->cfg.channel_key_file);
+    }
+    return d->has_channel_kek;
+}
+
 static bool make_engine(struct kms_daemon *d)
 {
     struct sr_kms_server_config c = {
@@ -114,6 +130,9 @@ static bool make_engine(struct kms_daemon *d)
         .audit_chain = d->cfg.node,
         .channel_ttl_ms = (int64_t)d->cfg.channel_ttl_s * 1000,
         .channels_max = d->cfg.channels_max,
+        .handshakes_per_min = d->cfg.handshakes_per_min,
+        .requests_per_s = d->cfg.requests_per_s,
+        .channel_kek = sr_slice_of(d->channel_kek, d->has_channel_kek ? sizeof(d->channel_kek) : 0),
     };
     sr_err err = sr_kms_server_new(&c, &d->engine);
     if (err != SR_OK) {
@@ -184,14 +203,16 @@ static bool start(struct kms_daemon *d)
            open_cmk(d, cmk_dir) && open_identity(d) &&
            kms_files_static_key(&d->cfg, &d->static_key, d->static_kid, sizeof(d->static_kid),
                                 &d->published_jwk) &&
-           kms_files_audit_key(&d->cfg, d->audit_key) && make_engine(d) && make_http(d) &&
-           (running = d->http, install_signals()) && announce(d);
+           kms_files_audit_key(&d->cfg, d->audit_key) && load_channel_kek(d) && make_engine(d) &&
+           make_http(d) && kms_sweeper_start(d) && (running = d->http, install_signals()) &&
+           announce(d);
 }
 
 static void stop(struct kms_daemon *d)
 {
     running = NULL;
     sr_net_server_free(d->http);
+    kms_sweeper_stop(d);
     sr_kms_server_free(d->engine);
     sr_free(d->published_jwk);
     sr_jose_key_free(d->static_key);
@@ -200,6 +221,7 @@ static void stop(struct kms_daemon *d)
     sr_kms_cmk_provider_free(d->cmk);
     sr_store_close(d->store);
     sr_wipe(d->audit_key, sizeof(d->audit_key));
+    sr_wipe(d->channel_kek, sizeof(d->channel_kek));
     if (d->cfg.port_file[0] != '\0') {
         (void)unlink(d->cfg.port_file);
     }
@@ -215,6 +237,8 @@ int role_kms_main(int argc, char **argv)
     /* The data dir holds keys and the database: nothing made here is for other users. */
     (void)umask(077);
     pthread_mutex_init(&d.lock, NULL);
+    pthread_mutex_init(&d.sweep_mu, NULL);
+    pthread_cond_init(&d.sweep_cv, NULL);
     int status = 1;
     if (start(&d)) {
         sr_err err = sr_net_server_run(d.http);
@@ -222,6 +246,8 @@ int role_kms_main(int argc, char **argv)
         status = err == SR_OK ? 0 : 1;
     }
     stop(&d);
+    pthread_cond_destroy(&d.sweep_cv);
+    pthread_mutex_destroy(&d.sweep_mu);
     pthread_mutex_destroy(&d.lock);
     return status;
 }

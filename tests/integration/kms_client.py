@@ -8,6 +8,7 @@
 #   kms_client.py mkidp DIR                 write DIR/idp.pem and DIR/jwks.json (kid idp1)
 #   kms_client.py flow URL CA IDP STATE     the protocol walk; writes STATE for after-restart
 #   kms_client.py after-restart URL CA IDP STATE
+#   kms_client.py resume URL CA IDP STATE         the channel in STATE still works
 #   kms_client.py handshake URL CA IDP STATUS   one handshake as alice must answer STATUS
 import base64
 import json
@@ -246,6 +247,17 @@ def after_restart(url, ca, idp, state):
     check(got["jwk"]["k"] == st["key"]["jwk"]["k"], "key 1 changed across the restart")
 
 
+def resume(url, ca, idp, state):
+    with open(state) as f:
+        st = json.load(f)
+    old = Channel(Kms(url, ca), bearer(idp, "alice"), "dev-a1")
+    old.uri, old.k = st["channel"], b64d(st["k"])
+    expect(old.call({"method": "update", "uri": "/ping"}), 200, "a channel from before the restart")
+    got = expect(old.call({"method": "retrieve", "uri": st["key"]["uri"]}), 200,
+                 "alice retrieves key 1 on it")["key"]
+    check(got["jwk"]["k"] == st["key"]["jwk"]["k"], "key 1 changed across the restart")
+
+
 def handshake(url, ca, idp, status):
     expect(Channel(Kms(url, ca), bearer(idp, "alice")).handshake(), int(status),
            "handshake with a token of " + idp)
@@ -256,6 +268,8 @@ def main(argv):
         return mkidp(argv[2])
     if len(argv) == 6 and argv[1] == "flow":
         return flow(*argv[2:])
+    if len(argv) == 6 and argv[1] == "resume":
+        return resume(*argv[2:])
     if len(argv) == 6 and argv[1] == "handshake":
         return handshake(*argv[2:])
     if len(argv) == 6 and argv[1] == "after-restart":

@@ -4,7 +4,9 @@
 # independent client written from KMS.md): handshakes with bearer JWTs from a test identity
 # provider, keys, a resource, access for an authorized and an unauthorized user, a batch,
 # replay, a forged token, channel close and reset; then a restart (old channel reset, key
-# still retrievable with the same bytes) and a JWKS reload (new IdP key accepted, old refused).
+# still retrievable with the same bytes) and a JWKS reload (new IdP key accepted, old refused);
+# then, with --channel-key-file, a channel that survives a restart. The retention sweeper runs
+# every second meanwhile.
 set -euo pipefail
 
 if [[ -z ${SEALROOMD:-} ]]; then
@@ -45,11 +47,12 @@ run_client mkidp "$tmp/idp2"
 cp "$tmp/idp/jwks.json" "$tmp/jwks.json"
 data=$tmp/data
 
-start() {
+start() { # extra options...
     rm -f "$tmp/port"
     "$SEALROOMD" --role kms --listen 127.0.0.1:0 --port-file "$tmp/port" --data-dir "$data" \
         --kms-name kms.test --cmk-provider file --allow-file-cmk --static-key-bits 2048 \
-        --jwks "$tmp/jwks.json" --issuer https://idp.test >"$tmp/out" 2>"$tmp/err" &
+        --jwks "$tmp/jwks.json" --issuer https://idp.test --sweep-interval 1 "$@" \
+        >"$tmp/out" 2>"$tmp/err" &
     pid=$!
     for _ in $(seq 300); do
         [[ -s $tmp/port ]] && break
@@ -78,6 +81,25 @@ mv "$tmp/jwks.json.new" "$tmp/jwks.json"
 run_client handshake "$url" "$data/tls-cert.pem" "$tmp/idp2" 201
 run_client handshake "$url" "$data/tls-cert.pem" "$tmp/idp" 401
 grep -q 'reloaded JWKS' "$tmp/err" || fail "no JWKS reload message"
+grep -q 'retention sweeper every 1 s' "$tmp/err" || fail "no sweeper"
+grep -q 'sweep failed' "$tmp/err" && fail "a sweep failed"
+stop
+
+# channels kept in the store under a deployment channel key survive a restart
+head -c 32 /dev/urandom >"$tmp/channel.key"
+chmod 644 "$tmp/channel.key"
+rc=0
+"$SEALROOMD" --role kms --listen 127.0.0.1:0 --data-dir "$data" --cmk-provider file \
+    --allow-file-cmk --channel-key-file "$tmp/channel.key" >/dev/null 2>"$tmp/e" || rc=$?
+if [[ $rc -ne 1 ]] || ! grep -q 'channel-key-file' "$tmp/e"; then
+    fail "a 0644 channel key was accepted"
+fi
+chmod 600 "$tmp/channel.key"
+start --channel-key-file "$tmp/channel.key"
+run_client flow "$url" "$data/tls-cert.pem" "$tmp/idp2" "$tmp/state2"
+stop
+start --channel-key-file "$tmp/channel.key"
+run_client resume "$url" "$data/tls-cert.pem" "$tmp/idp2" "$tmp/state2"
 stop
 
 echo "kms protocol: ok"

@@ -44,7 +44,8 @@ expect_fail() { # status message-regex command...
 "$SEALROOMD" --role kms --help >"$tmp/help"
 for opt in --listen --tls-cert --tls-key --data-dir --store --kms-name --cmk-provider \
     --pkcs11-module --pkcs11-token --pkcs11-pin-file --allow-file-cmk --jwks --audience \
-    --issuer --port-file --workers --channel-ttl --config; do
+    --issuer --port-file --workers --channel-ttl --channel-key-file --handshakes-per-min \
+    --requests-per-s --sweep-interval --config; do
     grep -q -- "$opt" "$tmp/help" || fail "kms --help does not document $opt"
 done
 expect_fail 2 'unknown option --bogus' "$SEALROOMD" --role kms --bogus
@@ -121,6 +122,7 @@ b64url_json() { # one base64url segment to text
 start
 grep -q 'DEVELOPMENT CERTIFICATE' "$tmp/err" || fail "no development certificate warning"
 grep -q 'DEVELOPMENT ONLY' "$tmp/err" || fail "no file CMK warning"
+grep -q 'retention sweeper every 300 s' "$tmp/err" || fail "no retention sweeper"
 [[ $(stat -c %a "$data") == 700 ]] || fail "data dir is not 0700"
 [[ $(stat -c %a "$data/static-1.jwk") == 600 ]] || fail "static key is not 0600"
 [[ $(stat -c %a "$data/tls-key.pem") == 600 ]] || fail "TLS key is not 0600"
