@@ -702,6 +702,40 @@ static void test_larger_group(void **state)
     destroy(&w);
 }
 
+/* Random bytes, bare or behind a valid MLSMessage header, are refused without harm. */
+static void test_garbage(void **state)
+{
+    (void)state;
+    struct world w;
+    const size_t s1[] = { 1 };
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    create(&w, 1);
+    add_members(&w, 0, s1, 1, true);
+    for (unsigned i = 0; i < 600; i++) {
+        struct sr_buf m = { 0 };
+        size_t len = 4 + (size_t)(i % 300);
+        for (size_t k = 0; k < len; k++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            assert_int_equal(sr_buf_append(&m, &x, 1), SR_OK);
+        }
+        if (i % 2 == 0) { /* version mls10, public or private message */
+            m.p[0] = 0;
+            m.p[1] = 1;
+            m.p[2] = 0;
+            m.p[3] = (uint8_t)(1 + (i / 2) % 2);
+        }
+        rejected(&w, 1, &m, SR_OK);
+        struct sr_mls_group *g = NULL;
+        assert_int_not_equal(sr_mls_group_restore(sr_buf_slice(&m), &g), SR_OK);
+        assert_null(g);
+        sr_buf_cleanup(&m);
+    }
+    chat(&w);
+    destroy(&w);
+}
+
 /* Limits: a group of at most two leaves refuses a third member with SR_ERR_LIMIT. */
 static void test_limits(void **state)
 {
@@ -853,6 +887,7 @@ int main(void)
         cmocka_unit_test(test_commit_race),
         cmocka_unit_test(test_welcome_damage),
         cmocka_unit_test(test_larger_group),
+        cmocka_unit_test(test_garbage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
