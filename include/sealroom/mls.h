@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * MLS groups (RFC 9420): create a group, join one from a Welcome, follow it as it evolves by
- * processing proposals and commits, and read what the application needs from the current
- * epoch (epoch number, epoch authenticator, exporter, roster, tree hash).
+ * MLS groups (RFC 9420): create a group, join one from a Welcome or by external commit,
+ * follow it as it evolves by processing proposals and commits, make proposals, commits and
+ * application messages, save and restore it, and read what the application needs from the
+ * current epoch (epoch number, epoch authenticator, exporter, roster, tree hash).
+ *
+ *   creator: sr_mls_group_create -> sr_mls_group_commit(add KeyPackages) -> commit + Welcome
+ *            -> delivery service accepts -> sr_mls_group_commit_merge (or process the echo)
+ *   joiner:  sr_mls_key_package_new -> ... -> sr_mls_group_join(Welcome)
+ *            or sr_mls_group_get_group_info (from a member) -> sr_mls_group_join_external
+ *   members: sr_mls_group_process for every handshake and application message
+ *   server:  sr_mls_external_propose (Add, Remove) when listed in external_senders
  *
  * All inputs and outputs are bytes: messages are encoded MLSMessages; KeyPackage private
  * bundles are the byte form written by sr_mls_key_package_new. The group is sans-IO and not
