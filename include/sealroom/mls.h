@@ -256,6 +256,20 @@ SR_API SR_MUST_USE sr_err sr_mls_group_propose_update(struct sr_mls_group *g, bo
                                                       struct sr_buf *out);
 
 /**
+ * Propose reinitializing the group (§12.1.5) as `group_id` with cipher suite `suite` and
+ * GroupContext extensions `extensions` (an encoded Extension<V> body). Once a commit of it is
+ * applied the group is frozen (sr_mls_group_active is false): the application starts the new
+ * group and retires this one.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_propose_reinit(struct sr_mls_group *g,
+                                                      struct sr_slice group_id, uint16_t suite,
+                                                      struct sr_slice extensions, bool priv,
+                                                      struct sr_buf *out);
+
+/** False once a commit removed us or applied a ReInit: the group can do nothing more. */
+SR_API bool sr_mls_group_active(const struct sr_mls_group *g);
+
+/**
  * Encrypt application data `data` with authenticated data `aad` as an MLSMessage
  * (PrivateMessage, §6.3) padded to the group's padding block, appended to `out`.
  */

@@ -15,6 +15,11 @@ uint64_t sr_mls_group_epoch(const struct sr_mls_group *g)
     return g->ep.epoch;
 }
 
+bool sr_mls_group_active(const struct sr_mls_group *g)
+{
+    return g != NULL && !g->removed && !g->reinit;
+}
+
 uint32_t sr_mls_group_own_leaf(const struct sr_mls_group *g)
 {
     return g->ep.own_leaf;

@@ -13,6 +13,7 @@
 #include "crypto/labels.h"
 #include "hpke/hpke.h"
 #include "mls/group.h"
+#include "mls/wire_extension.h"
 #include "mls/wire_group_context.h"
 #include "mls/wire_message.h"
 
@@ -110,6 +111,25 @@ sr_err sr_mls_group_propose_update(struct sr_mls_group *g, bool priv, struct sr_
     sr_wipe(&u, sizeof(u));
     sr_buf_cleanup(&tbs);
     sr_buf_cleanup(&sig);
+    return err;
+}
+
+sr_err sr_mls_group_propose_reinit(struct sr_mls_group *g, struct sr_slice group_id, uint16_t suite,
+                                   struct sr_slice extensions, bool priv, struct sr_buf *out)
+{
+    SR_CHECK(g != NULL && sr_suite_get(suite) != NULL, SR_ERR_ARG);
+    struct sr_mls_proposal prop = { .type = SR_MLS_PROPOSAL_REINIT };
+    prop.u.reinit.group_id = group_id;
+    prop.u.reinit.version = SR_MLS_VERSION_MLS10;
+    prop.u.reinit.cipher_suite = suite;
+    sr_err err = SR_OK;
+    if (extensions.len > 0) {
+        err = sr_mls_extensions_decode_body(extensions, &prop.u.reinit.extensions);
+    }
+    if (err == SR_OK) {
+        err = propose(g, &prop, priv, out);
+    }
+    sr_mls_extensions_cleanup(&prop.u.reinit.extensions);
     return err;
 }
 

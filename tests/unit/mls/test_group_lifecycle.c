@@ -736,6 +736,35 @@ static void test_garbage(void **state)
     destroy(&w);
 }
 
+/* A committed ReInit freezes the group for everyone (§12.1.5). */
+static void test_reinit(void **state)
+{
+    (void)state;
+    struct world w;
+    const size_t s12[] = { 1, 2 };
+    create(&w, 7);
+    add_members(&w, 0, s12, 2, true);
+    struct sr_buf prop = { 0 }, c = { 0 }, ct = { 0 };
+    assert_int_equal(sr_mls_group_propose_reinit(w.m[2], sr_slice_of("group-v2", 8), 7,
+                                                 sr_slice_of(NULL, 0), false, &prop),
+                     SR_OK);
+    deliver(&w, 2, &prop);
+    struct sr_mls_commit_params byref = { .by_reference = true };
+    assert_int_equal(sr_mls_group_commit(w.m[1], &byref, &c, NULL), SR_OK);
+    deliver(&w, 1, &c);
+    assert_int_equal(sr_mls_group_commit_merge(w.m[1]), SR_OK);
+    agree(&w);
+    for (size_t i = 0; i < 3; i++) {
+        assert_false(sr_mls_group_active(w.m[i]));
+        assert_int_equal(
+                sr_mls_group_protect(w.m[i], sr_slice_of(NULL, 0), sr_slice_of("x", 1), &ct),
+                SR_ERR_STATE);
+    }
+    sr_buf_cleanup(&prop);
+    sr_buf_cleanup(&c);
+    destroy(&w);
+}
+
 /* Limits: a group of at most two leaves refuses a third member with SR_ERR_LIMIT. */
 static void test_limits(void **state)
 {
@@ -888,6 +917,7 @@ int main(void)
         cmocka_unit_test(test_welcome_damage),
         cmocka_unit_test(test_larger_group),
         cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_reinit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
