@@ -81,6 +81,9 @@ static const struct opt opts[] = {
       "run the retention sweeper this often; 0 turns it off (default 300)" },
     { "static-key-bits", OPT_UINT, offsetof(struct kms_config, static_key_bits), 0, "BITS",
       "size of a new static RSA key: 3072 (default) or 2048" },
+    { "rotate-static-key", OPT_FLAG, offsetof(struct kms_config, rotate_static_key), 0, NULL,
+      "make a new static key at this start; the previous one answers handshakes for 24 h more "
+      "(give it once, not in a config file)" },
     { "config", OPT_STR, offsetof(struct kms_config, config), KMS_PATH_MAX, "FILE",
       "read settings from FILE (command-line options win)" },
 };
@@ -123,9 +126,9 @@ void kms_config_usage(FILE *out)
     fprintf(out, "\nconfig file: one `key = value` per line, keys as the options without the\n"
                  "dashes (`listen = 0.0.0.0:8443`, `allow-file-cmk = true`); `_` may stand for\n"
                  "`-` and a `kms.` prefix is allowed; `#` starts a comment.\n"
-                 "\nfiles in the data dir: kms.db (default store), static-N.jwk (the static RSA\n"
-                 "key, 0600), audit.key (0600), cmk/ (file CMKs), tls-cert.pem and tls-key.pem\n"
-                 "(the development certificate).\n");
+                 "\nfiles in the data dir: kms.db (default store), static-N.jwk (the static\n"
+                 "RSA keys, 0600; the highest N is current), audit.key (0600), cmk/ (file\n"
+                 "CMKs), tls-cert.pem and tls-key.pem (the development certificate).\n");
 }
 
 static const struct opt *find_opt(const char *name, size_t len)

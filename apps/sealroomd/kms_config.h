@@ -37,6 +37,7 @@ struct kms_config {
     char port_file[KMS_PATH_MAX];
     unsigned workers;
     unsigned static_key_bits;
+    bool rotate_static_key;
     unsigned channel_ttl_s; /* 0: the engine's default */
     unsigned channels_max;  /* 0: the engine's default */
     unsigned handshakes_per_min;

@@ -15,6 +15,7 @@
 
 #include "kms/server.h"
 #include "kms_config.h"
+#include "kms_static.h"
 
 struct kms_daemon {
     struct kms_config cfg;
@@ -22,9 +23,7 @@ struct kms_daemon {
     struct sr_kms_cmk_provider *cmk;
     struct sr_kms_keywrap *keywrap;
     struct sr_kms_authn *authn;
-    struct sr_jose_key *static_key;
-    char static_kid[300];
-    char *published_jwk;
+    struct kms_static statics;
     uint8_t audit_key[SR_KMS_AUDIT_KEY_LEN];
     uint8_t channel_kek[32];
     bool has_channel_kek;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The kms role's files in its data dir (see kms_files.h): the directory itself, the static
- * RSA key, the audit secret and the development TLS pair. Secrets are written to a fresh
- * 0600 temp file, synced and renamed into place, so a crash never leaves half a key.
+ * The kms role's files in its data dir (see kms_files.h): the directory itself, the audit
+ * secret and the development TLS pair, and the helpers that read and write secrets. Secrets are
+ * written to a fresh 0600 temp file, synced and renamed into place, so a crash never leaves half a
+ * key.
  */
 #include "kms_files.h"
 
@@ -13,20 +14,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include <sealroom/net.h>
 
 #include "core/alloc.h"
 #include "crypto/hash.h"
 #include "crypto/rand.h"
 
-#define STATIC_KEY_FILE "static-1.jwk"
-#define AUDIT_KEY_FILE  "audit.key"
-#define AUDIT_SECRET    32
-#define FILE_MAX        ((size_t)64 * 1024)
+#define AUDIT_KEY_FILE "audit.key"
+#define AUDIT_SECRET   32
 
-static bool path_in(char *out, size_t cap, const char *dir, const char *name)
+bool kms_files_path(char *out, size_t cap, const char *dir, const char *name)
 {
     int n = snprintf(out, cap, "%s/%s", dir, name);
     if (n < 0 || (size_t)n >= cap) {
@@ -78,7 +75,7 @@ bool kms_files_prepare_dirs(const struct kms_config *cfg, char *cmk_dir, size_t 
         fprintf(stderr, "sealroomd: warning: data dir %s is open to other users (chmod 700)\n",
                 cfg->data_dir);
     }
-    if (!path_in(cmk_dir, cmk_cap, cfg->data_dir, "cmk")) {
+    if (!kms_files_path(cmk_dir, cmk_cap, cfg->data_dir, "cmk")) {
         return false;
     }
     if (strcmp(cfg->cmk_provider, "file") == 0 && !make_dir(cmk_dir)) {
@@ -114,8 +111,7 @@ bool kms_files_read(const char *path, size_t max, bool secret, char **out, size_
     return true;
 }
 
-/* Write `p` to `path` through a 0600 temp file, synced, then renamed over. */
-static bool write_secret(const char *path, const void *p, size_t n)
+bool kms_files_write_secret(const char *path, const void *p, size_t n)
 {
     char tmp[KMS_PATH_MAX + 8];
     int w = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -138,94 +134,11 @@ static bool write_secret(const char *path, const void *p, size_t n)
     return true;
 }
 
-/* A key file must not be readable by others: refuse it rather than trust it. */
-static bool check_private(const char *path)
+bool kms_files_check_private(const char *path)
 {
     struct stat st;
     if (stat(path, &st) == 0 && (st.st_mode & 077) != 0) {
         fprintf(stderr, "sealroomd: %s is readable by other users — chmod 600 it\n", path);
-        return false;
-    }
-    return true;
-}
-
-/* The public half of the static key with its kid, as published in details. */
-static bool publish(const struct sr_jose_key *key, const char *kid, char **out)
-{
-    char *pub = NULL;
-    if (sr_jose_key_export(key, false, &pub) != SR_OK) {
-        return false;
-    }
-    json_t *jwk = json_loads(pub, 0, NULL);
-    sr_free(pub);
-    bool ok = jwk != NULL && json_object_set_new(jwk, "kid", json_string(kid)) == 0;
-    char *text = ok ? json_dumps(jwk, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(jwk);
-    if (text == NULL) {
-        return false;
-    }
-    size_t n = strlen(text);
-    *out = sr_malloc(n + 1);
-    if (*out != NULL) {
-        memcpy(*out, text, n + 1);
-    }
-    free(text); /* jansson's allocation */
-    return *out != NULL;
-}
-
-static bool new_static_key(const struct kms_config *cfg, const char *path, struct sr_jose_key **key)
-{
-    char *priv = NULL;
-    fprintf(stderr, "sealroomd: generating the static RSA-%u key in %s\n", cfg->static_key_bits,
-            path);
-    if (sr_jose_key_rsa_generate(cfg->static_key_bits, key) != SR_OK ||
-        sr_jose_key_export(*key, true, &priv) != SR_OK) {
-        fprintf(stderr, "sealroomd: cannot generate the static key\n");
-        return false;
-    }
-    bool ok = write_secret(path, priv, strlen(priv));
-    if (!ok) {
-        fprintf(stderr, "sealroomd: cannot write %s: %s — check --data-dir\n", path,
-                strerror(errno));
-    }
-    sr_wipe(priv, strlen(priv));
-    sr_free(priv);
-    return ok;
-}
-
-bool kms_files_static_key(const struct kms_config *cfg, struct sr_jose_key **key, char *kid,
-                          size_t kid_cap, char **published)
-{
-    char path[KMS_PATH_MAX];
-    char *text = NULL;
-    size_t len = 0;
-    *key = NULL;
-    *published = NULL;
-    int n = snprintf(kid, kid_cap, "kms://%s/static/1", cfg->kms_name);
-    if (n < 0 || (size_t)n >= kid_cap ||
-        !path_in(path, sizeof(path), cfg->data_dir, STATIC_KEY_FILE)) {
-        return false;
-    }
-    if (kms_files_read(path, FILE_MAX, true, &text, &len)) {
-        bool ok = check_private(path) && sr_jose_key_import(text, len, key) == SR_OK;
-        sr_wipe(text, len);
-        sr_free(text);
-        if (!ok) {
-            fprintf(stderr,
-                    "sealroomd: %s is not a usable RSA private JWK — restore it from a "
-                    "backup (deleting it makes clients re-fetch details)\n",
-                    path);
-            return false;
-        }
-    } else if (errno != ENOENT) {
-        fprintf(stderr, "sealroomd: cannot read %s: %s — check --data-dir\n", path,
-                strerror(errno));
-        return false;
-    } else if (!new_static_key(cfg, path, key)) {
-        return false;
-    }
-    if (!publish(*key, kid, published)) {
-        fprintf(stderr, "sealroomd: cannot export the static public key\n");
         return false;
     }
     return true;
@@ -238,7 +151,7 @@ bool kms_files_secret(const char *path, uint8_t *out, size_t len)
     if (!kms_files_read(path, len, true, &text, &n)) {
         return false;
     }
-    bool ok = n == len && check_private(path);
+    bool ok = n == len && kms_files_check_private(path);
     if (ok) {
         memcpy(out, text, len);
     }
@@ -269,11 +182,11 @@ bool kms_files_audit_key(const struct kms_config *cfg, uint8_t out[SR_KMS_AUDIT_
     char *text = NULL;
     size_t len = 0;
     bool ok = false;
-    if (!path_in(path, sizeof(path), cfg->data_dir, AUDIT_KEY_FILE)) {
+    if (!kms_files_path(path, sizeof(path), cfg->data_dir, AUDIT_KEY_FILE)) {
         return false;
     }
     if (kms_files_read(path, AUDIT_SECRET, true, &text, &len)) {
-        ok = len == AUDIT_SECRET && check_private(path);
+        ok = len == AUDIT_SECRET && kms_files_check_private(path);
         if (ok) {
             memcpy(secret, text, AUDIT_SECRET);
         }
@@ -281,7 +194,7 @@ bool kms_files_audit_key(const struct kms_config *cfg, uint8_t out[SR_KMS_AUDIT_
         sr_free(text);
     } else if (errno == ENOENT) {
         ok = sr_rand_bytes(secret, sizeof(secret)) == SR_OK &&
-             write_secret(path, secret, sizeof(secret));
+             kms_files_write_secret(path, secret, sizeof(secret));
     }
     ok = ok && derive_chain_key(secret, cfg->node, out);
     if (!ok) {

@@ -123,9 +123,12 @@ static bool make_engine(struct kms_daemon *d)
         .cmk = d->cmk,
         .keywrap = d->keywrap,
         .authn = d->authn,
-        .static_key = d->static_key,
-        .static_kid = d->static_kid,
-        .static_jwk = d->published_jwk,
+        .static_key = d->statics.key,
+        .static_kid = d->statics.kid,
+        .static_jwk = d->statics.published,
+        .previous_key = d->statics.prev,
+        .previous_kid = d->statics.prev != NULL ? d->statics.prev_kid : NULL,
+        .previous_until = d->statics.prev_until,
         .audit_key = sr_slice_of(d->audit_key, sizeof(d->audit_key)),
         .audit_chain = d->cfg.node,
         .channel_ttl_ms = (int64_t)d->cfg.channel_ttl_s * 1000,
@@ -201,8 +204,7 @@ static bool start(struct kms_daemon *d)
     return kms_files_prepare_dirs(&d->cfg, cmk_dir, sizeof(cmk_dir)) &&
            (!d->cfg.dev_cert || kms_files_dev_cert(&d->cfg)) && open_store(d) &&
            open_cmk(d, cmk_dir) && open_identity(d) &&
-           kms_files_static_key(&d->cfg, &d->static_key, d->static_kid, sizeof(d->static_kid),
-                                &d->published_jwk) &&
+           kms_static_load(&d->cfg, kms_now_ms(), &d->statics) &&
            kms_files_audit_key(&d->cfg, d->audit_key) && load_channel_kek(d) && make_engine(d) &&
            make_http(d) && kms_sweeper_start(d) && (running = d->http, install_signals()) &&
            announce(d);
@@ -214,8 +216,7 @@ static void stop(struct kms_daemon *d)
     sr_net_server_free(d->http);
     kms_sweeper_stop(d);
     sr_kms_server_free(d->engine);
-    sr_free(d->published_jwk);
-    sr_jose_key_free(d->static_key);
+    kms_static_cleanup(&d->statics);
     sr_kms_authn_free(d->authn);
     sr_kms_keywrap_free(d->keywrap);
     sr_kms_cmk_provider_free(d->cmk);

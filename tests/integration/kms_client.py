@@ -9,6 +9,7 @@
 #   kms_client.py flow URL CA IDP STATE     the protocol walk; writes STATE for after-restart
 #   kms_client.py after-restart URL CA IDP STATE
 #   kms_client.py resume URL CA IDP STATE         the channel in STATE still works
+#   kms_client.py rotated URL CA IDP STATE        after --rotate-static-key (KMS_STATIC_N=2)
 #   kms_client.py handshake URL CA IDP STATUS   one handshake as alice must answer STATUS
 import base64
 import json
@@ -86,10 +87,18 @@ class Kms:
         details = self.http("GET", "/kms/v1/details")
         check(details["kmsCluster"] == CLUSTER, "kmsCluster %r" % details["kmsCluster"])
         jwk = json.loads(details["rsaPublicKey"])
+        self.jwk = jwk
         self.kid = jwk["kid"]
-        check(self.kid == CLUSTER + "/static/1", "static kid %r" % self.kid)
-        self.static = rsa.RSAPublicNumbers(int.from_bytes(b64d(jwk["e"]), "big"),
-                                           int.from_bytes(b64d(jwk["n"]), "big")).public_key()
+        check(self.kid == CLUSTER + "/static/" + os.environ.get("KMS_STATIC_N", "1"),
+              "static kid %r" % self.kid)
+        self.static = self.add_key(jwk)
+
+    def add_key(self, jwk):
+        """Trust an RSA public JWK for answers signed under its kid."""
+        key = rsa.RSAPublicNumbers(int.from_bytes(b64d(jwk["e"]), "big"),
+                                   int.from_bytes(b64d(jwk["n"]), "big")).public_key()
+        self.keys = dict(getattr(self, "keys", {}), **{jwk["kid"]: key})
+        return key
 
     def http(self, method, path, body=None):
         data = json.dumps(body).encode() if body is not None else None
@@ -111,8 +120,8 @@ class Kms:
     def open_signed(self, compact):
         h, p, s = compact.split(".")
         hdr = json.loads(b64d(h))
-        check(hdr.get("alg") == "PS256" and hdr.get("kid") == self.kid, "JWS header %r" % hdr)
-        self.static.verify(b64d(s), (h + "." + p).encode(),
+        check(hdr.get("alg") == "PS256" and hdr.get("kid") in self.keys, "JWS header %r" % hdr)
+        self.keys[hdr["kid"]].verify(b64d(s), (h + "." + p).encode(),
                            padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
                            hashes.SHA256())
         return json.loads(b64d(p))
@@ -125,18 +134,18 @@ class Channel:
         self.uri = None
         self.k = None
 
-    def handshake(self):
-        """The RSA-OAEP JWE handshake; returns the answer payload (201 on success)."""
+    def handshake(self, kid=None):
+        """The RSA-OAEP JWE handshake to static key `kid` (default: the current one)."""
+        kid = kid or self.kms.kid
         priv = ec.generate_private_key(ec.SECP256R1())
         pub = priv.public_key().public_numbers()
         payload = {"client": self.client, "method": "create", "uri": CLUSTER + "/ecdhe",
                    "requestId": str(uuid.uuid4()),
                    "jwk": {"kty": "EC", "crv": "P-256", "x": b64e(pub.x.to_bytes(32, "big")),
                            "y": b64e(pub.y.to_bytes(32, "big"))}}
-        hdr = b64e(json.dumps({"alg": "RSA-OAEP", "enc": "A256GCM",
-                               "kid": self.kms.kid}).encode())
+        hdr = b64e(json.dumps({"alg": "RSA-OAEP", "enc": "A256GCM", "kid": kid}).encode())
         cek, iv = os.urandom(32), os.urandom(12)
-        ek = self.kms.static.encrypt(cek, padding.OAEP(mgf=padding.MGF1(hashes.SHA1()),
+        ek = self.kms.keys[kid].encrypt(cek, padding.OAEP(mgf=padding.MGF1(hashes.SHA1()),
                                                        algorithm=hashes.SHA1(), label=None))
         ct = AESGCM(cek).encrypt(iv, json.dumps(payload).encode(), hdr.encode())
         compact = ".".join([hdr, b64e(ek), b64e(iv), b64e(ct[:-16]), b64e(ct[-16:])])
@@ -229,7 +238,8 @@ def flow(url, ca, idp, state):
     expect(carol.call({"method": "update", "uri": "/ping"}), 499, "ping on a closed channel",
            "RESET")
     with open(state, "w") as f:
-        json.dump({"key": keys[0], "channel": alice.uri, "k": b64e(alice.k)}, f)
+        json.dump({"key": keys[0], "channel": alice.uri, "k": b64e(alice.k), "static": kms.jwk},
+                  f)
 
 
 def after_restart(url, ca, idp, state):
@@ -258,6 +268,21 @@ def resume(url, ca, idp, state):
     check(got["jwk"]["k"] == st["key"]["jwk"]["k"], "key 1 changed across the restart")
 
 
+def rotated(url, ca, idp, state):
+    with open(state) as f:
+        st = json.load(f)
+    kms = Kms(url, ca)
+    check(kms.kid != st["static"]["kid"], "the static key did not change")
+    check(kms.jwk["n"] != st["static"]["n"], "the new static key has the old modulus")
+    kms.add_key(st["static"])
+    expect(Channel(kms, bearer(idp, "alice")).handshake(), 201, "handshake to the new key")
+    bob = Channel(kms, bearer(idp, "bob"), "dev-b1")
+    expect(bob.handshake(st["static"]["kid"]), 201, "handshake to the previous key")
+    got = expect(bob.call({"method": "retrieve", "uri": st["key"]["uri"]}), 200,
+                 "bob retrieves key 1 on that channel")["key"]
+    check(got["jwk"]["k"] == st["key"]["jwk"]["k"], "key 1 changed across the rotation")
+
+
 def handshake(url, ca, idp, status):
     expect(Channel(Kms(url, ca), bearer(idp, "alice")).handshake(), int(status),
            "handshake with a token of " + idp)
@@ -268,6 +293,8 @@ def main(argv):
         return mkidp(argv[2])
     if len(argv) == 6 and argv[1] == "flow":
         return flow(*argv[2:])
+    if len(argv) == 6 and argv[1] == "rotated":
+        return rotated(*argv[2:])
     if len(argv) == 6 and argv[1] == "resume":
         return resume(*argv[2:])
     if len(argv) == 6 and argv[1] == "handshake":

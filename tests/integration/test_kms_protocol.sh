@@ -6,7 +6,7 @@
 # replay, a forged token, channel close and reset; then a restart (old channel reset, key
 # still retrievable with the same bytes) and a JWKS reload (new IdP key accepted, old refused);
 # then, with --channel-key-file, a channel that survives a restart. The retention sweeper runs
-# every second meanwhile.
+# every second meanwhile. Last, a static key rotation keeps the previous key for handshakes.
 set -euo pipefail
 
 if [[ -z ${SEALROOMD:-} ]]; then
@@ -100,6 +100,15 @@ run_client flow "$url" "$data/tls-cert.pem" "$tmp/idp2" "$tmp/state2"
 stop
 start --channel-key-file "$tmp/channel.key"
 run_client resume "$url" "$data/tls-cert.pem" "$tmp/idp2" "$tmp/state2"
+stop
+
+# static key rotation: the new key is published, the previous one still answers handshakes
+start --rotate-static-key
+[[ -e $data/static-2.jwk && $(stat -c %a "$data/static-2.jwk") == 600 ]] ||
+    fail "no 0600 static-2.jwk"
+grep -q 'previous static key kms://kms.test/static/1 answers' "$tmp/err" ||
+    fail "the previous key is not kept"
+KMS_STATIC_N=2 run_client rotated "$url" "$data/tls-cert.pem" "$tmp/idp2" "$tmp/state2"
 stop
 
 echo "kms protocol: ok"
