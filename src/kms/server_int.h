@@ -66,6 +66,7 @@ struct sr_kms_server {
     int64_t channel_ttl_ms;
     struct sr_kms_channel *channels;
     size_t n_channels, channels_max;
+    char made[SR_STORE_ID_MAX]; /* the channel the handshake being served made, if any */
     struct sr_kms_token *tokens;
     size_t n_tokens, tokens_max;
     struct sr_kms_rate *rates;

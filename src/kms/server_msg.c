@@ -116,6 +116,7 @@ static sr_err handshake(struct sr_kms_req *rq)
                     json_loads(pub, JSON_REJECT_DUPLICATES, NULL), "userId", ch->user_id,
                     "clientId", ch->client_id);
     memcpy(rq->audit_uri, ch->uri, strlen(ch->uri) + 1);
+    memcpy(rq->srv->made, ch->uri, strlen(ch->uri) + 1);
     err = key != NULL ? SR_OK : SR_ERR_NOMEM;
     if (err == SR_OK) {
         err = sr_kms_json_put_time(key, "createDate", ch->created);
@@ -171,6 +172,17 @@ sr_err sr_kms_serve(struct sr_kms_server *srv, struct sr_kms_channel *ch, const 
     }
     sr_kms_req_cleanup(&rq);
     return err;
+}
+
+/* Drop the channel a failed handshake made. */
+static void forget_made(struct sr_kms_server *srv, int64_t now)
+{
+    struct sr_kms_channel *ch = sr_kms_channel_find(srv, srv->made, now);
+    if (ch != NULL) {
+        sr_kms_channel_forget(srv, ch->uri);
+        sr_kms_channel_remove(srv, ch);
+    }
+    srv->made[0] = '\0';
 }
 
 /* The 12-byte IV of a checked channel JWE. */
@@ -257,9 +269,16 @@ sr_err sr_kms_server_message(struct sr_kms_server *srv, const char *compact, siz
         }
         char *text = NULL;
         int status;
+        srv->made[0] = '\0';
         sr_err err = sr_kms_serve(srv, NULL, in, now_ms, &text, &status);
         json_decref(in);
-        return err == SR_OK ? seal_text(srv, SR_JOSE_HANDSHAKE_RESPONSE, key, kid, text, out) : err;
+        if (err == SR_OK) {
+            err = seal_text(srv, SR_JOSE_HANDSHAKE_RESPONSE, key, kid, text, out);
+        }
+        if (err != SR_OK && srv->made[0] != '\0') {
+            forget_made(srv, now_ms); /* the client never learns of it */
+        }
+        return err;
     }
     struct sr_kms_channel *ch =
             hdr.kind == SR_JOSE_CHANNEL ? sr_kms_channel_find(srv, hdr.kid, now_ms) : NULL;

@@ -1095,6 +1095,38 @@ static void test_alloc_failures(void **state)
         assert_false(hit);
     }
     expect(ping(&alice), 200, "");
+    /* The handshake too: a failed one leaves no channel behind. */
+    bool hit = true;
+    for (long i = 0; hit && i < 2000; i++) {
+        struct sr_jose_ec_pair pair;
+        char *pub = NULL, *msg = NULL;
+        assert_int_equal(sr_jose_ecdh_generate(&pair), SR_OK);
+        assert_int_equal(sr_jose_ecdh_public_jwk(&pair, &pub), SR_OK);
+        json_t *req = json_pack("{s:s,s:s,s:s,s:o}", "method", "create", "uri", "/ecdhe",
+                                "requestId", "hs-af", "jwk", json_loads(pub, 0, NULL));
+        add_client(&alice, req);
+        char *text = json_dumps(req, JSON_COMPACT);
+        assert_int_equal(sr_jose_seal(SR_JOSE_HANDSHAKE_REQUEST, static_pub, KID,
+                                      sr_slice_of(text, strlen(text)), &msg, NULL),
+                         SR_OK);
+        size_t live = sr_kms_server_channels(srv, now);
+        char *ans = NULL;
+        sr_alloc_fail_at(i);
+        sr_err err = sr_kms_server_message(srv, msg, strlen(msg), now, &ans);
+        hit = sr_alloc_failed();
+        sr_alloc_fail_at(-1);
+        assert_true(err == SR_OK || err == SR_ERR_NOMEM);
+        if (err != SR_OK) {
+            assert_int_equal(sr_kms_server_channels(srv, now), live);
+        }
+        sr_free(ans);
+        sr_jose_ec_pair_cleanup(&pair);
+        json_decref(req);
+        sr_free(pub);
+        sr_free(msg);
+        sr_free(text);
+    }
+    assert_false(hit);
     json_decref(res);
     json_decref(keys);
 }
