@@ -83,6 +83,11 @@ static int on_http(struct lws *wsi, struct sr_net_server *srv, struct sr_net_pss
     char cl[32];
     bool matched = false;
 
+    /* A pipelined request while the previous answer is still being made: answers must
+     * keep their order, so drop the connection rather than overtake. */
+    if (sr_net_pool_busy(srv, pss)) {
+        return -1;
+    }
     pss->error_status = 0;
     pss->expect = pss->received = 0;
     sr_buf_reset(&pss->body);
@@ -135,6 +140,15 @@ static int on_http(struct lws *wsi, struct sr_net_server *srv, struct sr_net_pss
 
 static int finish(struct lws *wsi, struct sr_net_server *srv, struct sr_net_pss *pss)
 {
+    /*
+     * With workers, libwebsockets signals BODY_COMPLETION again and again while pipelined
+     * input waits behind a request a worker still has, and spins without going back to
+     * poll, so the answer could never be collected. Pipelining is not served with workers:
+     * the connection is closed (the job is orphaned and freed when the worker is done).
+     */
+    if (sr_net_pool_busy(srv, pss)) {
+        return -1;
+    }
     switch (pss->error_status) {
     case 0:
         return dispatch(wsi, srv, pss);

@@ -124,6 +124,7 @@ void sr_net_pool_stop(struct sr_net_server *srv);
 int sr_net_pool_submit(struct sr_net_server *srv, struct lws *wsi, struct sr_net_pss *pss,
                        const char *method);
 void sr_net_pool_drain(struct sr_net_server *srv);
+bool sr_net_pool_busy(struct sr_net_server *srv, const struct sr_net_pss *pss);
 int sr_net_pool_writeable(struct sr_net_server *srv, struct lws *wsi, struct sr_net_pss *pss);
 void sr_net_pool_release(struct sr_net_server *srv, struct sr_net_pss *pss);
 

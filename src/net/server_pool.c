@@ -135,6 +135,17 @@ void sr_net_pool_stop(struct sr_net_server *srv)
     }
 }
 
+bool sr_net_pool_busy(struct sr_net_server *srv, const struct sr_net_pss *pss)
+{
+    if (pss->job == NULL) {
+        return false;
+    }
+    pthread_mutex_lock(&srv->pool_lock);
+    bool busy = pss->job->state != JOB_IDLE;
+    pthread_mutex_unlock(&srv->pool_lock);
+    return busy;
+}
+
 int sr_net_pool_submit(struct sr_net_server *srv, struct lws *wsi, struct sr_net_pss *pss,
                        const char *method)
 {
@@ -193,7 +204,9 @@ int sr_net_pool_writeable(struct sr_net_server *srv, struct lws *wsi, struct sr_
     if (j == NULL || j->state != JOB_READY) {
         return 0;
     }
+    pthread_mutex_lock(&srv->pool_lock);
     j->state = JOB_IDLE;
+    pthread_mutex_unlock(&srv->pool_lock);
     sr_buf_reset(&j->body);
     return sr_net_http_respond_result(wsi, srv, j->err, &j->resp);
 }

@@ -217,12 +217,58 @@ static void test_client_leaves(void **state)
     assert_int_equal(e.ok, 20);
 }
 
+static const uint8_t *find(const uint8_t *p, size_t len, const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i + n <= len; i++) {
+        if (memcmp(p + i, s, n) == 0) {
+            return p + i;
+        }
+    }
+    return NULL;
+}
+
+/* Two requests in one write (pipelining) are not served with workers: the server closes
+ * the connection, without crashing, hanging or answering out of order. */
+static void test_pipelined(void **state)
+{
+    struct sr_net_io io;
+    char d[128], ps[8];
+    uint8_t buf[4096];
+    size_t len = 0, got = 0;
+    struct sr_net_detail det = { d, sizeof(d) };
+    (void)state;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    assert_int_equal(SSL_CTX_load_verify_locations(ctx, cert, NULL), 1);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    snprintf(ps, sizeof(ps), "%u", sr_net_server_port(srv));
+    assert_int_equal(
+            sr_net_io_connect(&io, ctx, NULL, "127.0.0.1", ps, sr_net_now_ms() + 5000, det), SR_OK);
+    const char *two = "POST /echo HTTP/1.1\r\nHost: 127.0.0.1:1\r\nContent-Length: 3\r\n\r\none"
+                      "POST /echo HTTP/1.1\r\nHost: 127.0.0.1:1\r\nContent-Length: 3\r\n\r\ntwo";
+    assert_int_equal(sr_net_io_write(&io, two, strlen(two), sr_net_now_ms() + 5000, det), SR_OK);
+    uint64_t deadline = sr_net_now_ms() + 3000;
+    while (len < sizeof(buf) && sr_net_now_ms() < deadline &&
+           sr_net_io_read(&io, buf + len, sizeof(buf) - len, &got, deadline, det) == SR_OK &&
+           got > 0) {
+        len += got;
+        if (len >= 6 && find(buf, len, "two") != NULL) {
+            break;
+        }
+    }
+    const uint8_t *one = find(buf, len, "one"), *second = find(buf, len, "two");
+    assert_true(second == NULL || (one != NULL && second > one));
+    sr_net_io_close(&io);
+    SSL_CTX_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_concurrent_handlers),
         cmocka_unit_test(test_many_clients),
         cmocka_unit_test(test_client_leaves),
+        cmocka_unit_test(test_pipelined),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
