@@ -7,3 +7,6 @@
 
 /** `sealroomd --role kms` (kms_role.c). */
 int role_kms_main(int argc, char **argv);
+
+/** `sealroomd kms SUBCOMMAND`: offline tools on a KMS data dir (kms_tool.c). */
+int kms_tool_main(int argc, char **argv);

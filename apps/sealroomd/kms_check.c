@@ -100,9 +100,9 @@ static bool check_cmk(const struct kms_config *cfg)
     return true;
 }
 
-bool kms_config_finish(struct kms_config *cfg)
+bool kms_config_finish(struct kms_config *cfg, bool serve)
 {
-    if (!parse_listen(cfg) || !check_tls(cfg) || !check_cmk(cfg)) {
+    if (serve && (!parse_listen(cfg) || !check_tls(cfg) || !check_cmk(cfg))) {
         return false;
     }
     if (cfg->data_dir[0] == '\0') {

@@ -296,7 +296,7 @@ static enum kms_config_outcome apply_arg(struct kms_config *cfg, int argc, char 
     return set_opt(cfg, o, value, "command line") ? KMS_CONFIG_RUN : KMS_CONFIG_EXIT_USAGE;
 }
 
-enum kms_config_outcome kms_config_parse(int argc, char **argv, struct kms_config *cfg)
+enum kms_config_outcome kms_config_parse(int argc, char **argv, struct kms_config *cfg, bool serve)
 {
     set_defaults(cfg);
     /* First pass: only --config (and --help), so the file is read before the overrides. */
@@ -316,5 +316,5 @@ enum kms_config_outcome kms_config_parse(int argc, char **argv, struct kms_confi
             return KMS_CONFIG_EXIT_USAGE;
         }
     }
-    return kms_config_finish(cfg) ? KMS_CONFIG_RUN : KMS_CONFIG_EXIT_USAGE;
+    return kms_config_finish(cfg, serve) ? KMS_CONFIG_RUN : KMS_CONFIG_EXIT_USAGE;
 }

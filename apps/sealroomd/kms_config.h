@@ -62,10 +62,11 @@ void kms_config_usage(FILE *out);
  * address and port from listen, the store URL, the TLS files, the audience). Prints what is
  * wrong and how to fix it; false on any error. (kms_check.c)
  */
-bool kms_config_finish(struct kms_config *cfg);
+bool kms_config_finish(struct kms_config *cfg, bool serve);
 
 /**
  * Parse the command line (after `--role kms`) and the config file it names, then check the
- * values and fill the defaults. Errors go to stderr with a hint.
+ * values and fill the defaults. Errors go to stderr with a hint. `serve` is false for the
+ * offline tools (`sealroomd kms audit verify`), which need no TLS or CMK settings.
  */
-enum kms_config_outcome kms_config_parse(int argc, char **argv, struct kms_config *cfg);
+enum kms_config_outcome kms_config_parse(int argc, char **argv, struct kms_config *cfg, bool serve);

@@ -231,7 +231,7 @@ static void stop(struct kms_daemon *d)
 int role_kms_main(int argc, char **argv)
 {
     static struct kms_daemon d;
-    enum kms_config_outcome r = kms_config_parse(argc, argv, &d.cfg);
+    enum kms_config_outcome r = kms_config_parse(argc, argv, &d.cfg, true);
     if (r != KMS_CONFIG_RUN) {
         return r == KMS_CONFIG_EXIT_OK ? 0 : 2;
     }

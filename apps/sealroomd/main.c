@@ -28,7 +28,8 @@ static const struct role roles[] = {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: sealroomd --role ROLE [options]\n"
-                 "       sealroomd --role ROLE --help\n\n"
+                 "       sealroomd --role ROLE --help\n"
+                 "       sealroomd kms audit verify [options]   check the KMS audit chain\n\n"
                  "roles:\n");
     for (size_t i = 0; i < N_ROLES; i++) {
         fprintf(out, "  %-10s %s%s\n", roles[i].name, roles[i].help,
@@ -64,6 +65,9 @@ int main(int argc, char **argv)
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return 0;
+    }
+    if (argc >= 2 && strcmp(argv[1], "kms") == 0) {
+        return kms_tool_main(argc - 2, argv + 2);
     }
     if (argc >= 3 && strcmp(argv[1], "--role") == 0) {
         return run_role(argv[2], argc - 3, argv + 3);

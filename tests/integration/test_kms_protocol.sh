@@ -6,7 +6,8 @@
 # replay, a forged token, channel close and reset; then a restart (old channel reset, key
 # still retrievable with the same bytes) and a JWKS reload (new IdP key accepted, old refused);
 # then, with --channel-key-file, a channel that survives a restart. The retention sweeper runs
-# every second meanwhile. Last, a static key rotation keeps the previous key for handshakes.
+# every second meanwhile. Then a static key rotation keeps the previous key for handshakes.
+# `sealroomd kms audit verify` checks the audit chain, and finds an altered or missing row.
 set -euo pipefail
 
 if [[ -z ${SEALROOMD:-} ]]; then
@@ -73,6 +74,9 @@ stop() {
 start
 run_client flow "$url" "$data/tls-cert.pem" "$tmp/idp" "$tmp/state"
 stop
+# the audit chain of this node verifies offline
+"$SEALROOMD" kms audit verify --data-dir "$data" >"$tmp/verify" || fail "audit verify: $(cat "$tmp/verify")"
+grep -Eq '^chain node1: [1-9][0-9]* rows verified$' "$tmp/verify" || fail "audit: $(cat "$tmp/verify")"
 start
 run_client after-restart "$url" "$data/tls-cert.pem" "$tmp/idp" "$tmp/state"
 # a new IdP key set replaces the old one on the next request
@@ -110,5 +114,30 @@ grep -q 'previous static key kms://kms.test/static/1 answers' "$tmp/err" ||
     fail "the previous key is not kept"
 KMS_STATIC_N=2 run_client rotated "$url" "$data/tls-cert.pem" "$tmp/idp2" "$tmp/state2"
 stop
+
+# an altered audit row, then a missing one, are found
+"$SEALROOMD" kms audit verify --data-dir "$data" >"$tmp/verify" || fail "audit verify at the end"
+python3 - "$data/kms.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE audit SET status = 299 WHERE chain = 'node1' AND seq = 3")
+db.commit()
+PY
+rc=0
+"$SEALROOMD" kms audit verify --data-dir "$data" >"$tmp/verify" || rc=$?
+if [[ $rc -ne 1 ]] || ! grep -q 'row 3: the mac does not verify' "$tmp/verify"; then
+    fail "an altered row passed: $(cat "$tmp/verify")"
+fi
+python3 - "$data/kms.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("DELETE FROM audit WHERE chain = 'node1' AND seq = 3")
+db.commit()
+PY
+rc=0
+"$SEALROOMD" kms audit verify --data-dir "$data" >"$tmp/verify" || rc=$?
+if [[ $rc -ne 1 ]] || ! grep -q 'row 4 follows row 2' "$tmp/verify"; then
+    fail "a missing row passed: $(cat "$tmp/verify")"
+fi
 
 echo "kms protocol: ok"
