@@ -115,6 +115,13 @@ grep -q 'previous static key kms://kms.test/static/1 answers' "$tmp/err" ||
 KMS_STATIC_N=2 run_client rotated "$url" "$data/tls-cert.pem" "$tmp/idp2" "$tmp/state2"
 stop
 
+# --handshakes-per-min reaches the engine: the third handshake in a minute is refused
+start --handshakes-per-min 2
+KMS_STATIC_N=2 run_client handshake "$url" "$data/tls-cert.pem" "$tmp/idp2" 201
+KMS_STATIC_N=2 run_client handshake "$url" "$data/tls-cert.pem" "$tmp/idp2" 201
+KMS_STATIC_N=2 run_client handshake "$url" "$data/tls-cert.pem" "$tmp/idp2" 429
+stop
+
 # an altered audit row, then a missing one, are found
 "$SEALROOMD" kms audit verify --data-dir "$data" >"$tmp/verify" || fail "audit verify at the end"
 python3 - "$data/kms.db" <<'PY'
