@@ -189,4 +189,15 @@ curl -sS --max-time 10 --cacert "$tmp/given-cert.pem" "$base/kms/v1/details" | g
     fail "details over the given certificate"
 stop TERM
 
+# --- plain HTTP, for tests on loopback only ---------------------------------------------
+expect_fail 2 'plain-http is for loopback' "$SEALROOMD" --role kms --plain-http \
+    --listen 0.0.0.0:0 --data-dir "$data" --cmk-provider file --allow-file-cmk
+start --plain-http
+grep -q 'DEVELOPMENT CERTIFICATE' "$tmp/err" && fail "certificate warning with --plain-http"
+out=$(curl -sS --max-time 10 -w '\n%{http_code}' "http://127.0.0.1:$port/kms/v1/details")
+if [[ $(tail -n1 <<<"$out") != 200 ]] || ! grep -q '"kmsCluster"' <<<"$out"; then
+    fail "details over plain HTTP: $out"
+fi
+stop TERM
+
 echo "kms server: ok"
