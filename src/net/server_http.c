@@ -43,6 +43,14 @@ static int dispatch(struct lws *wsi, struct sr_net_server *srv, struct sr_net_ps
     if (srv->n_workers > 0) {
         return sr_net_pool_submit(srv, wsi, pss, methods[pss->method].name);
     }
+    /*
+     * A request with a body is answered from the writeable callback, after libwebsockets
+     * has finished consuming the body: completing the transaction inside BODY_COMPLETION
+     * makes lws 4.1.6 spin forever when another request is pipelined behind it.
+     */
+    if (pss->expect > 0) {
+        return sr_net_pool_defer(srv, wsi, pss, methods[pss->method].name);
+    }
     struct sr_net_http_request req;
     struct sr_net_http_response *resp = &srv->resp;
     int status = sr_net_http_gather(wsi, pss->path, &srv->strs);

@@ -123,6 +123,9 @@ sr_err sr_net_pool_start(struct sr_net_server *srv, unsigned n);
 void sr_net_pool_stop(struct sr_net_server *srv);
 int sr_net_pool_submit(struct sr_net_server *srv, struct lws *wsi, struct sr_net_pss *pss,
                        const char *method);
+/* Run the handler now on the service thread, answer from the writeable callback. */
+int sr_net_pool_defer(struct sr_net_server *srv, struct lws *wsi, struct sr_net_pss *pss,
+                      const char *method);
 void sr_net_pool_drain(struct sr_net_server *srv);
 bool sr_net_pool_busy(struct sr_net_server *srv, const struct sr_net_pss *pss);
 int sr_net_pool_writeable(struct sr_net_server *srv, struct lws *wsi, struct sr_net_pss *pss);

@@ -146,21 +146,24 @@ bool sr_net_pool_busy(struct sr_net_server *srv, const struct sr_net_pss *pss)
     return busy;
 }
 
-int sr_net_pool_submit(struct sr_net_server *srv, struct lws *wsi, struct sr_net_pss *pss,
-                       const char *method)
+/* Give the connection's job this request: strings copied, body buffers traded. */
+static struct sr_net_job *prepare(struct sr_net_server *srv, struct lws *wsi,
+                                  struct sr_net_pss *pss, const char *method, int *status)
 {
     struct sr_net_job *j = pss->job;
+    *status = 0;
     if (j == NULL) {
         j = sr_calloc(1, sizeof(*j));
         if (j == NULL) {
-            return sr_net_http_respond_error(wsi, srv, 503, false);
+            *status = 503;
+            return NULL;
         }
         pss->job = j;
     }
-    int status = sr_net_http_gather(wsi, pss->path, &j->strs);
-    if (status != 0) {
+    *status = sr_net_http_gather(wsi, pss->path, &j->strs);
+    if (*status != 0) {
         sr_buf_reset(&pss->body);
-        return sr_net_http_respond_error(wsi, srv, status, false);
+        return NULL;
     }
     /* Trade buffers instead of copying the body; both keep their memory for reuse. */
     struct sr_buf tmp = j->body;
@@ -170,11 +173,42 @@ int sr_net_pool_submit(struct sr_net_server *srv, struct lws *wsi, struct sr_net
     j->wsi = wsi;
     j->route = pss->route;
     j->method = method;
+    (void)srv;
+    return j;
+}
+
+int sr_net_pool_submit(struct sr_net_server *srv, struct lws *wsi, struct sr_net_pss *pss,
+                       const char *method)
+{
+    int status;
+    struct sr_net_job *j = prepare(srv, wsi, pss, method, &status);
+    if (j == NULL) {
+        return sr_net_http_respond_error(wsi, srv, status, false);
+    }
     pthread_mutex_lock(&srv->pool_lock);
     j->state = JOB_QUEUED;
     push(&srv->work_head, &srv->work_tail, j);
     pthread_cond_signal(&srv->pool_cond);
     pthread_mutex_unlock(&srv->pool_lock);
+    return 0;
+}
+
+int sr_net_pool_defer(struct sr_net_server *srv, struct lws *wsi, struct sr_net_pss *pss,
+                      const char *method)
+{
+    int status;
+    struct sr_net_http_request req;
+    struct sr_net_job *j = prepare(srv, wsi, pss, method, &status);
+    if (j == NULL) {
+        return sr_net_http_respond_error(wsi, srv, status, false);
+    }
+    sr_net_http_request_fill(&req, method, &j->strs, &j->body, wsi);
+    sr_net_http_response_reset(&j->resp);
+    j->err = j->route->handler(j->route->arg, &req, &j->resp);
+    pthread_mutex_lock(&srv->pool_lock);
+    j->state = JOB_READY;
+    pthread_mutex_unlock(&srv->pool_lock);
+    lws_callback_on_writable(wsi);
     return 0;
 }
 
