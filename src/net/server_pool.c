@@ -13,6 +13,9 @@
  * A connection that closes while its job is QUEUED or FINISHED only marks it orphaned; the
  * drain frees it once the worker is done. States move under pool_lock; `orphaned` and
  * READY/IDLE are only touched on the service thread.
+ *
+ * Without workers, requests with a body use the same job, run at once on the service
+ * thread and go straight to READY (sr_net_pool_defer): see server_http.c for why.
  */
 #include <string.h>
 
