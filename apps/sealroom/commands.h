@@ -10,4 +10,5 @@ struct command {
 
 int cmd_demo(int argc, char **argv);
 int cmd_kms(int argc, char **argv);
+int cmd_mls(int argc, char **argv);
 int cmd_recording(int argc, char **argv);

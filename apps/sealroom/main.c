@@ -15,6 +15,7 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
     { "demo", cmd_demo, "run a demonstration of what Sealroom does" },
+    { "mls", cmd_mls, "an MLS member for scripting: keypackage, create, add, join, process, ..." },
     { "kms", cmd_kms, "talk to a KMS: keys, resources, authorizations, encrypt and decrypt" },
     { "recording", cmd_recording, "play or export a local meeting recording" },
     { "version", cmd_version, "print the version" },
