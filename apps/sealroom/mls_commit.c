@@ -59,8 +59,9 @@ int mls_cmd_add(struct mls_opts *o)
     sr_err err;
     for (; n < o->n_keypackages; n++) {
         if ((err = mls_read_file(o->keypackages[n], 0, &kps[n])) != SR_OK) {
-            fprintf(stderr, "sealroom mls add: %s: ", o->keypackages[n]);
-            rc = mls_fail(o, "cannot read --keypackage", err);
+            char what[512];
+            (void)snprintf(what, sizeof(what), "cannot read --keypackage %s", o->keypackages[n]);
+            rc = mls_fail(o, what, err);
             goto out;
         }
         add[n] = sr_buf_slice(&kps[n]);

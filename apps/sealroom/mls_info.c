@@ -97,7 +97,8 @@ int mls_cmd_info(struct mls_opts *o)
         goto out;
     }
     if ((err = exporter(o, st.g, j)) != SR_OK) {
-        rc = mls_fail(o, "cannot export", err);
+        rc = mls_fail(o, err == SR_ERR_DECODE ? "--exporter-context is not hex" : "cannot export",
+                      err);
         goto out;
     }
     rc = mls_print(j);
