@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 10
 CHECK_FUZZ_SECONDS ?= 3
-CTEST = ctest --output-on-failure -j $(JOBS)
+CTEST = ctest --output-on-failure -j $(JOBS) --timeout 900
 SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 

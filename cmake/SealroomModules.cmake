@@ -85,16 +85,20 @@ function(sr_add_test module src)
     set_tests_properties(unit.${module}.${unit} PROPERTIES SKIP_RETURN_CODE 77)
 endfunction()
 
-# sr_add_vector_test(name file.c LAYERS layer...): an official-vector runner named
-# vectors.<name>; it reads $SEALROOM_VECTORS and exits 77 when the folder is missing.
+# sr_add_vector_test(name file.c LAYERS layer... [ARGS arg...]): an official-vector runner
+# named vectors.<name>; it reads $SEALROOM_VECTORS and exits 77 when the folder is missing.
+# Several names may share one source (its executable is built once) with different ARGS.
 function(sr_add_vector_test name src)
-    cmake_parse_arguments(V "" "" "LAYERS" ${ARGN})
-    string(MAKE_C_IDENTIFIER ${name} exe)
-    add_executable(vec_${exe} ${src})
-    sr_apply_flags(vec_${exe})
-    sr_link_layers(vec_${exe} ${V_LAYERS})
-    target_link_libraries(vec_${exe} PRIVATE sr_testlib)
-    add_test(NAME vectors.${name} COMMAND vec_${exe})
+    cmake_parse_arguments(V "" "" "LAYERS;ARGS" ${ARGN})
+    get_filename_component(base ${src} NAME_WLE)
+    string(MAKE_C_IDENTIFIER ${base} exe)
+    if(NOT TARGET vec_${exe})
+        add_executable(vec_${exe} ${src})
+        sr_apply_flags(vec_${exe})
+        sr_link_layers(vec_${exe} ${V_LAYERS})
+        target_link_libraries(vec_${exe} PRIVATE sr_testlib)
+    endif()
+    add_test(NAME vectors.${name} COMMAND vec_${exe} ${V_ARGS})
     set_tests_properties(vectors.${name} PROPERTIES SKIP_RETURN_CODE 77)
 endfunction()
 

@@ -13,7 +13,9 @@ static sr_err take(struct sr_reader *r, size_t n, const uint8_t **out)
 {
     SR_CHECK(sr_reader_left(r) >= n, SR_ERR_DECODE);
     *out = r->p;
-    r->p += n;
+    if (n > 0) {
+        r->p += n;
+    }
     return SR_OK;
 }
 

@@ -28,8 +28,9 @@ struct sr_reader {
 
 static inline void sr_reader_init(struct sr_reader *r, struct sr_slice in)
 {
+    /* An empty slice may carry a NULL pointer; NULL + 0 is undefined in C. */
     r->p = in.p;
-    r->end = in.p + in.len;
+    r->end = in.len > 0 ? in.p + in.len : in.p;
 }
 
 static inline size_t sr_reader_left(const struct sr_reader *r)

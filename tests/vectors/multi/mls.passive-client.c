@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-
-#define VECTOR_FILE "mls/passive-client-random.json"
-
 /*
- * RFC 9420 passive-client vectors (VECTOR_FILE): join from the Welcome with the given
+ * RFC 9420 passive-client vectors, one file per run (argv[1]: passive-client-welcome,
+ * -handling-commit or -random, all in one format): join from the Welcome with the given
  * KeyPackage private keys and the ratchet tree (in the GroupInfo or out of band), compare the
  * initial epoch_authenticator, then for each epoch process every proposal and the commit as
  * a receiving member (§12.4.2) and compare that epoch's epoch_authenticator.
@@ -162,13 +160,18 @@ static bool check_case(const json_t *tc)
     return ok;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    json_t *root = sr_vec_load(VECTOR_FILE);
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s mls/passive-client-<kind>.json\n", argv[0]);
+        return 2;
+    }
+    const char *file = argv[1];
+    json_t *root = sr_vec_load(file);
     struct sr_vec_counts c = { 0 };
     for (size_t i = 0; i < json_array_size(root); i++) {
         sr_vec_count(&c, check_case(json_array_get(root, i)));
     }
     json_decref(root);
-    return sr_vec_report(VECTOR_FILE, &c);
+    return sr_vec_report(file, &c);
 }
