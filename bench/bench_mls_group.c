@@ -4,8 +4,9 @@
  * 5000, or the sizes given as arguments). For each size:
  *
  *   build         the creator commits Adds of N-1 KeyPackages (created beforehand, untimed),
- *                 the Welcome carrying the ratchet tree; groups above 1025 members take
- *                 several commits (a commit holds at most SR_MLS_GROUP_PROPOSALS_CAP proposals)
+ *                 the Welcome carrying the ratchet tree (and, for comparison, with the tree
+ *                 out of band); groups above 1025 members take several commits (a commit
+ *                 holds at most SR_MLS_GROUP_PROPOSALS_CAP proposals)
  *   join          the last member joins from its Welcome with full tree validation
  *   update        a member commits with a path; another member processes it
  *   add one       a member commits one Add without path (Welcome without the tree); another
@@ -239,7 +240,9 @@ static void note_ratio(struct result *res, double t, double fl)
     }
 }
 
-static void build(unsigned n, struct client *cl, struct sr_mls_group **creator,
+/* The creator adds everyone; `inline_tree`: the ratchet tree goes in the Welcome's GroupInfo
+ * (otherwise it is given out of band and the Welcome is small). */
+static void build(unsigned n, struct client *cl, bool inline_tree, struct sr_mls_group **creator,
                   struct sr_buf *last_welcome, const struct unit *u, struct result *res)
 {
     struct sr_mls_group_create_params cp = {
@@ -261,7 +264,7 @@ static void build(unsigned n, struct client *cl, struct sr_mls_group **creator,
         for (size_t i = 0; i < k; i++) {
             add[i] = sr_buf_slice(&cl[at + i].kp);
         }
-        struct sr_mls_commit_params p = { .add = add, .add_count = k, .ratchet_tree = true };
+        struct sr_mls_commit_params p = { .add = add, .add_count = k, .ratchet_tree = inline_tree };
         sr_buf_reset(&c);
         sr_buf_reset(last_welcome);
         double t0 = cpu_s();
@@ -281,9 +284,11 @@ static void build(unsigned n, struct client *cl, struct sr_mls_group **creator,
     snprintf(crypto, sizeof(crypto), "%zu sign %u verify %u seal", 2 * commits, 2 * (n - 1), n - 1);
     snprintf(extra, sizeof(extra), "%zu commit(s) %zu B, Welcome %zu B", commits, commit_bytes,
              last_welcome->len);
-    row("build (N-1 adds)", t, fl, crypto, extra);
-    res->build = t;
-    note_ratio(res, t, fl);
+    row(inline_tree ? "build (N-1 adds)" : "build, tree out of band", t, fl, crypto, extra);
+    if (inline_tree) {
+        res->build = t;
+        note_ratio(res, t, fl);
+    }
     sr_buf_cleanup(&c);
 }
 
@@ -404,7 +409,10 @@ static void run_size(uint16_t suite, unsigned n, const struct unit *u, struct re
         make_client(suite, i, &cl[i]);
     }
     sr_buf_init(&wl, 0, 0);
-    build(n, cl, &creator, &wl, u, res);
+    build(n, cl, false, &creator, &wl, u, res);
+    sr_mls_group_free(creator);
+    creator = NULL;
+    build(n, cl, true, &creator, &wl, u, res);
     join(n, &cl[n - 1], &wl, &joiner, u, res);
     update(joiner, &creator, u, res, true);  /* the far leaf, into a fresh tree */
     update(creator, &joiner, u, res, false); /* leaf 0, one path now set */
