@@ -247,7 +247,10 @@ struct sr_mls_group_join_args {
     void *id_arg;
 };
 
-/** §12.4.3.1: validate every non-blank leaf of a tree being joined (§7.3). */
+/**
+ * §12.4.3.1: validate every non-blank leaf of a tree being joined (§7.3), except the leaf
+ * signatures: call it only after sr_mls_tree_validate(t, ...) succeeded, which verifies them.
+ */
 SR_MUST_USE sr_err sr_mls_group_validate_leaves(const struct sr_mls_group *g,
                                                 const struct sr_mls_tree *t,
                                                 const struct sr_mls_group_info *gi);

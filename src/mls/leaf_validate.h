@@ -40,6 +40,9 @@ struct sr_mls_leaf_validate_ctx {
     struct sr_slice replaced_encryption_key;
     /* The credential validator; NULL skips credential validation (the caller does it). */
     const struct sr_mls_credential_check *credential;
+    /* The caller has already verified the signature over LeafNodeTBS with this group_id and
+     * leaf_index (sr_mls_tree_validate does it for a whole tree); skip it. Set it only then. */
+    bool signature_verified;
 };
 
 /**
@@ -53,10 +56,10 @@ bool sr_mls_proposal_is_default(uint16_t type);
 bool sr_mls_capabilities_has_extension(const struct sr_mls_capabilities *caps, uint16_t type);
 
 /**
- * Validate `leaf` (§7.3). SR_ERR_AUTH for a bad signature; SR_ERR_INVALID for a wrong
- * source, a lifetime outside `now`, a missing capability, an unsupported credential type or
- * duplicate extensions; SR_ERR_DENIED / SR_ERR_INVALID from the credential validator.
- * `res` (may be NULL) receives the validator's verdict.
+ * Validate `leaf` (§7.3). SR_ERR_AUTH for a bad signature (unless ctx->signature_verified);
+ * SR_ERR_INVALID for a wrong source, a lifetime outside `now`, a missing capability, an unsupported
+ * credential type or duplicate extensions; SR_ERR_DENIED / SR_ERR_INVALID from the credential
+ * validator. `res` (may be NULL) receives the validator's verdict.
  */
 SR_MUST_USE sr_err sr_mls_leaf_node_validate(const struct sr_mls_leaf_validate_ctx *ctx,
                                              const struct sr_mls_leaf_node *leaf,

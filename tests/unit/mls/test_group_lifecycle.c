@@ -18,6 +18,7 @@
 #include <sealroom/mls.h>
 
 #include "core/codec.h"
+#include "mls/group.h"
 #include "mls/keypackage.h"
 #include "mls/wire_extension.h"
 #include "testutil.h"
@@ -679,6 +680,70 @@ static void test_welcome_damage(void **state)
     destroy(&w);
 }
 
+/* Flip a byte of `leaf`'s signature in `g`'s own tree and drop the cached tree hashes, as a
+ * dishonest member would: the GroupInfo it signs then carries the matching tree hash. */
+static void forge_leaf_signature(struct sr_mls_group *g, uint32_t leaf)
+{
+    struct sr_mls_tree *t = &g->ep.tree;
+    const struct sr_mls_leaf_node *ln = sr_mls_tree_get0_leaf(t, leaf);
+    assert_non_null(ln);
+    ((uint8_t *)(uintptr_t)ln->signature.p)[3] ^= 0x10;
+    for (uint32_t i = 0; i < sr_mls_tree_width(t); i++) {
+        t->nodes[i].hash_ok = false;
+    }
+}
+
+/*
+ * §12.4.3.1: a joiner refuses a ratchet tree with a bad leaf signature even when the tree hash
+ * and the GroupInfo signature match it. The join verifies each leaf signature once, with the
+ * tree (sr_mls_tree_validate); the LeafNode checks after it skip the signature, so this proves
+ * the one remaining verification still runs, for a Welcome and for an external join.
+ */
+static void test_bad_leaf_signature_in_tree(void **state)
+{
+    (void)state;
+    struct world w;
+    struct sr_buf kp, priv, c = { 0 }, wl = { 0 }, gi = { 0 };
+    create(&w, 1);
+    add_members(&w, 0, (const size_t[]){ 1 }, 1, true);
+    forge_leaf_signature(w.m[0], 1);
+    /* The current epoch's GroupInfo signs the cached GroupContext: put the new tree hash in. */
+    struct sr_mls_group_epoch *e = &w.m[0]->ep;
+    uint8_t *gc = e->gc_bytes.p, *at = NULL;
+    for (size_t i = 0; i + 32 <= e->gc_bytes.len && at == NULL; i++) {
+        at = memcmp(gc + i, e->tree_hash, 32) == 0 ? gc + i : NULL;
+    }
+    assert_non_null(at);
+    assert_int_equal(sr_mls_tree_root_hash(&e->tree, e->tree_hash), SR_OK);
+    memcpy(at, e->tree_hash, 32);
+    key_package(1, "joiner", &kp, &priv);
+    struct sr_mls_group *g = NULL;
+    assert_int_equal(sr_mls_group_get_group_info(w.m[0], true, &gi), SR_OK);
+    struct sr_mls_external_join_params ep = {
+        .group_info = sr_buf_slice(&gi),
+        .key_package_priv = sr_buf_slice(&priv),
+    };
+    assert_int_equal(sr_mls_group_join_external(&ep, &g, &c), SR_ERR_AUTH);
+    assert_null(g);
+    struct sr_slice add = sr_buf_slice(&kp);
+    struct sr_mls_commit_params p = { .add = &add, .add_count = 1, .ratchet_tree = true };
+    sr_buf_cleanup(&c);
+    assert_int_equal(sr_mls_group_commit(w.m[0], &p, &c, &wl), SR_OK);
+    struct sr_mls_group_join_params jp = {
+        .welcome = sr_buf_slice(&wl),
+        .key_package_priv = sr_buf_slice(&priv),
+        .now = NOW,
+    };
+    assert_int_equal(sr_mls_group_join(&jp, &g), SR_ERR_AUTH);
+    assert_null(g);
+    sr_buf_cleanup(&kp);
+    sr_buf_cleanup(&priv);
+    sr_buf_cleanup(&c);
+    sr_buf_cleanup(&wl);
+    sr_buf_cleanup(&gi);
+    destroy(&w);
+}
+
 /* A larger group: 19 members added in one commit, then commits from the middle of the tree. */
 static void test_larger_group(void **state)
 {
@@ -915,6 +980,7 @@ int main(void)
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_commit_race),
         cmocka_unit_test(test_welcome_damage),
+        cmocka_unit_test(test_bad_leaf_signature_in_tree),
         cmocka_unit_test(test_larger_group),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_reinit),
