@@ -179,14 +179,25 @@ sr_err sr_hpke_seal_base(const struct sr_hpke_suite *suite, struct sr_slice pk_r
                          struct sr_slice info, struct sr_slice aad, struct sr_slice pt,
                          uint8_t *enc, struct sr_buf *ct)
 {
+    uint8_t info_hash[SR_HASH_MAX];
+    SR_CHECK(suite != NULL && suite->aead != NULL, SR_ERR_ARG);
+    SR_CHECK(!sr_hpke_is_export_only(suite), SR_ERR_STATE);
+    SR_TRY(sr_hpke_info_hash(suite, info, info_hash));
+    return sr_hpke_seal_base_hashed(suite, pk_r, info_hash, aad, pt, enc, ct);
+}
+
+sr_err sr_hpke_seal_base_hashed(const struct sr_hpke_suite *suite, struct sr_slice pk_r,
+                                const uint8_t *info_hash, struct sr_slice aad, struct sr_slice pt,
+                                uint8_t *enc, struct sr_buf *ct)
+{
     struct sr_hpke_schedule ks;
     size_t need = 0, n = 0;
-    SR_CHECK(suite != NULL && suite->aead != NULL, SR_ERR_ARG);
+    SR_CHECK(suite != NULL && suite->aead != NULL && info_hash != NULL, SR_ERR_ARG);
     SR_CHECK(!sr_hpke_is_export_only(suite), SR_ERR_STATE);
     SR_CHECK(sr_size_add(pt.len, suite->aead->tag_len, &need), SR_ERR_LIMIT);
     SR_TRY(sr_buf_reserve(ct, need));
-    sr_err err = sr_hpke_sender_schedule(suite, SR_HPKE_MODE_BASE, pk_r, info, NULL,
-                                         sr_slice_of(NULL, 0), enc, &ks);
+    sr_err err = sr_hpke_sender_schedule_hashed(suite, SR_HPKE_MODE_BASE, pk_r, info_hash, NULL,
+                                                sr_slice_of(NULL, 0), enc, &ks);
     if (err == SR_OK) {
         err = sr_aead_seal_once(suite->aead, sr_slice_of(ks.key, suite->aead->key_len),
                                 ks.base_nonce, aad, pt, ct->p + ct->len, need, &n);

@@ -42,6 +42,14 @@ SR_MUST_USE sr_err sr_hpke_sender_schedule(const struct sr_hpke_suite *suite,
                                            struct sr_slice ikm_e, uint8_t *enc,
                                            struct sr_hpke_schedule *ks);
 
+/** sr_hpke_sender_schedule with `info` given as info_hash[kdf->len] (sr_hpke_info_hash). */
+SR_MUST_USE sr_err sr_hpke_sender_schedule_hashed(const struct sr_hpke_suite *suite,
+                                                  enum sr_hpke_mode mode, struct sr_slice pk_r,
+                                                  const uint8_t *info_hash,
+                                                  const struct sr_hpke_mode_args *args,
+                                                  struct sr_slice ikm_e, uint8_t *enc,
+                                                  struct sr_hpke_schedule *ks);
+
 /** Decap (or AuthDecap) then KeyScheduleR: the schedule, no context. */
 SR_MUST_USE sr_err sr_hpke_recipient_schedule(const struct sr_hpke_suite *suite,
                                               enum sr_hpke_mode mode, struct sr_slice enc,

@@ -124,6 +124,22 @@ SR_MUST_USE sr_err sr_hpke_seal_base(const struct sr_hpke_suite *suite, struct s
                                      struct sr_slice info, struct sr_slice aad, struct sr_slice pt,
                                      uint8_t *enc, struct sr_buf *ct);
 
+/**
+ * info_hash = LabeledExtract("", "info_hash", info) (§5.1) into out[kdf->len]. A sender sealing
+ * to many recipients under one large info computes it once and passes it to
+ * sr_hpke_seal_base_hashed. SR_ERR_ARG or SR_ERR_UNSUPPORTED for a bad suite, SR_ERR_CRYPTO.
+ */
+SR_MUST_USE sr_err sr_hpke_info_hash(const struct sr_hpke_suite *suite, struct sr_slice info,
+                                     uint8_t *out);
+
+/**
+ * sr_hpke_seal_base with the info given by its hash, info_hash[kdf->len] from
+ * sr_hpke_info_hash(suite, info): the same enc and ciphertext. Errors as sr_hpke_seal_base.
+ */
+SR_MUST_USE sr_err sr_hpke_seal_base_hashed(const struct sr_hpke_suite *suite, struct sr_slice pk_r,
+                                            const uint8_t *info_hash, struct sr_slice aad,
+                                            struct sr_slice pt, uint8_t *enc, struct sr_buf *ct);
+
 /** Single-shot base-mode Open (§6.1): plaintext appended to `pt`; errors as setup and open. */
 SR_MUST_USE sr_err sr_hpke_open_base(const struct sr_hpke_suite *suite, struct sr_slice enc,
                                      struct sr_slice sk_r, struct sr_slice info,

@@ -73,8 +73,17 @@ static sr_err check_suite(const struct sr_hpke_suite *suite)
     return SR_OK;
 }
 
+sr_err sr_hpke_info_hash(const struct sr_hpke_suite *suite, struct sr_slice info, uint8_t *out)
+{
+    struct sr_hpke_suite_id sid;
+    SR_TRY(check_suite(suite));
+    sr_hpke_full_suite_id(suite->kem->hpke_id, suite->kdf->hpke_kdf_id, suite->aead->hpke_id, &sid);
+    return sr_hpke_labeled_extract(suite->kdf, &sid, sr_slice_of(NULL, 0), "info_hash", info, out);
+}
+
+/* `info_hash` is sr_hpke_info_hash(info): the caller computes it, once for many setups. */
 static sr_err key_schedule(const struct sr_hpke_suite *suite, enum sr_hpke_mode mode,
-                           const uint8_t *shared, struct sr_slice info,
+                           const uint8_t *shared, const uint8_t *info_hash,
                            const struct sr_hpke_mode_args *args, struct sr_hpke_schedule *ks)
 {
     const struct sr_hash_alg *kdf = suite->kdf;
@@ -88,9 +97,7 @@ static sr_err key_schedule(const struct sr_hpke_suite *suite, enum sr_hpke_mode 
     sr_hpke_full_suite_id(suite->kem->hpke_id, kdf->hpke_kdf_id, suite->aead->hpke_id, &sid);
     ksc[0] = (uint8_t)mode;
     sr_err err = sr_hpke_labeled_extract(kdf, &sid, none, "psk_id_hash", args->psk_id, ksc + 1);
-    if (err == SR_OK) {
-        err = sr_hpke_labeled_extract(kdf, &sid, none, "info_hash", info, ksc + 1 + nh);
-    }
+    memcpy(ksc + 1 + nh, info_hash, nh);
     if (err == SR_OK) {
         err = sr_hpke_labeled_extract(kdf, &sid, sr_slice_of(shared, suite->kem->secret_len),
                                       "secret", args->psk, secret);
@@ -128,6 +135,23 @@ sr_err sr_hpke_sender_schedule(const struct sr_hpke_suite *suite, enum sr_hpke_m
                                const struct sr_hpke_mode_args *args, struct sr_slice ikm_e,
                                uint8_t *enc, struct sr_hpke_schedule *ks)
 {
+    uint8_t info_hash[SR_HASH_MAX];
+    sr_err err = sr_hpke_info_hash(suite, info, info_hash);
+    if (err == SR_OK) {
+        return sr_hpke_sender_schedule_hashed(suite, mode, pk_r, info_hash, args, ikm_e, enc, ks);
+    }
+    sr_wipe(ks, sizeof(*ks));
+    if (suite != NULL && suite->kem != NULL) {
+        sr_wipe(enc, suite->kem->enc_len);
+    }
+    return err;
+}
+
+sr_err sr_hpke_sender_schedule_hashed(const struct sr_hpke_suite *suite, enum sr_hpke_mode mode,
+                                      struct sr_slice pk_r, const uint8_t *info_hash,
+                                      const struct sr_hpke_mode_args *args, struct sr_slice ikm_e,
+                                      uint8_t *enc, struct sr_hpke_schedule *ks)
+{
     static const struct sr_hpke_mode_args no_args;
     uint8_t shared[SR_HASH_MAX];
     const struct sr_hpke_mode_args *a = args != NULL ? args : &no_args;
@@ -140,7 +164,7 @@ sr_err sr_hpke_sender_schedule(const struct sr_hpke_suite *suite, enum sr_hpke_m
         err = sr_hpke_kem_encap(suite->kem, pk_r, a->sender_sk, ikm_e, enc, shared);
     }
     if (err == SR_OK) {
-        err = key_schedule(suite, mode, shared, info, a, ks);
+        err = key_schedule(suite, mode, shared, info_hash, a, ks);
     }
     sr_wipe(shared, sizeof(shared));
     if (err != SR_OK) {
@@ -157,7 +181,7 @@ sr_err sr_hpke_recipient_schedule(const struct sr_hpke_suite *suite, enum sr_hpk
                                   const struct sr_hpke_mode_args *args, struct sr_hpke_schedule *ks)
 {
     static const struct sr_hpke_mode_args no_args;
-    uint8_t shared[SR_HASH_MAX];
+    uint8_t shared[SR_HASH_MAX], info_hash[SR_HASH_MAX];
     const struct sr_hpke_mode_args *a = args != NULL ? args : &no_args;
     sr_wipe(ks, sizeof(*ks));
     sr_err err = check_setup(suite, mode, a, a->sender_pk);
@@ -168,7 +192,10 @@ sr_err sr_hpke_recipient_schedule(const struct sr_hpke_suite *suite, enum sr_hpk
         err = sr_hpke_kem_decap(suite->kem, enc, sk_r, a->sender_pk, shared);
     }
     if (err == SR_OK) {
-        err = key_schedule(suite, mode, shared, info, a, ks);
+        err = sr_hpke_info_hash(suite, info, info_hash);
+    }
+    if (err == SR_OK) {
+        err = key_schedule(suite, mode, shared, info_hash, a, ks);
     }
     sr_wipe(shared, sizeof(shared));
     if (err != SR_OK) {

@@ -49,8 +49,9 @@ struct member_out {
 };
 
 static sr_err seal_member(const struct sr_mls_welcome_build_args *a,
-                          const struct sr_mls_welcome_member *m, struct sr_slice egi,
-                          struct member_out *mo, struct sr_mls_encrypted_group_secrets *e)
+                          const struct sr_mls_welcome_member *m,
+                          const struct sr_mls_encrypt_context *ec, struct member_out *mo,
+                          struct sr_mls_encrypted_group_secrets *e)
 {
     const struct sr_suite *s = a->suite;
     const struct sr_mls_key_package *kp = m->key_package;
@@ -70,8 +71,8 @@ static sr_err seal_member(const struct sr_mls_welcome_build_args *a,
         err = sr_mls_group_secrets_encode(&gs, &plain);
     }
     if (err == SR_OK) {
-        err = sr_mls_encrypt_with_label(s, kp->init_key, "Welcome", egi, sr_buf_slice(&plain),
-                                        &mo->kem_output, &mo->ciphertext);
+        err = sr_mls_encrypt_with_context(ec, kp->init_key, sr_buf_slice(&plain), &mo->kem_output,
+                                          &mo->ciphertext);
     }
     sr_buf_cleanup(&plain);
     e->new_member = sr_slice_of(mo->ref, s->hash->len);
@@ -87,6 +88,7 @@ sr_err sr_mls_welcome_build(const struct sr_mls_welcome_build_args *a, struct sr
     SR_CHECK(a->joiner_secret.len == a->suite->hash->len, SR_ERR_ARG);
     size_t n = a->member_count;
     struct sr_buf egi = { 0 };
+    struct sr_mls_encrypt_context ec;
     struct member_out *mo = sr_calloc(n, sizeof(*mo));
     struct sr_mls_welcome wl = { .cipher_suite = a->suite->id, .secret_count = n };
     wl.secrets = sr_calloc(n, sizeof(*wl.secrets));
@@ -94,8 +96,13 @@ sr_err sr_mls_welcome_build(const struct sr_mls_welcome_build_args *a, struct sr
     if (err == SR_OK) {
         err = seal_group_info(a, &egi);
     }
+    /* Every joiner's EncryptContext is {"Welcome", encrypted_group_info}: hash that HPKE info
+     * once, not once per joiner (it holds the whole GroupInfo, ratchet tree included). */
+    if (err == SR_OK) {
+        err = sr_mls_encrypt_context_init(&ec, a->suite, "Welcome", sr_buf_slice(&egi));
+    }
     for (size_t i = 0; err == SR_OK && i < n; i++) {
-        err = seal_member(a, &a->members[i], sr_buf_slice(&egi), &mo[i], &wl.secrets[i]);
+        err = seal_member(a, &a->members[i], &ec, &mo[i], &wl.secrets[i]);
     }
     if (err == SR_OK) {
         wl.encrypted_group_info = sr_buf_slice(&egi);
