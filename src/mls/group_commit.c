@@ -161,7 +161,11 @@ static sr_err make_path(struct build *b, struct sr_mls_group *g)
         .confirmed_transcript_hash = sr_slice_of(g->ep.confirmed, g->ep.confirmed_len),
         .extensions = sr_buf_slice(&b->ne.gc_ext),
     };
-    struct sr_mls_treekem_ctx tc = { &pgc, b->ap.added, b->ap.n_added };
+    struct sr_mls_treekem_ctx tc = {
+        .gc = &pgc,
+        .excluded = b->ap.added,
+        .n_excluded = b->ap.n_added,
+    };
     sr_mls_treekem_priv_prune(&b->ne.priv, &b->ne.tree);
     SR_TRY(sr_mls_leaf_node_dup(sr_mls_tree_get0_leaf(&g->ep.tree, g->ep.own_leaf), &tmpl));
     sr_err err =

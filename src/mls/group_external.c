@@ -133,7 +133,7 @@ static sr_err stage(struct sr_mls_group *g, struct ext *e,
         .confirmed_transcript_hash = sr_slice_of(g->ep.confirmed, g->ep.confirmed_len),
         .extensions = sr_buf_slice(&e->ne.gc_ext),
     };
-    struct sr_mls_treekem_ctx tc = { &pgc, NULL, 0 };
+    struct sr_mls_treekem_ctx tc = { .gc = &pgc };
     SR_TRY(sr_mls_treekem_create(&e->ne.tree, &e->ne.priv, &e->kp.leaf_node,
                                  sr_secret_slice(&g->sig_priv), &tc, &e->update_path, &e->res));
     struct sr_reader r;

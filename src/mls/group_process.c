@@ -147,7 +147,13 @@ static sr_err process_path(struct sr_mls_group *g, struct sr_mls_group_epoch *ne
         .confirmed_transcript_hash = sr_slice_of(g->ep.confirmed, g->ep.confirmed_len),
         .extensions = sr_buf_slice(&ne->gc_ext),
     };
-    struct sr_mls_treekem_ctx tc = { .gc = &pgc, .excluded = ap->added, .n_excluded = ap->n_added };
+    /* The leaf signature was verified above (same group_id and committer index): once. */
+    struct sr_mls_treekem_ctx tc = {
+        .gc = &pgc,
+        .excluded = ap->added,
+        .n_excluded = ap->n_added,
+        .leaf_verified = true,
+    };
     return sr_mls_treekem_process(&ne->tree, &ne->priv, committer, &c->path, &tc, res);
 }
 

@@ -17,6 +17,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 #include "core/secret.h"
 #include "mls/tree.h"
 #include "mls/tree_math.h"
@@ -77,6 +79,9 @@ struct sr_mls_treekem_ctx {
     const struct sr_mls_group_context *gc;
     const uint32_t *excluded; /* leaves added by this commit (§7.6, §12.4.2) */
     size_t n_excluded;
+    /* sr_mls_treekem_process only: the caller has already verified the new leaf's signature
+     * with gc->group_id and the sender's index (sr_mls_leaf_node_validate); skip it. */
+    bool leaf_verified;
 };
 
 /**

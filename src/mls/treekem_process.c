@@ -46,13 +46,15 @@ static sr_err check_shape(const struct sr_mls_tree *t, uint32_t sender,
  * the expected value of parent_hash for the committer's new leaf and verify that it matches"). */
 static sr_err stage_checked(struct sr_mls_tree *t, uint32_t sender,
                             const struct sr_mls_update_path *path, struct sr_slice group_id,
-                            const struct sr_mls_treekem_shape *shape,
+                            bool verified, const struct sr_mls_treekem_shape *shape,
                             struct sr_mls_treekem_undo *undo)
 {
     struct sr_slice keys[SR_MLS_TREE_PATH_MAX];
     uint8_t ph[SR_HASH_MAX];
     size_t nh = shape->len > 0 ? t->suite->hash->len : 0;
-    SR_TRY(sr_mls_tree_verify_leaf(t->suite, &path->leaf_node, group_id, sender));
+    if (!verified) {
+        SR_TRY(sr_mls_tree_verify_leaf(t->suite, &path->leaf_node, group_id, sender));
+    }
     for (size_t i = 0; i < shape->len; i++) {
         keys[i] = path->nodes[i].encryption_key;
     }
@@ -71,7 +73,7 @@ sr_err sr_mls_treekem_merge(struct sr_mls_tree *t, uint32_t sender,
     struct sr_mls_treekem_shape shape;
     struct sr_mls_treekem_undo undo = { 0 };
     SR_TRY(check_shape(t, sender, path, &shape));
-    SR_TRY(stage_checked(t, sender, path, group_id, &shape, &undo));
+    SR_TRY(stage_checked(t, sender, path, group_id, false, &shape, &undo));
     sr_mls_treekem_undo_commit(&undo);
     return SR_OK;
 }
@@ -170,7 +172,7 @@ sr_err sr_mls_treekem_process(struct sr_mls_tree *t, struct sr_mls_treekem_priv 
     SR_CHECK(sender != priv->leaf, SR_ERR_ARG);
     SR_TRY(check_shape(t, sender, path, &shape));
     SR_TRY(locate(t, priv, path, ctx, &shape, &at, &ct, &key_node));
-    SR_TRY(stage_checked(t, sender, path, ctx->gc->group_id, &shape, &undo));
+    SR_TRY(stage_checked(t, sender, path, ctx->gc->group_id, ctx->leaf_verified, &shape, &undo));
     sr_wipe(&r, sizeof(r));
     sr_wipe(sks, sizeof(sks));
     r.len = shape.len;
