@@ -64,6 +64,9 @@ SR_API void sr_wipe(void *p, size_t n);
  */
 SR_API SR_MUST_USE sr_err sr_hex_encode(const uint8_t *p, size_t n, char *out, size_t out_cap);
 
+/** The value 0-15 of hex digit `c` (either case), or -1 when `c` is not one. */
+SR_API int sr_hex_digit(int c);
+
 /**
  * Decode `len` hex characters (either case) from `hex`, appending the bytes to `out`.
  * SR_ERR_DECODE for an odd length or a non-hex character; `out` is unchanged on error.

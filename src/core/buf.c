@@ -141,7 +141,7 @@ sr_err sr_hex_encode(const uint8_t *p, size_t n, char *out, size_t out_cap)
     return SR_OK;
 }
 
-static int hex_value(char c)
+int sr_hex_digit(int c)
 {
     if (c >= '0' && c <= '9') {
         return c - '0';
@@ -159,11 +159,11 @@ sr_err sr_hex_decode(const char *hex, size_t len, struct sr_buf *out)
 {
     SR_CHECK(len % 2 == 0, SR_ERR_DECODE);
     for (size_t i = 0; i < len; i++) {
-        SR_CHECK(hex_value(hex[i]) >= 0, SR_ERR_DECODE);
+        SR_CHECK(sr_hex_digit(hex[i]) >= 0, SR_ERR_DECODE);
     }
     SR_TRY(sr_buf_reserve(out, len / 2));
     for (size_t i = 0; i < len; i += 2) {
-        out->p[out->len++] = (uint8_t)(hex_value(hex[i]) << 4 | hex_value(hex[i + 1]));
+        out->p[out->len++] = (uint8_t)(sr_hex_digit(hex[i]) << 4 | sr_hex_digit(hex[i + 1]));
     }
     return SR_OK;
 }

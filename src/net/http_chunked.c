@@ -9,6 +9,8 @@
  * Extensions and trailer fields are skipped, within fixed bounds. The decoder is a table
  * of states fed one byte at a time, except chunk data, which is appended in one piece.
  */
+#include <sealroom/buf.h>
+
 #include "net/http_parse.h"
 
 enum {
@@ -28,23 +30,9 @@ enum {
 #define MAX_EXT_BYTES   256  /* per chunk line */
 #define MAX_TRAILER     4096 /* all trailer lines together */
 
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static sr_err on_size(struct sr_net_http_chunked *c, uint8_t b)
 {
-    int v = hexval(b);
+    int v = sr_hex_digit(b);
     if (v >= 0) {
         SR_CHECK(++c->count <= MAX_SIZE_DIGITS, SR_ERR_DECODE);
         c->remain = (c->remain << 4) | (uint64_t)v;
