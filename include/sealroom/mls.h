@@ -46,6 +46,79 @@ struct sr_mls_group_limits {
 typedef sr_err (*sr_mls_identity_check_fn)(void *arg, uint16_t type, struct sr_slice identity,
                                            struct sr_slice signature_key);
 
+/*
+ * X.509 credentials and the built-in validator (RFC 9420 §5.3.1).
+ *
+ * Without any check configured, a group still refuses an X.509 credential that is malformed,
+ * outside its validity time, or whose end-entity public key is not the leaf's signature key;
+ * it just does not judge the chain. A trust configuration (sr_mls_trust) adds chain
+ * verification to anchors on OpenSSL's X509_STORE and a verification level per anchor, which
+ * the group reports for each member.
+ */
+
+/** How well a member's identity is verified. */
+enum sr_mls_identity_level {
+    SR_MLS_LEVEL_UNVERIFIED = 0, /* basic credential, or a chain to no configured anchor */
+    SR_MLS_LEVEL_INTERNAL = 1,   /* chain to an anchor added with this level */
+    SR_MLS_LEVEL_EXTERNAL = 2,   /* chain to an anchor added with this level (partner CA) */
+};
+
+/** Trust anchors and policy for the built-in validator; shared, read-only once in use. */
+struct sr_mls_trust;
+
+/** An empty trust configuration: no anchors, unverified members accepted, system clock. */
+SR_API SR_MUST_USE sr_err sr_mls_trust_new(struct sr_mls_trust **out);
+
+/** Free a trust configuration; NULL is a no-op. Groups using it must be freed first. */
+SR_API void sr_mls_trust_free(struct sr_mls_trust *t);
+
+/**
+ * Add the DER certificate `der` as a trust anchor; chains to it are reported at `level`
+ * (SR_MLS_LEVEL_INTERNAL or SR_MLS_LEVEL_EXTERNAL). SR_ERR_DECODE when `der` does not parse,
+ * SR_ERR_ARG for another level.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_trust_add_anchor(struct sr_mls_trust *t, struct sr_slice der,
+                                                  enum sr_mls_identity_level level);
+
+/**
+ * Refuse unverified members (basic credentials and chains to no anchor) with SR_ERR_DENIED
+ * when `require` is set. Off by default.
+ */
+SR_API void sr_mls_trust_require_verified(struct sr_mls_trust *t, bool require);
+
+/** Check certificate validity at `now` (seconds since the Unix epoch; 0: the system clock). */
+SR_API void sr_mls_trust_set_time(struct sr_mls_trust *t, uint64_t now);
+
+/**
+ * A new signature key pair in the scheme of cipher suite `suite` (1..7): raw private key
+ * appended to `priv` (a wiping buffer is advised), raw public key to `pub`.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_signature_key_new(uint16_t suite, struct sr_buf *priv,
+                                                   struct sr_buf *pub);
+
+/**
+ * As sr_mls_key_package_new, with an X.509 credential: `certs[0..cert_count)` is the DER
+ * chain, end-entity first, and `signature_priv` the raw private key whose public key is the
+ * end-entity certificate's. SR_ERR_INVALID when the key does not match the certificate,
+ * SR_ERR_DECODE for a certificate that does not parse.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_key_package_new_x509(uint16_t suite, const struct sr_slice *certs,
+                                                      size_t cert_count,
+                                                      struct sr_slice signature_priv, uint64_t now,
+                                                      struct sr_buf *key_package,
+                                                      struct sr_buf *priv);
+
+#define SR_MLS_IDENTITY_TEXT_MAX 256
+
+/** What the group knows of a member's identity. */
+struct sr_mls_member_identity {
+    uint16_t credential_type;                /* 1 basic, 2 x509 */
+    enum sr_mls_identity_level level;        /* under the group's trust; UNVERIFIED without one */
+    char identity[SR_MLS_IDENTITY_TEXT_MAX]; /* email SAN, else subject; basic: the identity
+                                                (printable ASCII) or its hex */
+    size_t cert_count;                       /* certificates in an X.509 credential */
+};
+
 /** An external pre-shared key (§8.4); both slices are borrowed for the call. */
 struct sr_mls_psk {
     struct sr_slice id;
@@ -89,6 +162,7 @@ struct sr_mls_group_join_params {
     uint64_t now; /* seconds since the Unix epoch for lifetime checks; 0: skip them */
     sr_mls_identity_check_fn identity_check; /* NULL: credentials are not checked */
     void *identity_arg;
+    const struct sr_mls_trust *trust; /* built-in validator (borrowed, kept); NULL: none */
 };
 
 /**
@@ -114,6 +188,13 @@ SR_API SR_MUST_USE sr_err sr_mls_group_add_psk(struct sr_mls_group *g, struct sr
  */
 SR_API void sr_mls_group_set_identity_check(struct sr_mls_group *g, sr_mls_identity_check_fn fn,
                                             void *arg);
+
+/**
+ * Validate every credential that enters the group from now on with the built-in validator
+ * over `t` (borrowed: it must outlive the group); NULL removes it. An identity check set with
+ * sr_mls_group_set_identity_check runs as well, after it.
+ */
+SR_API void sr_mls_group_set_trust(struct sr_mls_group *g, const struct sr_mls_trust *t);
 
 /** Set the clock used for KeyPackage lifetime checks (0: do not check lifetimes). */
 SR_API void sr_mls_group_set_time(struct sr_mls_group *g, uint64_t now);
@@ -185,6 +266,21 @@ SR_API uint32_t sr_mls_group_leaf_count(const struct sr_mls_group *g);
  */
 SR_API SR_MUST_USE sr_err sr_mls_group_member(const struct sr_mls_group *g, uint32_t leaf,
                                               struct sr_buf *identity);
+
+/**
+ * The identity of the member at leaf `leaf`, judged by the group's trust at the time of the
+ * call. SR_ERR_NOT_FOUND for a blank leaf or one out of range.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_member_identity(const struct sr_mls_group *g, uint32_t leaf,
+                                                       struct sr_mls_member_identity *out);
+
+/**
+ * Append certificate `index` (0: end-entity) of the X.509 credential at leaf `leaf` (DER) to
+ * `der`. SR_ERR_NOT_FOUND for a blank leaf, a basic credential or an index past the chain.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_member_certificate(const struct sr_mls_group *g,
+                                                          uint32_t leaf, size_t index,
+                                                          struct sr_buf *der);
 
 /**
  * Append an MLSMessage(GroupInfo) of the current epoch with external_pub (§12.4.3.2), and the
@@ -305,6 +401,7 @@ struct sr_mls_external_join_params {
     uint64_t now; /* seconds since the Unix epoch for lifetime checks; 0: skip them */
     sr_mls_identity_check_fn identity_check; /* NULL: credentials are not checked */
     void *identity_arg;
+    const struct sr_mls_trust *trust; /* built-in validator (borrowed, kept); NULL: none */
 };
 
 /**
