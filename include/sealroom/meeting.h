@@ -102,8 +102,7 @@ struct sr_meeting_relay {
  * epoch 0's keys installed. `key_package_priv` is the bundle from sr_meeting_key_package_new.
  * `*out` receives the meeting (free with sr_meeting_free). SR_ERR_ARG for a bad config,
  * SR_ERR_UNSUPPORTED for an unknown suite, SR_ERR_DECODE for a bad bundle, SR_ERR_LIMIT for
- * an id over 256 bytes, SR_ERR_DENIED when our own credential fails the require-verified
- * policy, SR_ERR_NOMEM, SR_ERR_CRYPTO.
+ * an id over 256 bytes, SR_ERR_NOMEM, SR_ERR_CRYPTO.
  */
 SR_API SR_MUST_USE sr_err sr_meeting_create(const struct sr_meeting_config *cfg,
                                             struct sr_slice meeting_id,
