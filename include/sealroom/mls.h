@@ -416,7 +416,9 @@ SR_API SR_MUST_USE sr_err sr_mls_group_join_external(const struct sr_mls_externa
 
 /**
  * Append the whole group state in a versioned byte form to `out` (secret: store it
- * encrypted). A commit staged by sr_mls_group_commit is not included.
+ * encrypted). A commit staged by sr_mls_group_commit is not included, nor are the trust
+ * (sr_mls_group_set_trust, or a join's `trust`) and the identity check, which the group only
+ * borrows: the application sets them again on the restored group.
  */
 SR_API SR_MUST_USE sr_err sr_mls_group_save(const struct sr_mls_group *g, struct sr_buf *out);
 
@@ -424,6 +426,8 @@ SR_API SR_MUST_USE sr_err sr_mls_group_save(const struct sr_mls_group *g, struct
  * Rebuild a group saved by sr_mls_group_save. The restored member processes messages and
  * commits as before, but sends no PrivateMessage (application data, private proposals or
  * commits) until the next epoch, since its ratchet positions in the saved epoch are not
- * kept. SR_ERR_DECODE for malformed input, SR_ERR_UNSUPPORTED for another version.
+ * kept. The restored group has no trust and no identity check until the application sets
+ * them again (X.509 credentials are still checked for form, validity and key binding).
+ * SR_ERR_DECODE for malformed input, SR_ERR_UNSUPPORTED for another version.
  */
 SR_API SR_MUST_USE sr_err sr_mls_group_restore(struct sr_slice in, struct sr_mls_group **out);

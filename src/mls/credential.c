@@ -52,6 +52,27 @@ static void identity_str(struct sr_slice id, char *out, size_t cap)
     }
 }
 
+sr_err sr_mls_credential_display(const struct sr_mls_credential *cred,
+                                 char out[SR_MLS_IDENTITY_MAX])
+{
+    out[0] = '\0';
+    if (cred->type != SR_MLS_CREDENTIAL_X509) {
+        identity_str(cred->identity, out, SR_MLS_IDENTITY_MAX);
+        return SR_OK;
+    }
+    struct sr_x509_info info;
+    SR_CHECK(cred->cert_count > 0, SR_ERR_INVALID);
+    if (sr_crypto_x509_info(cred->certs[0], &info) != SR_OK) {
+        return SR_ERR_INVALID;
+    }
+    const char *id = info.email[0] != '\0' ? info.email : info.subject;
+    size_t len = strlen(id);
+    len = len < SR_MLS_IDENTITY_MAX ? len : SR_MLS_IDENTITY_MAX - 1;
+    memcpy(out, id, len);
+    out[len] = '\0';
+    return SR_OK;
+}
+
 static sr_err validate_x509(const struct sr_mls_trust_policy *pol, const struct sr_suite *suite,
                             const struct sr_mls_credential *cred, struct sr_slice key,
                             struct sr_mls_credential_result *res)
@@ -71,15 +92,7 @@ static sr_err validate_x509(const struct sr_mls_trust_policy *pol, const struct 
         }
     }
     SR_TRY(err);
-    struct sr_x509_info info;
-    if (sr_crypto_x509_info(cred->certs[0], &info) != SR_OK) {
-        return SR_ERR_INVALID;
-    }
-    const char *id = info.email[0] != '\0' ? info.email : info.subject;
-    size_t len = strlen(id);
-    memcpy(res->identity, id, len < SR_MLS_IDENTITY_MAX ? len + 1 : SR_MLS_IDENTITY_MAX);
-    res->identity[SR_MLS_IDENTITY_MAX - 1] = '\0';
-    return SR_OK;
+    return sr_mls_credential_display(cred, res->identity);
 }
 
 sr_err sr_mls_credential_validate_default(void *arg, const struct sr_suite *suite,
@@ -93,8 +106,7 @@ sr_err sr_mls_credential_validate_default(void *arg, const struct sr_suite *suit
     case SR_MLS_CREDENTIAL_BASIC:
         SR_CHECK(pol->allow_basic, SR_ERR_DENIED);
         res->level = SR_MLS_IDENTITY_UNVERIFIED;
-        identity_str(cred->identity, res->identity, sizeof(res->identity));
-        return SR_OK;
+        return sr_mls_credential_display(cred, res->identity);
     case SR_MLS_CREDENTIAL_X509:
         return validate_x509(pol, suite, cred, signature_key, res);
     default:

@@ -78,6 +78,14 @@ SR_MUST_USE sr_err sr_mls_credential_validate(const struct sr_mls_credential_che
                                               struct sr_slice signature_key,
                                               struct sr_mls_credential_result *res);
 
+/**
+ * The display identity of `cred`: for X.509 the end-entity certificate's email SAN, else its
+ * subject; otherwise the identity bytes when printable ASCII, else their hex (truncated to
+ * fit). SR_ERR_INVALID for an X.509 credential whose end-entity certificate does not parse.
+ */
+SR_MUST_USE sr_err sr_mls_credential_display(const struct sr_mls_credential *cred,
+                                             char out[SR_MLS_IDENTITY_MAX]);
+
 /** A basic credential borrowing `identity`. */
 struct sr_mls_credential sr_mls_credential_basic(struct sr_slice identity);
 

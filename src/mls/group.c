@@ -14,6 +14,7 @@
 #include "core/alloc.h"
 #include "mls/schedule_keys.h"
 #include "mls/transcript.h"
+#include "mls/trust.h"
 #include "mls/wire_extension.h"
 #include "mls/wire_group_context.h"
 #include "mls/wire_limits.h"
@@ -21,6 +22,28 @@
 static uint32_t dflt(uint32_t v, uint32_t d)
 {
     return v == 0 ? d : v;
+}
+
+/*
+ * The credential check of leaf validation: the built-in validator (X.509 well-formedness,
+ * validity and key binding always; levels and require_verified under a trust), then the
+ * application's identity check when it set one.
+ */
+static sr_err group_validator(void *arg, const struct sr_suite *suite,
+                              const struct sr_mls_credential *cred, struct sr_slice signature_key,
+                              struct sr_mls_credential_result *res)
+{
+    const struct sr_mls_group *g = arg;
+    SR_TRY(sr_mls_trust_validate(g->trust, g->now, suite, cred, signature_key, res));
+    if (g->id_fn == NULL) {
+        return SR_OK;
+    }
+    struct sr_slice id = cred->identity;
+    if (cred->type == SR_MLS_CREDENTIAL_X509) {
+        SR_CHECK(cred->cert_count > 0, SR_ERR_INVALID);
+        id = cred->certs[0];
+    }
+    return g->id_fn(g->id_arg, cred->type, id, signature_key) == SR_OK ? SR_OK : SR_ERR_DENIED;
 }
 
 sr_err sr_mls_group_alloc(const struct sr_suite *suite, struct sr_slice group_id,
@@ -47,6 +70,8 @@ sr_err sr_mls_group_alloc(const struct sr_suite *suite, struct sr_slice group_id
         return SR_ERR_ARG;
     }
     g->padding = SR_MLS_GROUP_DEFAULT_PADDING;
+    g->cred.fn = group_validator;
+    g->cred.arg = g;
     sr_mls_tree_init(&g->ep.tree, suite);
     sr_buf_init(&g->ep.gc_ext, 0, 0);
     sr_buf_init(&g->ep.gc_bytes, 0, 0);
@@ -246,33 +271,20 @@ sr_err sr_mls_group_add_psk(struct sr_mls_group *g, struct sr_slice id, struct s
     return sr_mls_group_psk_store(g, id, secret);
 }
 
-/* The leaf validator's callback on top of the application's identity check. */
-static sr_err cred_adapter(void *arg, const struct sr_suite *suite,
-                           const struct sr_mls_credential *cred, struct sr_slice signature_key,
-                           struct sr_mls_credential_result *res)
-{
-    const struct sr_mls_group *g = arg;
-    struct sr_slice id = cred->identity;
-    (void)suite;
-    (void)res;
-    if (cred->type == SR_MLS_CREDENTIAL_X509) {
-        SR_CHECK(cred->cert_count > 0, SR_ERR_INVALID);
-        id = cred->certs[0];
-    }
-    return g->id_fn(g->id_arg, cred->type, id, signature_key) == SR_OK ? SR_OK : SR_ERR_DENIED;
-}
-
 void sr_mls_group_set_identity_check(struct sr_mls_group *g, sr_mls_identity_check_fn fn, void *arg)
 {
     g->id_fn = fn;
     g->id_arg = arg;
-    g->cred.fn = cred_adapter;
-    g->cred.arg = g;
+}
+
+void sr_mls_group_set_trust(struct sr_mls_group *g, const struct sr_mls_trust *t)
+{
+    g->trust = t;
 }
 
 const struct sr_mls_credential_check *sr_mls_group_cred(const struct sr_mls_group *g)
 {
-    return g->id_fn != NULL ? &g->cred : NULL;
+    return &g->cred;
 }
 
 void sr_mls_group_set_padding(struct sr_mls_group *g, size_t block)

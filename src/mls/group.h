@@ -119,7 +119,8 @@ struct sr_mls_group {
     bool staged_reinit;
     sr_mls_identity_check_fn id_fn;
     void *id_arg;
-    struct sr_mls_credential_check cred; /* adapts id_fn for leaf validation */
+    const struct sr_mls_trust *trust;    /* built-in validator's anchors (borrowed), or NULL */
+    struct sr_mls_credential_check cred; /* trust, then id_fn, for leaf validation */
     bool restored;  /* restored from saved state: no PrivateMessage until the next epoch */
     size_t padding; /* PrivateMessage padding block */
 };
@@ -157,7 +158,10 @@ sr_err sr_mls_group_signature_key(void *arg, const struct sr_mls_sender *sender,
 SR_MUST_USE sr_err sr_mls_group_external_sender_key(const struct sr_mls_group *g, uint32_t index,
                                                     struct sr_slice *pub);
 
-/** The credential check for leaf validation, or NULL when the application set none. */
+/**
+ * The credential check for leaf validation: always present, since X.509 credentials are
+ * checked for form, validity and key binding even without a trust or identity check.
+ */
 const struct sr_mls_credential_check *sr_mls_group_cred(const struct sr_mls_group *g);
 
 /** Add an external PSK to the store (replacing one with the same id). */
@@ -245,6 +249,7 @@ struct sr_mls_group_join_args {
     uint64_t now;
     sr_mls_identity_check_fn id_fn;
     void *id_arg;
+    const struct sr_mls_trust *trust; /* borrowed, kept by the group; NULL: none */
 };
 
 /**

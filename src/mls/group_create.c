@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Creating a group (RFC 9420 §11) and the KeyPackage a client publishes to be added (§10):
+ * Creating a group (RFC 9420 §11); the public KeyPackage constructors are in keypackage_new.c.
  *
  *   tree = [ creator's leaf ]                 epoch 0, confirmed_transcript_hash = ""
  *   init_secret = random(Nh), commit_secret = 0, no PSK -> epoch secrets
@@ -89,43 +89,6 @@ sr_err sr_mls_group_create(const struct sr_mls_group_create_params *p, struct sr
     SR_CHECK(p->key_package_priv.len > 0, SR_ERR_DECODE);
     SR_TRY(sr_mls_key_package_priv_decode(p->key_package_priv, &kpp));
     sr_err err = sr_mls_group_create_priv(kpp, p->group_id, p->extensions, p->limits, out);
-    sr_mls_key_package_priv_free(kpp);
-    return err;
-}
-
-sr_err sr_mls_key_package_new(uint16_t suite, struct sr_slice identity, uint64_t now,
-                              struct sr_buf *key_package, struct sr_buf *priv)
-{
-    SR_CHECK(key_package != NULL && priv != NULL, SR_ERR_ARG);
-    struct sr_mls_key_package_params kp_params = {
-        .suite = sr_suite_get(suite),
-        .credential = sr_mls_credential_basic(identity),
-        .now = now,
-    };
-    SR_CHECK(kp_params.suite != NULL, SR_ERR_UNSUPPORTED);
-    struct sr_mls_key_package kp = { 0 };
-    struct sr_mls_key_package_priv *kpp = NULL;
-    SR_TRY(sr_mls_key_package_create(&kp_params, &kp, &kpp));
-    size_t kp_len = key_package->len, priv_len = priv->len;
-    /* MLSMessage { version = mls10, wire_format = mls_key_package, KeyPackage } */
-    sr_err err = sr_write_u16(key_package, SR_MLS_VERSION_MLS10);
-    if (err == SR_OK) {
-        err = sr_write_u16(key_package, SR_MLS_WIRE_KEY_PACKAGE);
-    }
-    if (err == SR_OK) {
-        err = sr_mls_key_package_encode(&kp, key_package);
-    }
-    if (err == SR_OK) {
-        err = sr_mls_key_package_priv_encode(kpp, priv);
-    }
-    if (err != SR_OK) {
-        key_package->len = kp_len;
-        if (priv->len > priv_len) {
-            sr_wipe(priv->p + priv_len, priv->len - priv_len);
-            priv->len = priv_len;
-        }
-    }
-    sr_mls_key_package_cleanup(&kp);
     sr_mls_key_package_priv_free(kpp);
     return err;
 }

@@ -191,6 +191,7 @@ static sr_err join_external(struct ext *e, const struct sr_mls_key_package_priv 
     }
     if (err == SR_OK) {
         g->now = p->now;
+        sr_mls_group_set_trust(g, p->trust); /* before the tree's leaves are validated */
         if (p->identity_check != NULL) {
             sr_mls_group_set_identity_check(g, p->identity_check, p->identity_arg);
         }

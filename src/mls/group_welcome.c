@@ -188,6 +188,7 @@ static sr_err join_group(struct join_ctx *jc, const struct sr_mls_welcome *wl,
     }
     if (err == SR_OK) {
         g->now = a->now;
+        sr_mls_group_set_trust(g, a->trust); /* before the tree's leaves are validated */
         if (a->id_fn != NULL) {
             sr_mls_group_set_identity_check(g, a->id_fn, a->id_arg);
         }
@@ -280,6 +281,7 @@ sr_err sr_mls_group_join(const struct sr_mls_group_join_params *p, struct sr_mls
         .now = p->now,
         .id_fn = p->identity_check,
         .id_arg = p->identity_arg,
+        .trust = p->trust,
     };
     sr_err err = sr_mls_group_join_priv(&a, out);
     sr_mls_key_package_priv_free(kpp);
