@@ -28,7 +28,8 @@ struct sr_kms_principal {
     char user_id[SR_STORE_ID_MAX];
     char org_id[SR_STORE_ID_MAX];
     unsigned roles;
-    int64_t expires; /* the credential's exp, ms */
+    int64_t expires;                 /* the credential's exp, ms */
+    char service[SR_STORE_NAME_MAX]; /* a service principal's kind (authn_service.h), or "" */
 };
 
 /** Why a credential was refused: the errorCode of KMS.md §4 (status 401). */

@@ -66,6 +66,7 @@ sr_err sr_kms_server_new(const struct sr_kms_server_config *cfg, struct sr_kms_s
     srv->cmk = cfg->cmk;
     srv->keywrap = cfg->keywrap;
     srv->authn = cfg->authn;
+    srv->services = cfg->services;
     srv->static_key = cfg->static_key;
     if (cfg->previous_key != NULL &&
         !copy(srv->prev_kid, sizeof(srv->prev_kid), cfg->previous_kid)) {

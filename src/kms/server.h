@@ -21,6 +21,7 @@
 #include <sealroom/err.h>
 
 #include "kms/authn.h"
+#include "kms/authn_service.h"
 #include "kms/cmk.h"
 #include "kms/jose.h"
 #include "kms/keywrap.h"
@@ -43,8 +44,9 @@ struct sr_kms_server_config {
     struct sr_kms_cmk_provider *cmk;
     struct sr_kms_keywrap *keywrap;
     const struct sr_kms_authn *authn;
-    const struct sr_jose_key *static_key; /* RSA private: handshakes, PS256 answers, resets */
-    const char *static_kid;               /* kms://<host>/static/<n> */
+    const struct sr_kms_services *services; /* service CAs; NULL: service credentials get 401 */
+    const struct sr_jose_key *static_key;   /* RSA private: handshakes, PS256 answers, resets */
+    const char *static_kid;                 /* kms://<host>/static/<n> */
     const char *static_jwk; /* the published JWK with x5c (JSON); NULL: the bare public key */
     const struct sr_jose_key *previous_key; /* after a rotation (NULL: none): still answers */
     const char *previous_kid;               /* handshakes to its kid until previous_until */

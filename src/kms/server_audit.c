@@ -30,9 +30,10 @@ static sr_err fill(const struct sr_kms_req *rq, struct sr_store_audit *row)
     put(row->org_id, sizeof(row->org_id), rq->who.org_id);
     put(row->actor, sizeof(row->actor), rq->who.user_id);
     put(row->actor_role, sizeof(row->actor_role),
-        rq->system       ? "system"
-        : rq->compliance ? "compliance"
-                         : "user");
+        rq->system                   ? "system"
+        : rq->compliance             ? "compliance"
+        : rq->who.service[0] != '\0' ? "service"
+                                     : "user");
     if (rq->on_behalf_of != NULL && rq->as_user[0] != '\0') {
         put(row->on_behalf_of, sizeof(row->on_behalf_of), rq->as_user);
     }

@@ -95,7 +95,13 @@ sr_err sr_kms_channel_add(struct sr_kms_server *srv, const struct sr_kms_req *rq
              SR_ERR_LIMIT);
     row.created = rq->now;
     row.expires = rq->now + srv->channel_ttl_ms;
-    return sr_kms_channel_put(srv, &row, k, rq->now, out);
+    SR_TRY(sr_kms_channel_put(srv, &row, k, rq->now, out));
+    /* A service channel is held to the handshake's JWK (KMS.md §2 "Channel checks"). */
+    if (rq->who.service[0] != '\0') {
+        memcpy((*out)->thumb, rq->thumb, sizeof(rq->thumb));
+        (*out)->has_thumb = true;
+    }
+    return SR_OK;
 }
 
 sr_err sr_kms_channel_see_iv(struct sr_kms_channel *ch, const uint8_t iv[SR_JOSE_IV_LEN])

@@ -5,6 +5,7 @@
  * of a resource". Every request that reaches a handler is audited, denials included; a
  * handler that fails leaves no half-made transaction behind.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "kms/authz.h"
@@ -76,7 +77,9 @@ static sr_err touch(struct sr_kms_req *rq)
     memset(&p, 0, sizeof(p));
     memcpy(p.user_id, rq->who.user_id, sizeof(p.user_id));
     memcpy(p.org_id, rq->who.org_id, sizeof(p.org_id));
-    memcpy(p.kind, "user", 5);
+    /* A service principal is kept with its kind (indexer, dlp, ...). */
+    (void)snprintf(p.kind, sizeof(p.kind), "%s",
+                   rq->who.service[0] != '\0' ? rq->who.service : "user");
     p.first_seen = p.last_seen = rq->now;
     return sr_store_principal_touch(rq->srv->store, &p);
 }
@@ -90,6 +93,15 @@ void sr_kms_dispatch(struct sr_kms_req *rq)
         return;
     }
     rq->audited = true;
+    /* Keys and resources belong to their creator's org: a service serving any org has none. */
+    if (rq->who.service[0] != '\0' && rq->who.org_id[0] == '\0' &&
+        strcmp(rq->method, "create") == 0 &&
+        (strcmp(rq->uri.shape, "keys") == 0 || strcmp(rq->uri.shape, "resources") == 0)) {
+        (void)sr_kms_req_fail(rq, 403, "NOT_AUTHORIZED",
+                              "a service of no single organization cannot create %s",
+                              rq->uri.shape);
+        return;
+    }
     sr_err err = touch(rq);
     if (err == SR_OK) {
         err = fn(rq);
@@ -98,6 +110,36 @@ void sr_kms_dispatch(struct sr_kms_req *rq)
         sr_store_rollback(rq->srv->store);
         sr_kms_req_fail_err(rq, err);
     }
+}
+
+/*
+ * A service on resource R (KMS.md §1, §9): only when R's org enables the service's kind (and is
+ * the service's own org, when its certificate names one); then by rules (1) and (2) like a
+ * user, or by rule (4): retrieve, and for the meeting service also adding and removing
+ * authorizations.
+ */
+static sr_err service_may_use(struct sr_kms_req *rq, const struct sr_store_resource *res, bool *ok)
+{
+    bool enabled = false, listed = false;
+    if (rq->who.org_id[0] == '\0' || strcmp(rq->who.org_id, res->org_id) == 0) {
+        SR_TRY(sr_kms_org_enables(rq, res->org_id, rq->who.service, &enabled));
+    }
+    if (!enabled) {
+        return sr_kms_req_fail(rq, 403, "NOT_AUTHORIZED",
+                               "the resource's organization has not enabled the %s service",
+                               rq->who.service);
+    }
+    SR_TRY(sr_kms_authz_allows(rq->srv->store, res->uri, rq->as_user, &listed));
+    bool authz_op = strncmp(rq->uri.shape, "authorizations", 14) == 0 ||
+                    strcmp(rq->uri.shape, "resources/+/authorizations") == 0;
+    bool rule4 = strcmp(rq->method, "retrieve") == 0 ||
+                 (strcmp(rq->who.service, "meeting") == 0 && authz_op);
+    if (!listed && !rule4) {
+        return sr_kms_req_fail(rq, 403, "NOT_AUTHORIZED",
+                               "a service may only retrieve from this resource");
+    }
+    *ok = true;
+    return SR_OK;
 }
 
 sr_err sr_kms_require_resource(struct sr_kms_req *rq, const char *uri,
@@ -113,6 +155,9 @@ sr_err sr_kms_require_resource(struct sr_kms_req *rq, const char *uri,
     /* Past its ttl a resource is as good as shredded, even before the sweeper runs. */
     if (res->shredded_at != 0 || (res->expires != 0 && rq->now >= res->expires)) {
         return sr_kms_req_fail(rq, 410, "SHREDDED", "the resource was shredded");
+    }
+    if (rq->who.service[0] != '\0') {
+        return service_may_use(rq, res, ok);
     }
     SR_TRY(sr_kms_authz_allows(rq->srv->store, uri, rq->as_user, &allowed));
     /* Rule (3): a compliance officer of R's org may retrieve, with a reason. */

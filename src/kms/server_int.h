@@ -24,6 +24,8 @@ struct sr_kms_channel {
     char user_id[SR_STORE_ID_MAX];
     char org_id[SR_STORE_ID_MAX];
     char client_id[SR_STORE_ID_MAX];
+    uint8_t thumb[SR_KMS_THUMB_LEN]; /* a service channel's JWK thumbprint, when has_thumb */
+    bool has_thumb;
     struct sr_jose_key *key; /* K */
     int64_t created, expires;
     uint8_t (*ivs)[SR_JOSE_IV_LEN];
@@ -57,6 +59,7 @@ struct sr_kms_server {
     struct sr_kms_cmk_provider *cmk;
     struct sr_kms_keywrap *keywrap;
     const struct sr_kms_authn *authn;
+    const struct sr_kms_services *services;
     const struct sr_jose_key *static_key;
     const struct sr_jose_key *prev_key; /* the previous static key, until prev_until */
     char prev_kid[SR_STORE_ID_MAX];
@@ -91,6 +94,8 @@ struct sr_kms_req {
     bool compliance;               /* access came from rule (3) or onBehalfOf */
     bool system;                   /* the KMS itself (the sweeper) */
     struct sr_kms_channel *ch;     /* NULL for the handshake */
+    /* A service's JWK thumbprint (when who.service is set). */
+    uint8_t thumb[SR_KMS_THUMB_LEN];
     /* The answer. */
     int status;
     const char *error_code;
@@ -186,6 +191,9 @@ SR_MUST_USE sr_err sr_kms_recordings_current(struct sr_kms_req *rq,
 /* server_policy.c */
 /** retrieve and update /orgs/{org}/policy. */
 sr_err sr_kms_policy(struct sr_kms_req *rq);
+/** Whether the org's policy.services lists service kind `kind`. */
+SR_MUST_USE sr_err sr_kms_org_enables(struct sr_kms_req *rq, const char *org, const char *kind,
+                                      bool *on);
 /** The org's key lifetime (policy keyLifetime, default 24 h) in ms. */
 SR_MUST_USE sr_err sr_kms_org_key_lifetime(struct sr_kms_req *rq, const char *org, int64_t *ms);
 

@@ -24,8 +24,6 @@
 
 static const char *const retention_kinds[] = { "space",     "meeting",        "file",
                                                "voicemail", "org-recordings", "other" };
-static const char *const service_kinds[] = { "indexer",      "dlp",      "transcoder", "archiver",
-                                             "malware-scan", "recorder", "meeting" };
 static const char *const periods[] = { "week", "month", "quarter" };
 
 static bool in(const char *s, const char *const *set, size_t n)
@@ -70,6 +68,21 @@ sr_err sr_kms_org_key_lifetime(struct sr_kms_req *rq, const char *org, int64_t *
     return SR_OK;
 }
 
+sr_err sr_kms_org_enables(struct sr_kms_req *rq, const char *org, const char *kind, bool *on)
+{
+    json_t *p = NULL;
+    size_t i;
+    json_t *v;
+    *on = false;
+    SR_TRY(policy_load(rq, org, &p));
+    json_array_foreach(json_object_get(p, "services"), i, v)
+    {
+        *on = *on || (json_is_string(v) && strcmp(json_string_value(v), kind) == 0);
+    }
+    json_decref(p);
+    return SR_OK;
+}
+
 /* The policy as answered: stored members over the defaults, plus the read-only ones. */
 static sr_err policy_answer(struct sr_kms_req *rq, const char *org, json_t *stored)
 {
@@ -107,7 +120,7 @@ static bool policy_check(struct sr_kms_req *rq, const json_t *in_p, json_t *out)
     }
     json_array_foreach(svc, i, v)
     {
-        ok = ok && IN(json_string_value(v), service_kinds);
+        ok = ok && sr_kms_service_kind_known(json_string_value(v));
     }
     if (!ok) {
         (void)sr_kms_req_fail(rq, 400, "BAD_REQUEST", "policy has a member out of range");

@@ -86,8 +86,10 @@ static sr_err parse_client(struct sr_kms_req *rq)
     if (!json_is_object(cred)) {
         return sr_kms_req_fail(rq, 400, "BAD_REQUEST", "client.credential must be an object");
     }
-    if (json_object_get(cred, "bearer") == NULL && json_object_get(cred, "jwk") != NULL) {
-        return sr_kms_req_fail(rq, 501, "NOT_SUPPORTED", "service credentials are not built yet");
+    const json_t *jwk = json_object_get(cred, "jwk");
+    if (jwk != NULL && (!json_is_object(jwk) || json_object_get(cred, "bearer") != NULL)) {
+        return sr_kms_req_fail(rq, 400, "BAD_REQUEST",
+                               "client.credential is a bearer or a service jwk object");
     }
     if (sr_kms_json_str(client, "onBehalfOf", SR_STORE_ID_MAX - 1, &rq->on_behalf_of) != SR_OK) {
         return sr_kms_req_fail(rq, 400, "BAD_REQUEST", "client.onBehalfOf must be a string");
@@ -154,6 +156,9 @@ static bool on_behalf(struct sr_kms_req *rq)
         return false;
     }
     sr_err err = sr_store_principal_get(rq->srv->store, rq->on_behalf_of, &p);
+    if (err == SR_OK && strcmp(p.kind, "user") != 0) {
+        err = SR_ERR_NOT_FOUND; /* a service is nobody's behalf */
+    }
     if (err != SR_OK || strcmp(p.org_id, rq->who.org_id) != 0) {
         (void)sr_kms_req_fail(rq, err == SR_OK || err == SR_ERR_NOT_FOUND ? 403 : 500,
                               err == SR_OK || err == SR_ERR_NOT_FOUND ? "NOT_AUTHORIZED"
@@ -166,23 +171,70 @@ static bool on_behalf(struct sr_kms_req *rq)
     return true;
 }
 
+/* A user's bearer; a token may not claim a service's name. */
+static bool bearer_ok(struct sr_kms_req *rq, const json_t *bearer, enum sr_kms_authn_fail *why)
+{
+    return json_is_string(bearer) &&
+           sr_kms_bearer_check(rq->srv, json_string_value(bearer), rq->now, &rq->who, why) ==
+                   SR_OK &&
+           strncmp(rq->who.user_id, SR_KMS_SERVICE_PREFIX, strlen(SR_KMS_SERVICE_PREFIX)) != 0;
+}
+
+/*
+ * KMS.md §9: services get keys only from orgs whose policy.services lists their kind. A
+ * service limited to one org is judged here, on every request; one serving any org is judged
+ * per resource (sr_kms_require_resource). The refusal is audited: the service is known.
+ */
+static bool service_enabled(struct sr_kms_req *rq)
+{
+    bool on = false;
+    if (rq->who.org_id[0] == '\0') {
+        return true;
+    }
+    sr_err err = sr_kms_org_enables(rq, rq->who.org_id, rq->who.service, &on);
+    if (err != SR_OK) {
+        sr_kms_req_fail_err(rq, err);
+        return false;
+    }
+    if (!on) {
+        rq->audited = true;
+        (void)sr_kms_req_fail(rq, 403, "NOT_AUTHORIZED",
+                              "the organization has not enabled the %s service", rq->who.service);
+    }
+    return on;
+}
+
 bool sr_kms_req_authenticate(struct sr_kms_req *rq)
 {
     const json_t *cred = json_object_get(json_object_get(rq->in, "client"), "credential");
-    const json_t *bearer = json_object_get(cred, "bearer");
+    bool service = json_object_get(cred, "jwk") != NULL;
     enum sr_kms_authn_fail why = SR_KMS_AUTHN_INVALID;
-    if (!json_is_string(bearer) ||
-        sr_kms_bearer_check(rq->srv, json_string_value(bearer), rq->now, &rq->who, &why) != SR_OK) {
+    /* A service proves possession of its key at the handshake only (KMS.md §6). */
+    struct sr_kms_proof_expect proof = { rq->srv->cluster, rq->request_id,
+                                         json_object_get(rq->in, "jwk") };
+    bool ok =
+            service ? sr_kms_service_verify(rq->srv->services, cred, rq->ch == NULL ? &proof : NULL,
+                                            rq->now, &rq->who, rq->thumb, &why) == SR_OK
+                    : bearer_ok(rq, json_object_get(cred, "bearer"), &why);
+    if (!ok) {
+        memset(&rq->who, 0, sizeof(rq->who));
         if (why == SR_KMS_AUTHN_EXPIRED) {
-            (void)sr_kms_req_fail(rq, 401, "TOKEN_EXPIRED", "the bearer token has expired");
+            (void)sr_kms_req_fail(rq, 401, "TOKEN_EXPIRED", "the %s has expired",
+                                  service ? "service certificate or proof" : "bearer token");
         } else {
             (void)sr_kms_req_fail(rq, 401, "TOKEN_INVALID", "the credential is not valid");
         }
         return false;
     }
-    /* KMS.md §2: the identity of the handshake is bound to the channel. */
-    if (rq->ch != NULL && strcmp(rq->ch->user_id, rq->who.user_id) != 0) {
+    /* KMS.md §2: the identity of the handshake is bound to the channel, a service's by the
+     * thumbprint of its JWK. */
+    if (rq->ch != NULL && (strcmp(rq->ch->user_id, rq->who.user_id) != 0 ||
+                           (rq->ch->has_thumb && (!service || memcmp(rq->ch->thumb, rq->thumb,
+                                                                     sizeof(rq->thumb)) != 0)))) {
         (void)sr_kms_req_fail(rq, 401, "CHANNEL_MISMATCH", "not the identity of this channel");
+        return false;
+    }
+    if (service && !service_enabled(rq)) {
         return false;
     }
     memcpy(rq->as_user, rq->who.user_id, sizeof(rq->as_user));
