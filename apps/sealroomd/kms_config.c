@@ -73,6 +73,12 @@ static const struct opt opts[] = {
       "FILE",
       "32-byte deployment channel key shared by every node (0600): channels then live "
       "in the store and survive restarts (default: in memory)" },
+    { "service-ca", OPT_STR, offsetof(struct kms_config, service_ca), KMS_PATH_MAX, "FILE",
+      "PEM CA certificates that service credentials (x5c) must chain to, and any CRLs "
+      "(then every issuer needs a current one); without it service principals are refused" },
+    { "static-cert", OPT_STR, offsetof(struct kms_config, static_cert), KMS_PATH_MAX, "FILE",
+      "PEM certificate chain (leaf first) of the current static key, published as its x5c "
+      "(default: a self-issued DEVELOPMENT certificate DATA_DIR/static-N.pem)" },
     { "handshakes-per-min", OPT_UINT, offsetof(struct kms_config, handshakes_per_min), 0, "N",
       "handshakes per principal per minute (default 60)" },
     { "requests-per-s", OPT_UINT, offsetof(struct kms_config, requests_per_s), 0, "N",
@@ -127,8 +133,9 @@ void kms_config_usage(FILE *out)
                  "dashes (`listen = 0.0.0.0:8443`, `allow-file-cmk = true`); `_` may stand for\n"
                  "`-` and a `kms.` prefix is allowed; `#` starts a comment.\n"
                  "\nfiles in the data dir: kms.db (default store), static-N.jwk (the static\n"
-                 "RSA keys, 0600; the highest N is current), audit.key (0600), cmk/ (file\n"
-                 "CMKs), tls-cert.pem and tls-key.pem (the development certificate).\n");
+                 "RSA keys, 0600; the highest N is current), static-N.pem (their development\n"
+                 "certificates), audit.key (0600), cmk/ (file CMKs), tls-cert.pem and\n"
+                 "tls-key.pem (the development certificate).\n");
 }
 
 static const struct opt *find_opt(const char *name, size_t len)

@@ -44,6 +44,8 @@ struct kms_config {
     unsigned requests_per_s;
     unsigned sweep_interval_s; /* 0: no sweeper */
     char channel_key_file[KMS_PATH_MAX];
+    char service_ca[KMS_PATH_MAX];  /* service CAs and CRLs (PEM), or "": no services */
+    char static_cert[KMS_PATH_MAX]; /* the static key's chain (PEM), or "": self-issued */
     char config[KMS_PATH_MAX];
 };
 

@@ -23,6 +23,7 @@ struct kms_daemon {
     struct sr_kms_cmk_provider *cmk;
     struct sr_kms_keywrap *keywrap;
     struct sr_kms_authn *authn;
+    struct sr_kms_services *services; /* NULL without --service-ca */
     struct kms_static statics;
     uint8_t audit_key[SR_KMS_AUDIT_KEY_LEN];
     uint8_t channel_kek[32];

@@ -98,6 +98,34 @@ static bool open_identity(struct kms_daemon *d)
     return kms_http_reload_jwks(d, true);
 }
 
+/* --service-ca: the CAs (and CRLs) service principals chain to (KMS.md §6). */
+static bool open_services(struct kms_daemon *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (d->cfg.service_ca[0] == '\0') {
+        return true;
+    }
+    if (!kms_files_read(d->cfg.service_ca, (size_t)1024 * 1024, false, &text, &len)) {
+        fprintf(stderr, "sealroomd: cannot read --service-ca %s: %s\n", d->cfg.service_ca,
+                strerror(errno));
+        return false;
+    }
+    sr_err err = sr_kms_services_new(&d->services);
+    if (err == SR_OK) {
+        err = sr_kms_services_add_pem(d->services, sr_slice_of(text, len));
+    }
+    sr_free(text);
+    if (err != SR_OK) {
+        fprintf(stderr,
+                "sealroomd: --service-ca %s: %s — it must hold PEM CA certificates (and "
+                "optionally CRLs)\n",
+                d->cfg.service_ca, sr_err_str(err));
+        return false;
+    }
+    return true;
+}
+
 static bool load_channel_kek(struct kms_daemon *d)
 {
     if (d->cfg.channel_key_file[0] == '\0') {
@@ -123,6 +151,7 @@ static bool make_engine(struct kms_daemon *d)
         .cmk = d->cmk,
         .keywrap = d->keywrap,
         .authn = d->authn,
+        .services = d->services,
         .static_key = d->statics.key,
         .static_kid = d->statics.kid,
         .static_jwk = d->statics.published,
@@ -203,7 +232,7 @@ static bool start(struct kms_daemon *d)
     char cmk_dir[KMS_PATH_MAX];
     return kms_files_prepare_dirs(&d->cfg, cmk_dir, sizeof(cmk_dir)) &&
            (!d->cfg.dev_cert || kms_files_dev_cert(&d->cfg)) && open_store(d) &&
-           open_cmk(d, cmk_dir) && open_identity(d) &&
+           open_cmk(d, cmk_dir) && open_identity(d) && open_services(d) &&
            kms_static_load(&d->cfg, kms_now_ms(), &d->statics) &&
            kms_files_audit_key(&d->cfg, d->audit_key) && load_channel_kek(d) && make_engine(d) &&
            make_http(d) && kms_sweeper_start(d) && (running = d->http, install_signals()) &&
@@ -218,6 +247,7 @@ static void stop(struct kms_daemon *d)
     sr_kms_server_free(d->engine);
     kms_static_cleanup(&d->statics);
     sr_kms_authn_free(d->authn);
+    sr_kms_services_free(d->services);
     sr_kms_keywrap_free(d->keywrap);
     sr_kms_cmk_provider_free(d->cmk);
     sr_store_close(d->store);

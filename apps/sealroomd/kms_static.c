@@ -122,16 +122,19 @@ static bool load_key(const struct kms_config *cfg, unsigned n, struct sr_jose_ke
     return true;
 }
 
-/* The public half of the key with its kid, as published in details. */
-static bool publish(const struct sr_jose_key *key, const char *kid, char **out)
+/* The public half of the key with its kid and x5c (consumed), as published in details. */
+static bool publish(const struct sr_jose_key *key, const char *kid, json_t *x5c, char **out)
 {
     char *pub = NULL;
     if (sr_jose_key_export(key, false, &pub) != SR_OK) {
+        json_decref(x5c);
         return false;
     }
     json_t *jwk = json_loads(pub, 0, NULL);
     sr_free(pub);
-    bool ok = jwk != NULL && json_object_set_new(jwk, "kid", json_string(kid)) == 0;
+    bool ok = jwk != NULL && json_object_set_new(jwk, "kid", json_string(kid)) == 0 &&
+              json_object_set(jwk, "x5c", x5c) == 0;
+    json_decref(x5c);
     char *text = ok ? json_dumps(jwk, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(jwk);
     if (text == NULL) {
@@ -184,7 +187,11 @@ bool kms_static_load(const struct kms_config *cfg, int64_t now_ms, struct kms_st
         !load_previous(cfg, n, mtime, now_ms, out)) {
         return false;
     }
-    if (!publish(out->key, out->kid, &out->published)) {
+    json_t *x5c = NULL;
+    if (!kms_static_chain(cfg, n, out->key, now_ms, &x5c)) {
+        return false;
+    }
+    if (!publish(out->key, out->kid, x5c, &out->published)) {
         fprintf(stderr, "sealroomd: cannot export the static public key\n");
         return false;
     }

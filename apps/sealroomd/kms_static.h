@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "kms/jose.h"
 #include "kms_config.h"
 
@@ -25,6 +27,14 @@ struct kms_static {
 
 /** Load (or make, or rotate) the static keys at `now_ms`. Prints what is wrong on failure. */
 bool kms_static_load(const struct kms_config *cfg, int64_t now_ms, struct kms_static *out);
+
+/**
+ * The x5c of static key `n` (kms_static_cert.c): the chain of --static-cert, or the self-issued
+ * development certificate DATA_DIR/static-N.pem (made on first use). The leaf must be for the
+ * key and the KMS name. Prints what is wrong on failure.
+ */
+bool kms_static_chain(const struct kms_config *cfg, unsigned n, const struct sr_jose_key *key,
+                      int64_t now_ms, json_t **x5c);
 
 /** Free the keys (cjose wipes them). A zeroed struct is fine. */
 void kms_static_cleanup(struct kms_static *st);
