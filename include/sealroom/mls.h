@@ -35,6 +35,10 @@ struct sr_mls_group_limits {
     uint32_t max_leaves;    /* ratchet tree size in leaves (default 1024) */
     uint32_t max_proposals; /* proposals in one commit, and cached per epoch (default 256) */
     size_t max_message;     /* bytes of one MLSMessage (default 4 MiB) */
+    /* Threads that verify the leaf signatures of a ratchet tree on join and external join
+     * (trees of 64 leaves or more; the results do not depend on it). 0: the online CPUs, at
+     * most 4; 1: no threads, all on the caller's. */
+    uint32_t verify_threads;
 };
 
 /**

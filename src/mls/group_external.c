@@ -66,7 +66,8 @@ static sr_err check_group_info(struct ext *e, const struct sr_suite *suite,
     const struct sr_mls_leaf_node *signer = sr_mls_tree_get0_leaf(&e->tree, gi->signer);
     SR_CHECK(signer != NULL, SR_ERR_INVALID);
     SR_TRY(sr_mls_group_info_verify(suite, gi, signer->signature_key));
-    return sr_mls_tree_validate(&e->tree, gi->group_context.group_id, gi->group_context.tree_hash);
+    return sr_mls_tree_validate(&e->tree, gi->group_context.group_id, gi->group_context.tree_hash,
+                                p->limits != NULL ? p->limits->verify_threads : 0);
 }
 
 /* The epoch of the GroupInfo, as far as a non-member can know it. */

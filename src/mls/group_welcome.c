@@ -135,7 +135,7 @@ static sr_err build_epoch(struct sr_mls_group *g, struct join_ctx *jc,
     const struct sr_mls_group_context *gc = &gi->group_context;
     struct sr_mls_group_epoch *ep = &g->ep;
     const struct sr_mls_key_package_priv *kpp = jc->a->key_package;
-    SR_TRY(sr_mls_tree_validate(&jc->tree, gc->group_id, gc->tree_hash));
+    SR_TRY(sr_mls_tree_validate(&jc->tree, gc->group_id, gc->tree_hash, g->limits.verify_threads));
     SR_TRY(sr_mls_group_validate_leaves(g, &jc->tree, gi));
     SR_TRY(check_support(gi, &kp->leaf_node));
     sr_mls_tree_swap(&ep->tree, &jc->tree);

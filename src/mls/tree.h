@@ -286,16 +286,24 @@ SR_MUST_USE sr_err sr_mls_tree_verify_parent_hashes(struct sr_mls_tree *t);
  * Tree checks on join (§12.4.3.1): the root hash equals `tree_hash`, every non-blank parent is
  * parent-hash valid, unmerged leaves are consistent, no encryption key appears twice, no
  * signature key appears twice among the leaves, and every leaf signature verifies (update
- * and commit sources with `group_id` and their leaf index). Credential, capability and
- * lifetime checks of §7.3 are the group layer's. SR_ERR_INVALID / SR_ERR_AUTH on failure;
- * the tree is unchanged apart from its hash cache.
+ * and commit sources with `group_id` and their leaf index) on `threads` threads as in
+ * sr_mls_tree_verify_leaf_signatures. Credential, capability and lifetime checks of §7.3 are
+ * the group layer's. SR_ERR_INVALID / SR_ERR_AUTH on failure; the tree is unchanged apart
+ * from its hash cache.
  */
 SR_MUST_USE sr_err sr_mls_tree_validate(struct sr_mls_tree *t, struct sr_slice group_id,
-                                        struct sr_slice tree_hash);
+                                        struct sr_slice tree_hash, uint32_t threads);
 
-/** Only the leaf signatures (§7.2) of the tree. */
+/* tree_verify.c */
+
+/**
+ * Only the leaf signatures (§7.2) of the tree, on up to `threads` threads counting the
+ * caller's (0: the online CPUs, at most 4; 1: none started; trees under 64 leaves always use
+ * the caller's only). The result does not depend on `threads`: SR_OK, or the error of the
+ * lowest leaf that fails (SR_ERR_AUTH for a bad signature).
+ */
 SR_MUST_USE sr_err sr_mls_tree_verify_leaf_signatures(const struct sr_mls_tree *t,
-                                                      struct sr_slice group_id);
+                                                      struct sr_slice group_id, uint32_t threads);
 
 /** Verify one leaf's signature: LeafNodeTBS with group_id and leaf_index when applicable. */
 SR_MUST_USE sr_err sr_mls_tree_verify_leaf(const struct sr_suite *suite,

@@ -2,80 +2,17 @@
 /*
  * The ratchet-tree checks a joiner runs (RFC 9420 §12.4.3.1 "Verify the integrity of the
  * ratchet tree"): tree hash, parent hashes (§7.9.2), leaf signatures (§7.2), unmerged-leaf
- * consistency and key uniqueness (§7.3). Signature verification is the only costly step;
- * the rest is hashing of each node about twice and an O(n log n) sort of the keys.
+ * consistency and key uniqueness (§7.3). Signature verification is the only costly step
+ * (tree_verify.c spreads it over threads); the rest is hashing of each node about twice and
+ * an O(n log n) sort of the keys.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "crypto/ct.h"
-#include "crypto/labels.h"
 #include "mls/tree.h"
 #include "mls/tree_math.h"
-
-sr_err sr_mls_tree_verify_leaf(const struct sr_suite *suite, const struct sr_mls_leaf_node *ln,
-                               struct sr_slice group_id, uint32_t leaf_index)
-{
-    struct sr_buf tbs;
-    sr_buf_init(&tbs, 0, 0);
-    sr_err err = sr_mls_leaf_node_tbs_encode(ln, group_id, leaf_index, &tbs);
-    if (err == SR_OK) {
-        /* §7.2: signature = SignWithLabel(., "LeafNodeTBS", LeafNodeTBS) */
-        err = sr_mls_verify_with_label(suite, ln->signature_key, "LeafNodeTBS", sr_buf_slice(&tbs),
-                                       ln->signature);
-        if (err == SR_ERR_INVALID || err == SR_ERR_DECODE) {
-            err = SR_ERR_AUTH;
-        }
-    }
-    sr_buf_cleanup(&tbs);
-    return err;
-}
-
-/* Trees at least this large verify their two halves on two threads. */
-#define VERIFY_THREAD_MIN_LEAVES 64
-
-struct verify_job {
-    const struct sr_mls_tree *t;
-    struct sr_slice group_id;
-    uint32_t from, to;
-    sr_err err;
-};
-
-static void verify_range(struct verify_job *job)
-{
-    job->err = SR_OK;
-    for (uint32_t i = job->from; i < job->to && job->err == SR_OK; i++) {
-        const struct sr_mls_leaf_node *ln = sr_mls_tree_get0_leaf(job->t, i);
-        if (ln != NULL) {
-            job->err = sr_mls_tree_verify_leaf(job->t->suite, ln, job->group_id, i);
-        }
-    }
-}
-
-static void *verify_thread(void *arg)
-{
-    verify_range(arg);
-    return NULL;
-}
-
-sr_err sr_mls_tree_verify_leaf_signatures(const struct sr_mls_tree *t, struct sr_slice group_id)
-{
-    /* The signatures are the whole cost of a join (one per member); the tree is only read
-     * and crypto/ is thread-safe, so a large tree's second half goes to a second thread. */
-    uint32_t n = t->n_leaves, mid = n >= VERIFY_THREAD_MIN_LEAVES ? n / 2 : n;
-    struct verify_job lo = { t, group_id, 0, mid, SR_OK }, hi = { t, group_id, mid, n, SR_OK };
-    pthread_t th;
-    bool threaded = mid < n && pthread_create(&th, NULL, verify_thread, &hi) == 0;
-    verify_range(&lo);
-    if (threaded) {
-        pthread_join(th, NULL);
-    } else if (lo.err == SR_OK) {
-        verify_range(&hi);
-    }
-    return lo.err != SR_OK ? lo.err : hi.err;
-}
 
 static bool has_unmerged(const struct sr_mls_tree_parent *p, uint32_t leaf)
 {
@@ -176,7 +113,7 @@ sr_err sr_mls_tree_check_structure(const struct sr_mls_tree *t)
 }
 
 sr_err sr_mls_tree_validate(struct sr_mls_tree *t, struct sr_slice group_id,
-                            struct sr_slice tree_hash)
+                            struct sr_slice tree_hash, uint32_t threads)
 {
     uint8_t th[SR_HASH_MAX];
     SR_CHECK(t->n_leaves > 0, SR_ERR_INVALID);
@@ -189,5 +126,5 @@ sr_err sr_mls_tree_validate(struct sr_mls_tree *t, struct sr_slice group_id,
     /* "For each non-empty parent node, verify that it is parent-hash valid" */
     SR_TRY(sr_mls_tree_verify_parent_hashes(t));
     /* Last because it is the expensive part: a forged tree fails on the cheap checks first. */
-    return sr_mls_tree_verify_leaf_signatures(t, group_id);
+    return sr_mls_tree_verify_leaf_signatures(t, group_id, threads);
 }

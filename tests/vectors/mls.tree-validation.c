@@ -66,9 +66,10 @@ static bool check_case(const json_t *tc)
               sr_mls_tree_import(&t, suite, sr_buf_slice(&tree)) == SR_OK;
     ok = ok && check_nodes(&t, tc);
     ok = ok && sr_mls_tree_verify_parent_hashes(&t) == SR_OK;
-    ok = ok && sr_mls_tree_verify_leaf_signatures(&t, sr_buf_slice(&gid)) == SR_OK;
+    ok = ok && sr_mls_tree_verify_leaf_signatures(&t, sr_buf_slice(&gid), 0) == SR_OK;
     ok = ok && sr_mls_tree_root_hash(&t, root) == SR_OK &&
-         sr_mls_tree_validate(&t, sr_buf_slice(&gid), sr_slice_of(root, suite->hash->len)) == SR_OK;
+         sr_mls_tree_validate(&t, sr_buf_slice(&gid), sr_slice_of(root, suite->hash->len), 0) ==
+                 SR_OK;
     sr_mls_tree_cleanup(&t);
     sr_buf_cleanup(&tree);
     sr_buf_cleanup(&gid);

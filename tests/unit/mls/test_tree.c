@@ -186,7 +186,7 @@ static void assert_valid(struct sr_mls_tree *t)
 {
     uint8_t th[SR_HASH_MAX];
     assert_int_equal(sr_mls_tree_root_hash(t, th), SR_OK);
-    assert_int_equal(sr_mls_tree_validate(t, gid, sr_slice_of(th, t->suite->hash->len)), SR_OK);
+    assert_int_equal(sr_mls_tree_validate(t, gid, sr_slice_of(th, t->suite->hash->len), 0), SR_OK);
 }
 
 static void add_remove_extend_truncate(void **state)
@@ -318,7 +318,7 @@ static sr_err validate_unchanged(struct sr_mls_tree *t)
     sr_buf_init(&after, 0, 0);
     export_to(t, &before);
     assert_int_equal(sr_mls_tree_root_hash(t, th), SR_OK);
-    sr_err err = sr_mls_tree_validate(t, gid, sr_slice_of(th, t->suite->hash->len));
+    sr_err err = sr_mls_tree_validate(t, gid, sr_slice_of(th, t->suite->hash->len), 0);
     export_to(t, &after);
     assert_int_equal(before.len, after.len);
     assert_memory_equal(before.p, after.p, before.len);
@@ -347,7 +347,7 @@ static void validation_rejects_tampering(void **state)
     uint8_t th[SR_HASH_MAX];
     assert_int_equal(sr_mls_tree_root_hash(&f.tree, th), SR_OK);
     th[0] ^= 1; /* §12.4.3.1: the GroupInfo's tree hash must match */
-    assert_int_equal(sr_mls_tree_validate(&f.tree, gid, sr_slice_of(th, 32)), SR_ERR_INVALID);
+    assert_int_equal(sr_mls_tree_validate(&f.tree, gid, sr_slice_of(th, 32), 0), SR_ERR_INVALID);
 
     /* a parent hash flipped: that parent is no longer parent-hash valid (§7.9.2) */
     assert_int_equal(sr_mls_tree_copy(&t, &f.tree), SR_OK);
@@ -376,7 +376,7 @@ static void validation_rejects_tampering(void **state)
     struct sr_mls_leaf_node *ln = t.nodes[2].leaf;
     ln->owned.p[ln->signature.p - ln->owned.p + 5] ^= 1;
     sr_mls_tree_touch(&t, 2);
-    assert_int_equal(sr_mls_tree_verify_leaf_signatures(&t, gid), SR_ERR_AUTH);
+    assert_int_equal(sr_mls_tree_verify_leaf_signatures(&t, gid, 0), SR_ERR_AUTH);
     assert_int_not_equal(validate_unchanged(&t), SR_OK);
     sr_mls_tree_cleanup(&t);
 

@@ -190,7 +190,7 @@ static void commit_rounds(void **state)
     sr_mls_treekem_result_cleanup(&res);
     uint8_t th[SR_HASH_MAX];
     assert_int_equal(sr_mls_tree_root_hash(&g.tree, th), SR_OK);
-    assert_int_equal(sr_mls_tree_validate(&g.tree, gid, sr_slice_of(th, 32)), SR_OK);
+    assert_int_equal(sr_mls_tree_validate(&g.tree, gid, sr_slice_of(th, 32), 0), SR_OK);
     group_free(&g);
 }
 
