@@ -38,9 +38,6 @@ struct mls_opts {
 /* A member's state, loaded from and saved to its directory. */
 struct mls_state {
     struct sr_mls_group *g;
-    uint64_t send_epoch; /* the epoch the counters below belong to */
-    uint32_t app_sent;   /* application generations used in send_epoch */
-    uint32_t hs_sent;    /* handshake generations used in send_epoch */
 };
 
 /* mls.c */

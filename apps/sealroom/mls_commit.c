@@ -23,9 +23,6 @@ static int commit_and_write(struct mls_opts *o, struct mls_state *st,
         rc = mls_fail(o, "cannot create the commit", err);
         goto out;
     }
-    if (p->private_message) {
-        st->hs_sent++;
-    }
     if ((err = sr_mls_group_commit_merge(st->g)) != SR_OK ||
         (err = mls_state_save(o->dir, st)) != SR_OK) {
         rc = mls_fail(o, "cannot merge and save the commit", err);

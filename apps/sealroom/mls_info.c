@@ -182,8 +182,7 @@ int mls_cmd_encrypt(struct mls_opts *o)
         rc = mls_fail(o, "cannot encrypt", err);
         goto out;
     }
-    /* Record the generation as used before the message can leave. */
-    st.app_sent++;
+    /* Save the generation as used before the message can leave. */
     if ((err = mls_state_save(o->dir, &st)) != SR_OK) {
         rc = mls_fail(o, "cannot save the state", err);
         goto out;

@@ -4,15 +4,15 @@
  *
  *   D/identity     the member's identity (text)
  *   D/kp-N.priv    private bundles of KeyPackages not yet used to join
- *   D/group        "SRMC" u8 version=1, u64 send_epoch, u32 app_sent, u32 hs_sent,
- *                  then the bytes of sr_mls_group_save
+ *   D/group        "SRMC" u8 version=2, then the bytes of sr_mls_group_save
+ *                  (version 1 had u64 epoch, u32, u32 of send counters before them:
+ *                  read and ignored)
  *
  * Every file here holds secrets or identifies the member: all are written 0600 to a
  * temporary name and renamed over the old one, so a failed command leaves the state as it
- * was. The library's saved state forgets which sender generations of the current epoch we
- * used (a restored group refuses to send PrivateMessages until the next epoch), so the tool
- * counts its own sends per epoch and, on load, moves its own ratchets past them before it
- * lets the group send again. This uses the group's private side (mls/group.h).
+ * was. The library's saved state keeps the secret tree's progress in the epoch, so a
+ * command that sends saves the group (with the generation used) before the message leaves,
+ * and the next command goes on from there.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,14 +23,13 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
-#include "mls/group.h"
-#include "mls/secret_tree.h"
 #include "mls_cli.h"
 
-#define STATE_MAGIC    "SRMC"
-#define STATE_VERSION  1u
-#define STATE_HEAD_LEN 21u
-#define MAX_FILE       (64u << 20)
+#define STATE_MAGIC      "SRMC"
+#define STATE_VERSION    2u
+#define STATE_HEAD_LEN   5u
+#define STATE_V1_SKIPPED 16u /* version 1's send counters, which the library made useless */
+#define MAX_FILE         (64u << 20)
 
 sr_err mls_path(const char *dir, const char *name, char *out, size_t cap)
 {
@@ -155,77 +154,27 @@ sr_err mls_bundle_save(const char *dir, struct sr_slice bundle, char *name, size
     return SR_ERR_LIMIT;
 }
 
-static uint64_t get_be(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        v = (v << 8) | p[i];
-    }
-    return v;
-}
-
-static void put_be(uint8_t *p, size_t n, uint64_t v)
-{
-    for (size_t i = n; i > 0; i--) {
-        p[i - 1] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
-/* Move our `type` ratchet past the `n` generations used before the state was saved. */
-static sr_err skip_sent(struct sr_mls_group *g, enum sr_mls_ratchet_type type, uint32_t n)
-{
-    for (uint32_t i = 0; i < n; i++) {
-        struct sr_mls_ratchet_key k = { 0 };
-        sr_err err = sr_mls_secret_tree_next(g->ep.stree, g->ep.own_leaf, type, &k);
-        sr_mls_ratchet_key_cleanup(&k);
-        SR_TRY(err);
-    }
-    return SR_OK;
-}
-
-/* Let a restored group send again once its ratchets are past every generation it used. */
-static sr_err resume_sending(struct mls_state *st)
-{
-    struct sr_mls_group *g = st->g;
-    if (!g->restored || g->ep.stree == NULL || st->send_epoch != g->ep.epoch ||
-        !sr_mls_group_active(g)) {
-        return SR_OK;
-    }
-    SR_TRY(skip_sent(g, SR_MLS_RATCHET_APPLICATION, st->app_sent));
-    SR_TRY(skip_sent(g, SR_MLS_RATCHET_HANDSHAKE, st->hs_sent));
-    g->restored = false;
-    return SR_OK;
-}
-
 sr_err mls_state_load(const char *dir, struct mls_state *st)
 {
     char path[4096];
     struct sr_buf b;
-    sr_err err;
+    sr_err err = SR_OK;
+    size_t head = STATE_HEAD_LEN;
     memset(st, 0, sizeof(*st));
     SR_TRY(mls_path(dir, "group", path, sizeof(path)));
     SR_TRY(mls_read_file(path, SR_BUF_WIPE, &b));
     if (b.len < STATE_HEAD_LEN || memcmp(b.p, STATE_MAGIC, 4) != 0) {
         err = SR_ERR_DECODE;
-        goto out;
-    }
-    if (b.p[4] != STATE_VERSION) {
+    } else if (b.p[4] != 1 && b.p[4] != STATE_VERSION) {
         err = SR_ERR_UNSUPPORTED;
-        goto out;
+    } else if (b.p[4] == 1) {
+        head += STATE_V1_SKIPPED;
+        err = b.len < head ? SR_ERR_DECODE : SR_OK;
     }
-    st->send_epoch = get_be(b.p + 5, 8);
-    st->app_sent = (uint32_t)get_be(b.p + 13, 4);
-    st->hs_sent = (uint32_t)get_be(b.p + 17, 4);
-    err = sr_mls_group_restore(sr_slice_of(b.p + STATE_HEAD_LEN, b.len - STATE_HEAD_LEN), &st->g);
     if (err == SR_OK) {
-        err = resume_sending(st);
+        err = sr_mls_group_restore(sr_slice_of(b.p + head, b.len - head), &st->g);
     }
-out:
     sr_buf_cleanup(&b);
-    if (err != SR_OK) {
-        mls_state_cleanup(st);
-    }
     return err;
 }
 
@@ -235,18 +184,8 @@ sr_err mls_state_save(const char *dir, struct mls_state *st)
     uint8_t head[STATE_HEAD_LEN];
     struct sr_buf b;
     sr_err err;
-    uint64_t epoch = sr_mls_group_epoch(st->g);
-    if (epoch != st->send_epoch) {
-        /* A new epoch has a new secret tree: nothing of it was used yet. */
-        st->send_epoch = epoch;
-        st->app_sent = 0;
-        st->hs_sent = 0;
-    }
     memcpy(head, STATE_MAGIC, 4);
     head[4] = STATE_VERSION;
-    put_be(head + 5, 8, st->send_epoch);
-    put_be(head + 13, 4, st->app_sent);
-    put_be(head + 17, 4, st->hs_sent);
     SR_TRY(mls_path(dir, "group", path, sizeof(path)));
     sr_buf_init(&b, 0, SR_BUF_WIPE);
     err = sr_buf_append(&b, head, sizeof(head));

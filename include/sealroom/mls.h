@@ -358,8 +358,9 @@ SR_API SR_MUST_USE sr_err sr_mls_group_propose_update(struct sr_mls_group *g, bo
 /**
  * Propose reinitializing the group (§12.1.5) as `group_id` with cipher suite `suite` and
  * GroupContext extensions `extensions` (an encoded Extension<V> body). Once a commit of it is
- * applied the group is frozen (sr_mls_group_active is false): the application starts the new
- * group and retires this one.
+ * applied the group is frozen (sr_mls_group_active is false) and remembers the ReInit: one
+ * member starts the follow-on group with sr_mls_group_reinit_create, the others join it with
+ * sr_mls_group_reinit_join, then the application retires this one.
  */
 SR_API SR_MUST_USE sr_err sr_mls_group_propose_reinit(struct sr_mls_group *g,
                                                       struct sr_slice group_id, uint16_t suite,
@@ -368,6 +369,48 @@ SR_API SR_MUST_USE sr_err sr_mls_group_propose_reinit(struct sr_mls_group *g,
 
 /** False once a commit removed us or applied a ReInit: the group can do nothing more. */
 SR_API bool sr_mls_group_active(const struct sr_mls_group *g);
+
+/** Parameters of sr_mls_group_reinit_create; every pointer is borrowed for the call. */
+struct sr_mls_reinit_create_params {
+    struct sr_slice key_package_priv; /* our bundle, in the ReInit's cipher suite */
+    const struct sr_slice *add;       /* MLSMessage(KeyPackage) of every other member, same suite */
+    size_t add_count;
+    bool ratchet_tree;                        /* put the ratchet tree in the Welcome's GroupInfo */
+    const struct sr_mls_group_limits *limits; /* NULL: defaults */
+};
+
+/**
+ * Start the group that follows `old` once a ReInit was committed in it (RFC 9420 §11.2): a
+ * group with the ReInit's group_id, version, cipher suite and extensions, whose first commit
+ * adds the other members and injects `old`'s resumption PSK (usage reinit, `old`'s group_id
+ * and the epoch the ReInit commit led to). `*out` receives the new group at epoch 1 (the
+ * commit is merged at once: nobody else is in epoch 0) and the MLSMessage(Welcome) for the
+ * others is appended to `welcome`; without `ratchet_tree` they also need the tree
+ * (sr_mls_group_export_tree). `old` is only read, during the call. SR_ERR_STATE when `old`
+ * has no committed ReInit, SR_ERR_UNSUPPORTED for a ReInit version other than MLS 1.0,
+ * SR_ERR_INVALID when the bundle is not of the ReInit's suite or a member of `old` with a
+ * basic credential has no leaf with that identity in the new group; otherwise the errors
+ * of sr_mls_group_create and sr_mls_group_commit. On error `welcome` is as it was.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_reinit_create(const struct sr_mls_group *old,
+                                                     const struct sr_mls_reinit_create_params *p,
+                                                     struct sr_mls_group **out,
+                                                     struct sr_buf *welcome);
+
+/**
+ * Join the group that follows `old` after its ReInit from the Welcome in `p` (§11.2,
+ * §12.4.3.1), as sr_mls_group_join does, with the checks of the link: the Welcome must use
+ * the resumption PSK of `old`'s final epoch (usage reinit), which only `old` can supply, and
+ * the group must be at epoch 1 with the ReInit's group_id, version, cipher suite and
+ * extensions, and hold every member of `old` (basic credentials: the same identity; X.509
+ * identities are left to the trust and identity check). `old` is only read, during the call.
+ * SR_ERR_STATE when `old` has no committed ReInit, SR_ERR_NOT_FOUND when the Welcome does
+ * not use `old`'s reinit PSK, SR_ERR_INVALID when the group does not match the ReInit;
+ * otherwise the errors of sr_mls_group_join.
+ */
+SR_API SR_MUST_USE sr_err sr_mls_group_reinit_join(const struct sr_mls_group *old,
+                                                   const struct sr_mls_group_join_params *p,
+                                                   struct sr_mls_group **out);
 
 /**
  * Encrypt application data `data` with authenticated data `aad` as an MLSMessage
@@ -419,19 +462,27 @@ SR_API SR_MUST_USE sr_err sr_mls_group_join_external(const struct sr_mls_externa
                                                      struct sr_buf *commit);
 
 /**
- * Append the whole group state in a versioned byte form to `out` (secret: store it
- * encrypted). A commit staged by sr_mls_group_commit is not included, nor are the trust
+ * Append the whole group state in a versioned byte form to `out` (secret: pass a wiping
+ * buffer and store it encrypted). It includes where the secret tree of the current epoch
+ * stands: the positions of our own sending ratchets, and the receiving ratchets with the
+ * keys kept for out-of-order messages. So save after every send or receive, and restore only
+ * the latest save: restoring an older one would send again under generations already used.
+ * A commit staged by sr_mls_group_commit is not included, nor are the trust
  * (sr_mls_group_set_trust, or a join's `trust`) and the identity check, which the group only
  * borrows: the application sets them again on the restored group.
  */
 SR_API SR_MUST_USE sr_err sr_mls_group_save(const struct sr_mls_group *g, struct sr_buf *out);
 
 /**
- * Rebuild a group saved by sr_mls_group_save. The restored member processes messages and
- * commits as before, but sends no PrivateMessage (application data, private proposals or
- * commits) until the next epoch, since its ratchet positions in the saved epoch are not
- * kept. The restored group has no trust and no identity check until the application sets
- * them again (X.509 credentials are still checked for form, validity and key binding).
- * SR_ERR_DECODE for malformed input, SR_ERR_UNSUPPORTED for another version.
+ * Rebuild a group saved by sr_mls_group_save; `in` is borrowed for the call. The restored
+ * member carries on in the same epoch: it sends under generations after those it used,
+ * decrypts messages sent before the save that it had not received, and refuses one it had
+ * already received (SR_ERR_REPLAY). State saved in format version 1 still restores, but
+ * such a member sends no PrivateMessage (application data, private proposals or commits;
+ * SR_ERR_STATE) until the next epoch, since its ratchet positions were not kept. The
+ * restored group has no trust and no identity check until the application sets them again
+ * (X.509 credentials are still checked for form, validity and key binding). SR_ERR_DECODE
+ * for malformed or inconsistent input, SR_ERR_UNSUPPORTED for an unknown version or cipher
+ * suite; on error `*out` is NULL.
  */
 SR_API SR_MUST_USE sr_err sr_mls_group_restore(struct sr_slice in, struct sr_mls_group **out);

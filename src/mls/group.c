@@ -113,6 +113,7 @@ void sr_mls_group_free(struct sr_mls_group *g)
     }
     sr_free(g->psks);
     sr_buf_cleanup(&g->group_id);
+    sr_buf_cleanup(&g->reinit_proposal);
     sr_wipe(g, sizeof(*g));
     sr_free(g);
 }
@@ -248,6 +249,10 @@ sr_err sr_mls_group_psk_find(const struct sr_mls_group *g, const struct sr_mls_p
             }
         }
         return SR_ERR_NOT_FOUND;
+    }
+    if (id->type == SR_MLS_PSK_RESUMPTION && id->usage == SR_MLS_RESUMPTION_REINIT &&
+        g->reinit_link != NULL) {
+        return sr_mls_group_reinit_psk(g->reinit_link, id, out); /* §11.2: the old group's */
     }
     /* §8.6: a resumption PSK of this group: the current or a retained past epoch. */
     bool same = id->psk_group_id.len == g->group_id.len &&

@@ -21,7 +21,8 @@
  * (§12.4.3.1), group_process.c (receiving, §12.4.2), group_apply.c (proposal list validation
  * and application, §12.2, §12.3), group_commit.c (§12.4.1), group_propose.c (proposals,
  * external senders, application data), group_groupinfo.c (GroupInfo, Welcome),
- * group_external.c (§12.4.3.2), group_state.c (save/restore).
+ * group_external.c (§12.4.3.2), group_state.c (save/restore), group_reinit.c (the group that
+ * follows a ReInit, §11.2).
  */
 #pragma once
 
@@ -117,11 +118,14 @@ struct sr_mls_group {
     struct sr_mls_group_epoch *staged; /* our own commit, until merged or discarded */
     struct sr_buf own_commit_msg;      /* the MLSMessage of the staged commit */
     bool staged_reinit;
+    struct sr_buf reinit_proposal;        /* the committed ReInit body (§12.1.5), for §11.2 */
+    struct sr_buf staged_reinit_proposal; /* the ReInit body of the staged commit */
+    struct sr_mls_group_reinit_link *reinit_link; /* while creating a ReInit follow-on */
     sr_mls_identity_check_fn id_fn;
     void *id_arg;
     const struct sr_mls_trust *trust;    /* built-in validator's anchors (borrowed), or NULL */
     struct sr_mls_credential_check cred; /* trust, then id_fn, for leaf validation */
-    bool restored;  /* restored from saved state: no PrivateMessage until the next epoch */
+    bool restored;  /* restored from version 1 state: no PrivateMessage until the next epoch */
     size_t padding; /* PrivateMessage padding block */
 };
 
@@ -207,6 +211,40 @@ SR_MUST_USE sr_err sr_mls_group_apply(struct sr_mls_group *g, struct sr_mls_grou
 
 void sr_mls_group_applied_cleanup(struct sr_mls_group_applied *a);
 
+/* group_reinit.c */
+
+/** A ReInit proposal's fields (§12.1.5); the slices borrow from the body parsed. */
+struct sr_mls_group_reinit_params {
+    struct sr_slice group_id;
+    uint16_t version;
+    uint16_t suite;
+    struct sr_slice extensions; /* Extension<V> body */
+};
+
+/**
+ * The old group of a ReInit follow-on (§11.2) while its first commit is made, or while a
+ * joiner processes its Welcome: the one source of the resumption PSK with usage reinit.
+ */
+struct sr_mls_group_reinit_link {
+    const struct sr_mls_group *old; /* frozen by its committed ReInit */
+    bool used;                      /* its PSK was asked for */
+};
+
+/** Parse an encoded ReInit body (as kept in reinit_proposal). SR_ERR_DECODE. */
+SR_MUST_USE sr_err sr_mls_group_reinit_parse(struct sr_slice body,
+                                             struct sr_mls_group_reinit_params *out);
+
+/** Set `dst` to the encoded body of the ReInit among `props` (n of them); `dst` as was on error. */
+SR_MUST_USE sr_err sr_mls_group_reinit_keep(struct sr_buf *dst,
+                                            const struct sr_mls_group_prop *props, size_t n);
+
+/**
+ * The resumption PSK of `link`'s old group when `id` names it (type resumption, usage reinit,
+ * the old group_id and its epoch after the ReInit commit); SR_ERR_NOT_FOUND otherwise.
+ */
+SR_MUST_USE sr_err sr_mls_group_reinit_psk(struct sr_mls_group_reinit_link *link,
+                                           const struct sr_mls_psk_id *id, struct sr_secret *out);
+
 /* group_state.c */
 
 /* See sr_mls_group_save / sr_mls_group_restore in <sealroom/mls.h>. */
@@ -249,7 +287,8 @@ struct sr_mls_group_join_args {
     uint64_t now;
     sr_mls_identity_check_fn id_fn;
     void *id_arg;
-    const struct sr_mls_trust *trust; /* borrowed, kept by the group; NULL: none */
+    const struct sr_mls_trust *trust;        /* borrowed, kept by the group; NULL: none */
+    struct sr_mls_group_reinit_link *reinit; /* joining a ReInit follow-on (§11.2); else NULL */
 };
 
 /**
@@ -263,6 +302,11 @@ SR_MUST_USE sr_err sr_mls_group_validate_leaves(const struct sr_mls_group *g,
 /** Join from a Welcome (§12.4.3.1) with a private KeyPackage bundle. */
 SR_MUST_USE sr_err sr_mls_group_join_priv(const struct sr_mls_group_join_args *a,
                                           struct sr_mls_group **out);
+
+/** sr_mls_group_join; joining the ReInit follow-on of `reinit`'s old group unless NULL. */
+SR_MUST_USE sr_err sr_mls_group_join_linked(const struct sr_mls_group_join_params *p,
+                                            struct sr_mls_group_reinit_link *reinit,
+                                            struct sr_mls_group **out);
 
 /* group_process.c */
 

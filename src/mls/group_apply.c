@@ -300,9 +300,12 @@ static sr_err psk_secret(struct sr_mls_group *g, struct sr_mls_group_applied *ou
     sr_err err = SR_OK;
     for (size_t i = 0; i < n; i++) {
         const struct sr_mls_psk_id *id = out->psk_ids[i];
-        /* §8.4: psk_nonce is KDF.Nh bytes; §8.6: only application resumption in a commit. */
+        /* §8.4: psk_nonce is KDF.Nh bytes; §8.6: only application resumption in a commit,
+         * §11.2: or reinit in the first commit of a ReInit's follow-on group. */
+        bool reinit = id->usage == SR_MLS_RESUMPTION_REINIT && g->reinit_link != NULL;
         if (id->psk_nonce.len != g->suite->hash->len ||
-            (id->type == SR_MLS_PSK_RESUMPTION && id->usage != SR_MLS_RESUMPTION_APPLICATION)) {
+            (id->type == SR_MLS_PSK_RESUMPTION && id->usage != SR_MLS_RESUMPTION_APPLICATION &&
+             !reinit)) {
             err = SR_ERR_INVALID;
         }
         gs.psks[i] = *id;

@@ -34,6 +34,7 @@ struct build {
     struct sr_mls_commit commit;
     struct sr_buf sig;
     struct sr_mls_extensions gce; /* the GroupContextExtensions proposal's list */
+    struct sr_buf reinit;         /* the body of a ReInit committed */
 };
 
 static void build_cleanup(struct build *b, const struct sr_mls_commit_params *p)
@@ -52,6 +53,7 @@ static void build_cleanup(struct build *b, const struct sr_mls_commit_params *p)
     sr_buf_cleanup(&b->update_path);
     sr_buf_cleanup(&b->sig);
     sr_mls_extensions_cleanup(&b->gce);
+    sr_buf_cleanup(&b->reinit);
 }
 
 static void add_value(struct build *b, const struct sr_mls_group *g, size_t i)
@@ -118,6 +120,21 @@ static sr_err fill(struct build *b, const struct sr_mls_group *g,
         SR_TRY(sr_rand_bytes(b->nonces + i * nh, nh));
         id->psk_nonce = sr_slice_of(b->nonces + i * nh, nh);
     }
+    if (g->reinit_link != NULL) {
+        /* §11.2: the first commit of a ReInit's follow-on group carries the old group's
+         * resumption PSK (usage reinit, its epoch after the ReInit commit). */
+        size_t i = p->psk_count + p->resumption_count;
+        add_value(b, g, n);
+        b->pors[n].proposal.type = SR_MLS_PROPOSAL_PSK;
+        struct sr_mls_psk_id *id = &b->pors[n].proposal.u.psk;
+        id->type = SR_MLS_PSK_RESUMPTION;
+        id->usage = SR_MLS_RESUMPTION_REINIT;
+        id->psk_group_id = sr_buf_slice(&g->reinit_link->old->group_id);
+        id->psk_epoch = g->reinit_link->old->ep.epoch;
+        SR_TRY(sr_rand_bytes(b->nonces + i * nh, nh));
+        id->psk_nonce = sr_slice_of(b->nonces + i * nh, nh);
+        n++;
+    }
     if (p->set_extensions) {
         add_value(b, g, n);
         b->pors[n].proposal.type = SR_MLS_PROPOSAL_GROUP_CONTEXT_EXTENSIONS;
@@ -134,9 +151,9 @@ static sr_err fill(struct build *b, const struct sr_mls_group *g,
 static sr_err alloc_build(struct build *b, const struct sr_mls_group *g,
                           const struct sr_mls_commit_params *p)
 {
-    size_t own = p->add_count + p->remove_count + p->psk_count + p->resumption_count + 1;
+    size_t own = p->add_count + p->remove_count + p->psk_count + p->resumption_count + 2;
     size_t max = g->ep.n_pending + own;
-    SR_CHECK(own <= g->limits.max_proposals + 1, SR_ERR_LIMIT); /* + 1: the GCE slot */
+    SR_CHECK(own <= g->limits.max_proposals + 2, SR_ERR_LIMIT); /* + 2: GCE, reinit PSK */
     b->pors = sr_calloc(max + 1, sizeof(*b->pors));
     b->props = sr_calloc(max + 1, sizeof(*b->props));
     b->kps = sr_calloc(p->add_count + 1, sizeof(*b->kps));
@@ -230,6 +247,9 @@ static sr_err stage_commit(struct build *b, struct sr_mls_group *g,
     } else {
         sr_mls_treekem_priv_prune(&b->ne.priv, &b->ne.tree);
     }
+    if (b->ap.reinit) {
+        SR_TRY(sr_mls_group_reinit_keep(&b->reinit, b->props, b->n));
+    }
     SR_TRY(seal(b, g, p->private_message, commit));
     SR_TRY(sr_mls_group_epoch_finish(g, &b->ne));
     if (b->ap.n_added > 0 && welcome != NULL) {
@@ -264,6 +284,8 @@ sr_err sr_mls_group_commit(struct sr_mls_group *g, const struct sr_mls_commit_pa
         *g->staged = b.ne;
         memset(&b.ne, 0, sizeof(b.ne));
         g->staged_reinit = b.ap.reinit;
+        g->staged_reinit_proposal = b.reinit;
+        sr_buf_init(&b.reinit, 0, 0); /* moved to the group */
     } else {
         sr_free(staged);
         commit->len = commit_len;
@@ -283,6 +305,9 @@ sr_err sr_mls_group_commit_merge(struct sr_mls_group *g)
     g->staged = NULL;
     sr_buf_cleanup(&g->own_commit_msg);
     g->reinit = g->staged_reinit;
+    sr_buf_cleanup(&g->reinit_proposal);
+    g->reinit_proposal = g->staged_reinit_proposal;
+    sr_buf_init(&g->staged_reinit_proposal, 0, 0); /* moved, not freed */
     return SR_OK;
 }
 
@@ -293,5 +318,6 @@ void sr_mls_group_commit_discard(struct sr_mls_group *g)
         sr_free(g->staged);
         g->staged = NULL;
         sr_buf_cleanup(&g->own_commit_msg);
+        sr_buf_cleanup(&g->staged_reinit_proposal);
     }
 }

@@ -241,6 +241,10 @@ static sr_err commit_staged(struct sr_mls_group *g, struct sr_mls_group_epoch *n
     if (err == SR_OK) {
         err = next_epoch(g, ne, ac, &ap, sr_secret_slice(&res.commit_secret));
     }
+    if (err == SR_OK && ap.reinit) {
+        /* §11.2: what the follow-on group must match; nothing can fail after this. */
+        err = sr_mls_group_reinit_keep(&g->reinit_proposal, props, c->proposal_count);
+    }
     if (err == SR_OK) {
         out->kind = SR_MLS_PROCESSED_COMMIT;
         g->reinit = ap.reinit;

@@ -3,16 +3,20 @@
  * Saving and restoring a group: a versioned byte form of everything a member needs to go on
  * (the output is secret: store it encrypted).
  *
- *   "SRMG" u16 version=1 u16 suite  group_id<V> sig_priv<V>  limits, padding, clock, flags
+ *   "SRMG" u16 version=2 u16 suite  group_id<V> sig_priv<V>  limits, padding, clock, flags
  *   epoch: u64 epoch u32 own_leaf tree<V> gc_ext<V> confirmed<V> confirmation_tag<V>
  *          11 epoch secrets<V> (§8 Table 4)
  *   TreeKEM: u32 leaf leaf_sk<V> u32 n (u32 node, sk<V>)*  own Updates: u32 n (pk<V>, sk<V>)*
  *   proposals: u32 n (ref<V>, AuthenticatedContent<V>)*
  *   external PSKs: u32 n (id<V>, secret<V>)*   resumption PSKs: KEEP x (u64 epoch, psk<V>)
+ *   version 2 adds: reinit<V> (the committed ReInit body, empty without one)
+ *                   secret_tree<V> (progress in the epoch, see secret_tree_state.c)
  *
- * The secret tree is rebuilt from encryption_secret, so which generations were used in
- * the saved epoch is not known after a restore: to never reuse a key and nonce, a restored
- * group sends no PrivateMessage until the next epoch (PublicMessage commits are fine).
+ * With the secret tree's progress a restored member carries on in the same epoch: its own
+ * ratchets go on past every generation it used (a key and nonce are never used twice),
+ * late messages still decrypt and consumed generations are still replays. Version 1 had no
+ * progress: such a group is rebuilt from encryption_secret and, to never reuse a key and
+ * nonce, sends no PrivateMessage until the next epoch (PublicMessage commits are fine).
  * A staged own commit is not saved.
  */
 #include <stddef.h>
@@ -21,7 +25,7 @@
 #include "core/alloc.h"
 #include "mls/group.h"
 
-#define STATE_VERSION 1u
+#define STATE_VERSION 2u /* 1: no secret tree progress, still restored */
 #define STATE_MAGIC   "SRMG"
 #define MAX_FIELD     (64u << 20)
 
@@ -129,17 +133,30 @@ static sr_err save_psks(const struct sr_mls_group *g, struct sr_buf *w)
     return SR_OK;
 }
 
+/* Version 2: the committed ReInit and where the secret tree stands in this epoch. */
+static sr_err save_progress(const struct sr_mls_group *g, struct sr_buf *w, struct sr_buf *tmp)
+{
+    SR_TRY(sr_write_slice_v(w, sr_buf_slice(&g->reinit_proposal)));
+    sr_buf_reset(tmp);
+    SR_TRY(sr_mls_secret_tree_save(g->ep.stree, tmp));
+    return sr_write_slice_v(w, sr_buf_slice(tmp));
+}
+
 sr_err sr_mls_group_save(const struct sr_mls_group *g, struct sr_buf *out)
 {
     SR_CHECK(g != NULL && out != NULL, SR_ERR_ARG);
-    struct sr_buf w, tmp = { 0 };
+    struct sr_buf w, tmp;
     sr_buf_init(&w, 0, SR_BUF_WIPE);
+    sr_buf_init(&tmp, 0, SR_BUF_WIPE);
     sr_err err = save_head(g, &w);
     if (err == SR_OK) {
         err = save_epoch(g, &w, &tmp);
     }
     if (err == SR_OK) {
         err = save_psks(g, &w);
+    }
+    if (err == SR_OK) {
+        err = save_progress(g, &w, &tmp);
     }
     if (err == SR_OK) {
         err = sr_buf_append(out, w.p, w.len);
@@ -150,14 +167,14 @@ sr_err sr_mls_group_save(const struct sr_mls_group *g, struct sr_buf *out)
 }
 
 static sr_err load_head(struct sr_reader *r, const struct sr_mls_group_limits *lim,
-                        struct sr_mls_group **out)
+                        struct sr_mls_group **out, uint16_t *version)
 {
     struct sr_slice magic, gid;
-    uint16_t version, suite;
+    uint16_t suite;
     SR_TRY(sr_read_fixed(r, 4, &magic));
     SR_CHECK(memcmp(magic.p, STATE_MAGIC, 4) == 0, SR_ERR_DECODE);
-    SR_TRY(sr_read_u16(r, &version));
-    SR_CHECK(version == STATE_VERSION, SR_ERR_UNSUPPORTED);
+    SR_TRY(sr_read_u16(r, version));
+    SR_CHECK(*version >= 1 && *version <= STATE_VERSION, SR_ERR_UNSUPPORTED);
     SR_TRY(sr_read_u16(r, &suite));
     SR_TRY(sr_read_opaque_v(r, MAX_FIELD, &gid));
     struct sr_mls_group_limits limits = *lim;
@@ -270,6 +287,41 @@ static sr_err load_psks(struct sr_mls_group *g, struct sr_reader *r)
     return SR_OK;
 }
 
+/*
+ * Version 2, once the epoch is rebuilt: the committed ReInit (present exactly when the group
+ * is frozen by one) and the secret tree's progress, loaded into the fresh tree.
+ */
+static sr_err load_progress(struct sr_mls_group *g, struct sr_slice reinit, struct sr_slice tree)
+{
+    struct sr_mls_group_reinit_params rp;
+    struct sr_reader r;
+    SR_CHECK(g->reinit == (reinit.len > 0), SR_ERR_DECODE);
+    if (reinit.len > 0) {
+        SR_TRY(sr_mls_group_reinit_parse(reinit, &rp));
+        SR_TRY(sr_buf_set(&g->reinit_proposal, reinit.p, reinit.len));
+    }
+    sr_reader_init(&r, tree);
+    SR_TRY(sr_mls_secret_tree_load(g->ep.stree, &r));
+    return sr_reader_done(&r);
+}
+
+static sr_err load_rest(struct sr_mls_group *g, struct sr_reader *r, uint16_t version)
+{
+    struct sr_slice reinit = { 0 }, tree = { 0 };
+    SR_TRY(load_epoch(g, r));
+    SR_TRY(load_psks(g, r));
+    if (version >= 2) {
+        SR_TRY(sr_read_opaque_v(r, MAX_FIELD, &reinit));
+        SR_TRY(sr_read_opaque_v(r, MAX_FIELD, &tree));
+    }
+    SR_TRY(sr_reader_done(r));
+    SR_TRY(sr_mls_group_epoch_encode_gc(g, &g->ep));
+    SR_TRY(sr_mls_group_epoch_finish(g, &g->ep));
+    /* Version 1 does not say which generations were used: no PrivateMessage this epoch. */
+    g->restored = version < 2;
+    return version >= 2 ? load_progress(g, reinit, tree) : SR_OK;
+}
+
 sr_err sr_mls_group_restore(struct sr_slice in, struct sr_mls_group **out)
 {
     SR_CHECK(out != NULL && (in.p != NULL || in.len == 0), SR_ERR_ARG);
@@ -278,28 +330,16 @@ sr_err sr_mls_group_restore(struct sr_slice in, struct sr_mls_group **out)
     struct sr_mls_group_limits none = { 0 };
     struct sr_mls_group *g = NULL;
     struct sr_reader r;
+    uint16_t version = 0;
     sr_reader_init(&r, in);
-    sr_err err = load_head(&r, &none, &g);
+    sr_err err = load_head(&r, &none, &g, &version);
     if (err == SR_OK) {
-        err = load_epoch(g, &r);
-    }
-    if (err == SR_OK) {
-        err = load_psks(g, &r);
-    }
-    if (err == SR_OK) {
-        err = sr_reader_done(&r);
-    }
-    if (err == SR_OK) {
-        err = sr_mls_group_epoch_encode_gc(g, &g->ep);
-    }
-    if (err == SR_OK) {
-        err = sr_mls_group_epoch_finish(g, &g->ep);
+        err = load_rest(g, &r, version);
     }
     if (err != SR_OK) {
         sr_mls_group_free(g);
         return err;
     }
-    g->restored = true;
     *out = g;
     return SR_OK;
 }

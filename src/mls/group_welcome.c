@@ -45,6 +45,9 @@ static sr_err signer_key(void *arg, const struct sr_mls_group_info *gi, struct s
 static sr_err psk_lookup(void *arg, const struct sr_mls_psk_id *id, struct sr_secret *psk)
 {
     const struct join_ctx *jc = arg;
+    if (id->type == SR_MLS_PSK_RESUMPTION && jc->a->reinit != NULL) {
+        return sr_mls_group_reinit_psk(jc->a->reinit, id, psk); /* §11.2 */
+    }
     SR_CHECK(id->type == SR_MLS_PSK_EXTERNAL, SR_ERR_NOT_FOUND);
     for (size_t i = 0; i < jc->a->psk_count; i++) {
         struct sr_slice pid = jc->a->psks[i].id;
@@ -264,7 +267,8 @@ sr_err sr_mls_group_join_priv(const struct sr_mls_group_join_args *a, struct sr_
     return err;
 }
 
-sr_err sr_mls_group_join(const struct sr_mls_group_join_params *p, struct sr_mls_group **out)
+sr_err sr_mls_group_join_linked(const struct sr_mls_group_join_params *p,
+                                struct sr_mls_group_reinit_link *reinit, struct sr_mls_group **out)
 {
     SR_CHECK(p != NULL && out != NULL, SR_ERR_ARG);
     *out = NULL;
@@ -282,8 +286,14 @@ sr_err sr_mls_group_join(const struct sr_mls_group_join_params *p, struct sr_mls
         .id_fn = p->identity_check,
         .id_arg = p->identity_arg,
         .trust = p->trust,
+        .reinit = reinit,
     };
     sr_err err = sr_mls_group_join_priv(&a, out);
     sr_mls_key_package_priv_free(kpp);
     return err;
+}
+
+sr_err sr_mls_group_join(const struct sr_mls_group_join_params *p, struct sr_mls_group **out)
+{
+    return sr_mls_group_join_linked(p, NULL, out);
 }

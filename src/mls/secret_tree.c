@@ -17,7 +17,7 @@
  *     frontier node above it down the path, leaving the siblings behind (§9.2).
  *   - `leaves`: started leaves with their two ratchets, sorted by leaf index.
  * Arrays holding secrets never go through realloc: they grow into a fresh block and the
- * old one is wiped (grow_wiped), so no copy of a secret survives in freed memory.
+ * old one is wiped (sr_mls_secret_tree_grow), so no copy of a secret survives in freed memory.
  */
 #include "mls/secret_tree.h"
 
@@ -27,46 +27,10 @@
 
 #include "core/alloc.h"
 #include "crypto/labels.h"
+#include "mls/secret_tree_int.h"
 #include "mls/tree_math.h"
 
-struct node_secret {
-    uint32_t node;
-    struct sr_secret secret;
-};
-
-struct skipped_key {
-    uint32_t generation;
-    uint8_t key[SR_AEAD_KEY_MAX];
-    uint8_t nonce[SR_AEAD_NONCE_MAX];
-};
-
-struct ratchet {
-    struct sr_secret secret;     /* ratchet_secret_[N]_[next] */
-    uint64_t next;               /* next generation to derive; 2^32 once exhausted */
-    struct skipped_key *skipped; /* ascending generations */
-    size_t n_skipped;
-    size_t cap_skipped;
-};
-
-struct leaf_ratchets {
-    uint32_t leaf;
-    struct ratchet r[2]; /* indexed by enum sr_mls_ratchet_type */
-};
-
-struct sr_mls_secret_tree {
-    const struct sr_suite *suite;
-    uint32_t n_leaves;
-    struct sr_mls_secret_tree_limits limits;
-    struct node_secret *nodes;
-    size_t n_nodes;
-    size_t cap_nodes;
-    struct leaf_ratchets *leaves;
-    size_t n_started;
-    size_t cap_leaves;
-};
-
-/* Make room for `need` items of `elem` bytes, `count` of them live; see the file comment. */
-static sr_err grow_wiped(void **arr, size_t *cap, size_t elem, size_t count, size_t need)
+sr_err sr_mls_secret_tree_grow(void **arr, size_t *cap, size_t elem, size_t count, size_t need)
 {
     if (need <= *cap) {
         return SR_OK;
@@ -114,7 +78,8 @@ sr_err sr_mls_secret_tree_new(const struct sr_suite *suite, struct sr_slice encr
     t->suite = suite;
     t->n_leaves = n_leaves;
     t->limits = limits != NULL ? *limits : defaults;
-    sr_err err = grow_wiped((void **)&t->nodes, &t->cap_nodes, sizeof(*t->nodes), 0, 1);
+    sr_err err =
+            sr_mls_secret_tree_grow((void **)&t->nodes, &t->cap_nodes, sizeof(*t->nodes), 0, 1);
     if (err != SR_OK) {
         sr_free(t);
         return err;
@@ -135,7 +100,7 @@ sr_err sr_mls_secret_tree_new(const struct sr_suite *suite, struct sr_slice encr
     return SR_OK;
 }
 
-static void ratchet_cleanup(struct ratchet *r)
+static void ratchet_cleanup(struct sr_mls_ratchet *r)
 {
     free_wiped(r->skipped, r->cap_skipped, sizeof(*r->skipped));
     sr_wipe(r, sizeof(*r));
@@ -247,10 +212,10 @@ static sr_err leaf_start(struct sr_mls_secret_tree *t, uint32_t leaf, size_t pos
     size_t nh = t->suite->hash->len, i = 0;
     uint32_t x = sr_mls_tree_leaf_to_node(leaf);
     /* reserve first so running out of memory changes nothing */
-    SR_TRY(grow_wiped((void **)&t->nodes, &t->cap_nodes, sizeof(*t->nodes), t->n_nodes,
-                      t->n_nodes + SR_MLS_TREE_PATH_MAX));
-    SR_TRY(grow_wiped((void **)&t->leaves, &t->cap_leaves, sizeof(*t->leaves), t->n_started,
-                      t->n_started + 1));
+    SR_TRY(sr_mls_secret_tree_grow((void **)&t->nodes, &t->cap_nodes, sizeof(*t->nodes), t->n_nodes,
+                                   t->n_nodes + SR_MLS_TREE_PATH_MAX));
+    SR_TRY(sr_mls_secret_tree_grow((void **)&t->leaves, &t->cap_leaves, sizeof(*t->leaves),
+                                   t->n_started, t->n_started + 1));
     if (!frontier_search(t, x, &i)) {
         abort(); /* every leaf not started lies under the frontier: a broken invariant */
     }
@@ -261,7 +226,7 @@ static sr_err leaf_start(struct sr_mls_secret_tree *t, uint32_t leaf, size_t pos
             i++; /* into the right child */
         }
     }
-    struct leaf_ratchets lr = { 0 };
+    struct sr_mls_leaf_ratchets lr = { 0 };
     struct sr_slice secret = sr_secret_slice(&t->nodes[i].secret);
     sr_err err = sr_mls_expand_with_label(t->suite, secret, "handshake", sr_slice_of(NULL, 0),
                                           lr.r[SR_MLS_RATCHET_HANDSHAKE].secret.p, nh);
@@ -307,7 +272,7 @@ static sr_err ratchet_step(const struct sr_suite *suite, struct sr_secret *secre
 }
 
 /* Drop `n` skipped keys from index `at` on, wiping the freed slots. */
-static void skipped_drop(struct ratchet *r, size_t at, size_t n)
+static void skipped_drop(struct sr_mls_ratchet *r, size_t at, size_t n)
 {
     memmove(&r->skipped[at], &r->skipped[at + n], (r->n_skipped - at - n) * sizeof(*r->skipped));
     r->n_skipped -= n;
@@ -315,7 +280,7 @@ static void skipped_drop(struct ratchet *r, size_t at, size_t n)
 }
 
 /* The index of the first skipped key with generation >= gen. */
-static size_t skipped_search(const struct ratchet *r, uint32_t gen)
+static size_t skipped_search(const struct sr_mls_ratchet *r, uint32_t gen)
 {
     size_t lo = 0, hi = r->n_skipped;
     while (lo < hi) {
@@ -330,7 +295,7 @@ static size_t skipped_search(const struct ratchet *r, uint32_t gen)
 }
 
 /* A generation below r->next: hand out its kept key, or SR_ERR_REPLAY if it is gone. */
-static sr_err take_skipped(const struct sr_suite *suite, struct ratchet *r, uint32_t gen,
+static sr_err take_skipped(const struct sr_suite *suite, struct sr_mls_ratchet *r, uint32_t gen,
                            struct sr_mls_ratchet_key *out)
 {
     size_t lo = skipped_search(r, gen);
@@ -348,20 +313,20 @@ static sr_err take_skipped(const struct sr_suite *suite, struct ratchet *r, uint
  * last max_skipped generations jumped over. Work happens on a copy of the ratchet secret
  * and past the live end of `skipped`, and is committed only when every step succeeded.
  */
-static sr_err advance(const struct sr_mls_secret_tree *t, struct ratchet *r, uint32_t gen,
+static sr_err advance(const struct sr_mls_secret_tree *t, struct sr_mls_ratchet *r, uint32_t gen,
                       struct sr_mls_ratchet_key *out)
 {
     const struct sr_suite *suite = t->suite;
     uint64_t gap = gen - r->next;
     size_t keep = gap < t->limits.max_skipped ? (size_t)gap : t->limits.max_skipped;
-    SR_TRY(grow_wiped((void **)&r->skipped, &r->cap_skipped, sizeof(*r->skipped), r->n_skipped,
-                      r->n_skipped + keep));
+    SR_TRY(sr_mls_secret_tree_grow((void **)&r->skipped, &r->cap_skipped, sizeof(*r->skipped),
+                                   r->n_skipped, r->n_skipped + keep));
     struct sr_secret cur = r->secret;
-    struct skipped_key *tail = keep > 0 ? r->skipped + r->n_skipped : NULL;
+    struct sr_mls_skipped_key *tail = keep > 0 ? r->skipped + r->n_skipped : NULL;
     sr_err err = SR_OK;
     for (uint64_t j = r->next; err == SR_OK && j < gen; j++) {
         if (gen - j <= keep) {
-            struct skipped_key *k = &tail[keep - (gen - j)];
+            struct sr_mls_skipped_key *k = &tail[keep - (gen - j)];
             k->generation = (uint32_t)j;
             err = derive_key_nonce(suite, &cur, (uint32_t)j, k->key, k->nonce);
         }
@@ -395,9 +360,8 @@ static sr_err advance(const struct sr_mls_secret_tree *t, struct ratchet *r, uin
     return SR_OK;
 }
 
-/* The ratchet of (leaf, type), starting the leaf if needed. */
-static sr_err find_ratchet(struct sr_mls_secret_tree *t, uint32_t leaf,
-                           enum sr_mls_ratchet_type type, struct ratchet **out)
+sr_err sr_mls_secret_tree_ratchet(struct sr_mls_secret_tree *t, uint32_t leaf,
+                                  enum sr_mls_ratchet_type type, struct sr_mls_ratchet **out)
 {
     bool found = false;
     size_t pos = leaf_search(t, leaf, &found);
@@ -427,8 +391,8 @@ sr_err sr_mls_secret_tree_get(struct sr_mls_secret_tree *t, uint32_t leaf,
     size_t pos = leaf_search(t, leaf, &found);
     uint64_t next = found ? t->leaves[pos].r[type].next : 0;
     SR_CHECK(generation < next || generation - next <= t->limits.max_forward, SR_ERR_LIMIT);
-    struct ratchet *r = NULL;
-    SR_TRY(find_ratchet(t, leaf, type, &r));
+    struct sr_mls_ratchet *r = NULL;
+    SR_TRY(sr_mls_secret_tree_ratchet(t, leaf, type, &r));
     sr_err err = generation < r->next ? take_skipped(t->suite, r, generation, out)
                                       : advance(t, r, generation, out);
     if (err != SR_OK) {
@@ -443,8 +407,8 @@ sr_err sr_mls_secret_tree_next(struct sr_mls_secret_tree *t, uint32_t leaf,
     SR_CHECK(out != NULL, SR_ERR_ARG);
     sr_mls_ratchet_key_cleanup(out);
     SR_CHECK(args_ok(t, leaf, type), SR_ERR_ARG);
-    struct ratchet *r = NULL;
-    SR_TRY(find_ratchet(t, leaf, type, &r));
+    struct sr_mls_ratchet *r = NULL;
+    SR_TRY(sr_mls_secret_tree_ratchet(t, leaf, type, &r));
     SR_CHECK(r->next <= UINT32_MAX, SR_ERR_EXHAUSTED);
     sr_err err = advance(t, r, (uint32_t)r->next, out);
     if (err != SR_OK) {
@@ -453,7 +417,7 @@ sr_err sr_mls_secret_tree_next(struct sr_mls_secret_tree *t, uint32_t leaf,
     return err;
 }
 
-static sr_err restore_key(const struct sr_mls_secret_tree *t, struct ratchet *r,
+static sr_err restore_key(const struct sr_mls_secret_tree *t, struct sr_mls_ratchet *r,
                           const struct sr_mls_ratchet_key *key)
 {
     size_t pos = skipped_search(r, key->generation);
@@ -461,8 +425,8 @@ static sr_err restore_key(const struct sr_mls_secret_tree *t, struct ratchet *r,
     if (r->n_skipped >= t->limits.max_skipped && pos == 0) {
         return SR_OK; /* older than the whole full window: dropped like any other */
     }
-    SR_TRY(grow_wiped((void **)&r->skipped, &r->cap_skipped, sizeof(*r->skipped), r->n_skipped,
-                      r->n_skipped + 1));
+    SR_TRY(sr_mls_secret_tree_grow((void **)&r->skipped, &r->cap_skipped, sizeof(*r->skipped),
+                                   r->n_skipped, r->n_skipped + 1));
     memmove(&r->skipped[pos + 1], &r->skipped[pos], (r->n_skipped - pos) * sizeof(*r->skipped));
     r->skipped[pos].generation = key->generation;
     memcpy(r->skipped[pos].key, key->key.p, key->key.len);

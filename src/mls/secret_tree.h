@@ -24,6 +24,7 @@
 #include <sealroom/buf.h>
 #include <sealroom/err.h>
 
+#include "core/codec.h"
 #include "core/secret.h"
 #include "crypto/suite.h"
 
@@ -108,3 +109,26 @@ struct sr_mls_secret_tree_stats {
 
 void sr_mls_secret_tree_stats(const struct sr_mls_secret_tree *t,
                               struct sr_mls_secret_tree_stats *out);
+
+/*
+ * Saving a tree's progress in its epoch (secret_tree_state.c), so that a member restored
+ * from saved state goes on where it stopped: its own ratchets never hand out a generation
+ * twice, late messages still decrypt, and consumed generations stay SR_ERR_REPLAY.
+ */
+
+/**
+ * Append what the tree has used so far to `out`: every started leaf with, for each ratchet,
+ * the next generation, the ratchet secret and the out-of-order keys. This is secret: pass a
+ * wiping buffer. The frontier is not written, since starting the same leaves in a tree
+ * made from the same encryption_secret gives it back. SR_ERR_NOMEM.
+ */
+SR_MUST_USE sr_err sr_mls_secret_tree_save(const struct sr_mls_secret_tree *t, struct sr_buf *out);
+
+/**
+ * Read progress written by sr_mls_secret_tree_save from `r` into `t`, a tree fresh from
+ * sr_mls_secret_tree_new over the same encryption_secret and leaf count (SR_ERR_STATE once
+ * a leaf was started). SR_ERR_DECODE for malformed or inconsistent input (leaves out of
+ * order or range, generations past their ratchet, more out-of-order keys than max_skipped),
+ * SR_ERR_NOMEM, SR_ERR_CRYPTO. On error `t` is in an unspecified state: free it.
+ */
+SR_MUST_USE sr_err sr_mls_secret_tree_load(struct sr_mls_secret_tree *t, struct sr_reader *r);
