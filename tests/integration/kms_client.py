@@ -134,15 +134,20 @@ class Channel:
         self.uri = None
         self.k = None
 
+    def hello(self, epk, request_id):
+        """The handshake's client member (a service adds its proof over epk and request_id)."""
+        return self.client
+
     def handshake(self, kid=None):
         """The RSA-OAEP JWE handshake to static key `kid` (default: the current one)."""
         kid = kid or self.kms.kid
         priv = ec.generate_private_key(ec.SECP256R1())
         pub = priv.public_key().public_numbers()
-        payload = {"client": self.client, "method": "create", "uri": CLUSTER + "/ecdhe",
-                   "requestId": str(uuid.uuid4()),
-                   "jwk": {"kty": "EC", "crv": "P-256", "x": b64e(pub.x.to_bytes(32, "big")),
-                           "y": b64e(pub.y.to_bytes(32, "big"))}}
+        epk = {"kty": "EC", "crv": "P-256", "x": b64e(pub.x.to_bytes(32, "big")),
+               "y": b64e(pub.y.to_bytes(32, "big"))}
+        rid = str(uuid.uuid4())
+        payload = {"client": self.hello(epk, rid), "method": "create", "uri": CLUSTER + "/ecdhe",
+                   "requestId": rid, "jwk": epk}
         hdr = b64e(json.dumps({"alg": "RSA-OAEP", "enc": "A256GCM", "kid": kid}).encode())
         cek, iv = os.urandom(32), os.urandom(12)
         ek = self.kms.keys[kid].encrypt(cek, padding.OAEP(mgf=padding.MGF1(hashes.SHA1()),
