@@ -2,7 +2,8 @@
 /*
  * `sealroom kms ...`: talk to a Sealroom KMS (KMS.md) with the client library, over the
  * net HTTPS client plugged in as the client's transport. Actions: ping, keys create,
- * resource create, resource keys, authorize, deauthorize, retrieve, encrypt, decrypt.
+ * resource create, resource keys, authorize, deauthorize, retrieve, encrypt, decrypt; and
+ * for administrators hold, shred, audit and cmk (kms_admin.c, kms_cmk.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <sealroom/net.h>
 
 #include "commands.h"
+#include "core/alloc.h"
 #include "kms_cli.h"
 
 #define TOKEN_MAX ((size_t)64 * 1024)
@@ -36,13 +38,17 @@ static void usage(FILE *out)
             "  deauthorize --resource URI --auth ID\n"
             "  retrieve URI [--key-out FILE]   show a key's metadata; --key-out writes its\n"
             "                                  32 bytes as hex to FILE (mode 0600)\n"
+            "  retrieve --uri-file FILE        retrieve every key URI listed in FILE (one a\n"
+            "                                  line) in batches; fails if any is refused\n"
             "  encrypt --key URI (--message TEXT | --message - | --in FILE --out FILE)\n"
             "                                  a message prints a JWE (- reads it from stdin);\n"
             "                                  a file is streamed in chunks\n"
             "  decrypt (--message JWE | --message - | --in FILE --out FILE)\n"
             "                                  the key named in the input is fetched from the\n"
-            "                                  KMS; a file is written only once it verifies\n\n"
-            "common options:\n"
+            "                                  KMS; a file is written only once it verifies\n");
+    kms_cli_admin_usage(out);
+    fprintf(out,
+            "\ncommon options:\n"
             "  --server URL       the KMS, e.g. https://127.0.0.1:8443 (env SEALROOM_KMS_SERVER)\n"
             "  --cacert FILE      PEM trust anchors for the server's certificate\n"
             "  --token-file FILE  the bearer JWT from your identity provider\n"
@@ -56,13 +62,19 @@ static void usage(FILE *out)
 
 static const char **str_slot(struct kms_opts *o, const char *a)
 {
-    static const char *const names[] = { "--server",    "--cacert",  "--token-file",
-                                         "--client-id", "--kind",    "--role",
-                                         "--resource",  "--message", "--in",
-                                         "--out",       "--key-out", "--kms-key-thumbprint" };
-    const char **slots[] = { &o->server, &o->cacert, &o->token_file, &o->client_id,
-                             &o->kind,   &o->role,   &o->resource,   &o->message,
-                             &o->in,     &o->out,    &o->key_out,    &o->thumbprint };
+    static const char *const names[] = { "--server",    "--cacert",   "--token-file",
+                                         "--client-id", "--kind",     "--role",
+                                         "--resource",  "--message",  "--in",
+                                         "--out",       "--key-out",  "--kms-key-thumbprint",
+                                         "--uri-file",  "--scope",    "--target",
+                                         "--reason",    "--org",      "--since",
+                                         "--cursor",    "--key-file", "--backup-file" };
+    const char **slots[] = { &o->server,     &o->cacert, &o->token_file, &o->client_id,
+                             &o->kind,       &o->role,   &o->resource,   &o->message,
+                             &o->in,         &o->out,    &o->key_out,    &o->thumbprint,
+                             &o->uri_file,   &o->scope,  &o->target,     &o->reason,
+                             &o->org,        &o->since,  &o->cursor,     &o->key_file,
+                             &o->backup_file };
     _Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(slots) / sizeof(slots[0]),
                    "one slot per option");
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -115,6 +127,10 @@ static int parse(int argc, char **argv, int first, struct kms_opts *o)
             o->args[o->n_args++] = a;
             continue;
         }
+        if (strcmp(a, "--all") == 0) {
+            o->all = true;
+            continue;
+        }
         if (i + 1 >= argc) {
             fprintf(stderr, "sealroom kms: %s needs a value (see 'sealroom kms --help')\n", a);
             return 2;
@@ -129,6 +145,8 @@ static int parse(int argc, char **argv, int first, struct kms_opts *o)
             rc = num(a, v, 0, 100, &o->new_keys);
         } else if (strcmp(a, "--ttl") == 0) {
             rc = num(a, v, 0, 10L * 366 * 24 * 3600, &o->ttl);
+        } else if (strcmp(a, "--limit") == 0) {
+            rc = num(a, v, 1, 1000, &o->limit);
         } else if (strcmp(a, "--auth") == 0) {
             rc = add_list(o->auth, &o->n_auth, a, v);
         } else if (strcmp(a, "--key") == 0) {
@@ -225,6 +243,20 @@ int kms_cli_fail(struct sr_kms_client *c, const char *what, sr_err err)
     const char *hint =
             err == SR_ERR_AUTH && e->status == 401
                     ? "get a fresh token and pass it with --token-file"
+            : strcmp(e->code, "CMK_REVOKED") == 0
+                    ? "the org's CMK is revoked (the kill switch); an org admin can undo it "
+                      "with 'sealroom kms cmk activate URI' (see 'sealroom kms cmk status')"
+            : strcmp(e->code, "LEGAL_HOLD") == 0
+                    ? "a legal hold covers it; a compliance officer can list and release holds "
+                      "with 'sealroom kms hold list' and 'hold release'"
+            : strcmp(e->code, "REASON_REQUIRED") == 0 ? "add --reason TEXT"
+            : err == SR_ERR_DENIED && strncmp(what, "cmk", 3) == 0
+                    ? "CMKs are managed with a token that has the kms.orgAdmin role"
+            : err == SR_ERR_DENIED &&
+                            (strncmp(what, "hold", 4) == 0 || strncmp(what, "audit", 5) == 0)
+                    ? "holds and the audit are for compliance officers (the kms.orgAgent role)"
+            : err == SR_ERR_DENIED && strcmp(what, "shred") == 0
+                    ? "shredding is for org admins (the kms.orgAdmin role)"
             : err == SR_ERR_DENIED ? "ask someone authorized on the resource to run 'sealroom kms "
                                      "authorize' for you"
             : err == SR_ERR_NOT_FOUND   ? "check the URI"
@@ -291,11 +323,84 @@ static int write_key_hex(const char *path, const struct sr_kms_key *k)
     return rc;
 }
 
+/* Up to URI_FILE_MAX URIs, one a line, into `uris` (each sr_free'd by the caller). */
+#define URI_FILE_MAX 100000
+static int read_uris(const char *path, char ***uris, size_t *n)
+{
+    FILE *f = fopen(path, "r");
+    char line[SR_KMS_URI_MAX + 2];
+    size_t cap = 0;
+    *uris = NULL;
+    *n = 0;
+    if (f == NULL) {
+        fprintf(stderr, "sealroom kms retrieve: cannot open --uri-file %s: %s\n", path,
+                strerror(errno));
+        return 1;
+    }
+    int rc = 0;
+    while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+        size_t len = strcspn(line, "\r\n");
+        if (line[len] == '\0' && !feof(f)) {
+            fprintf(stderr, "sealroom kms retrieve: %s: a line is longer than a key URI\n", path);
+            rc = 1;
+        } else if (len > 0 && *n >= URI_FILE_MAX) {
+            fprintf(stderr, "sealroom kms retrieve: %s: over %d URIs\n", path, URI_FILE_MAX);
+            rc = 1;
+        } else if (len > 0) {
+            line[len] = '\0';
+            if (*n == cap) {
+                cap = cap != 0 ? cap * 2 : 64;
+                char **grown = sr_realloc(*uris, cap * sizeof(**uris));
+                rc = grown != NULL ? 0 : 1;
+                *uris = grown != NULL ? grown : *uris;
+            }
+            char *copy = rc == 0 ? sr_malloc(len + 1) : NULL;
+            rc = copy != NULL ? 0 : 1;
+            if (copy != NULL) {
+                memcpy(copy, line, len + 1);
+                (*uris)[(*n)++] = copy;
+            }
+        }
+    }
+    (void)fclose(f);
+    return rc;
+}
+
+static int retrieve_file(struct sr_kms_client *c, const char *path)
+{
+    char **uris = NULL;
+    size_t n = 0;
+    int rc = read_uris(path, &uris, &n);
+    struct sr_kms_key *keys = rc == 0 && n > 0 ? sr_calloc(n, sizeof(*keys)) : NULL;
+    if (rc == 0 && n > 0 && keys == NULL) {
+        fprintf(stderr, "sealroom kms retrieve: out of memory\n");
+        rc = 1;
+    }
+    if (rc == 0 && n > 0) {
+        sr_err err = sr_kms_client_keys_retrieve(c, (const char *const *)uris, n, keys);
+        rc = err == SR_OK ? 0 : kms_cli_fail(c, "retrieve", err);
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            print_key(&keys[i]);
+        }
+        sr_wipe(keys, n * sizeof(*keys));
+    }
+    for (size_t i = 0; i < n; i++) {
+        sr_free(uris[i]);
+    }
+    sr_free(uris);
+    sr_free(keys);
+    return rc;
+}
+
 static int do_retrieve(struct sr_kms_client *c, const struct kms_opts *o)
 {
     struct sr_kms_key k;
+    if (o->uri_file != NULL && o->n_args == 0 && o->key_out == NULL) {
+        return retrieve_file(c, o->uri_file);
+    }
     if (o->n_args != 1) {
-        fprintf(stderr, "sealroom kms retrieve: give exactly one key URI\n");
+        fprintf(stderr, "sealroom kms retrieve: give exactly one key URI, or --uri-file FILE "
+                        "(without --key-out)\n");
         return 2;
     }
     sr_err err = sr_kms_client_key_retrieve(c, o->args[0], &k);
@@ -431,6 +536,9 @@ static int dispatch(struct sr_kms_client *c, const char *action, struct kms_opts
     if (strcmp(action, "authorize") == 0 || strcmp(action, "deauthorize") == 0) {
         return do_authorize(c, o, action[0] == 'a');
     }
+    if (strcmp(action, "shred") == 0) {
+        return kms_cli_shred(c, o);
+    }
     if (strcmp(action, "encrypt") == 0) {
         return kms_cli_encrypt(c, o);
     }
@@ -450,6 +558,15 @@ static int dispatch(struct sr_kms_client *c, const char *action, struct kms_opts
     }
     if (strcmp(action, "resource") == 0 && strcmp(sub, "keys") == 0) {
         return do_resource_keys(c, o);
+    }
+    if (strcmp(action, "hold") == 0) {
+        return kms_cli_hold(c, sub, o);
+    }
+    if (strcmp(action, "audit") == 0) {
+        return kms_cli_audit(c, sub, o);
+    }
+    if (strcmp(action, "cmk") == 0) {
+        return kms_cli_cmk(c, sub, o);
     }
     fprintf(stderr, "sealroom kms: unknown action '%s%s%s' (see 'sealroom kms --help')\n", action,
             sub[0] != '\0' ? " " : "", sub);

@@ -191,6 +191,130 @@ SR_API SR_MUST_USE sr_err sr_kms_client_deauthorize(struct sr_kms_client *c,
                                                     const char *resource_uri, const char *auth_id,
                                                     struct sr_kms_authorization *out);
 
+/*
+ * Administration (KMS.md §3): legal holds (compliance officers, kms.orgAgent), the audit
+ * export (compliance officers and KMS admins) and CMKs (org admins and KMS admins). Errors as
+ * above; 503 (a revoked CMK) is SR_ERR_IO with status 503 in sr_kms_client_last_error.
+ */
+
+struct sr_kms_hold {
+    char uri[SR_KMS_URI_MAX];
+    char org_id[SR_KMS_ID_MAX];
+    char scope[16]; /* resource, user or org */
+    char target[SR_KMS_URI_MAX];
+    char reason[1024];
+    char created_by[SR_KMS_ID_MAX];
+    int64_t create_ms, release_ms; /* release_ms 0 while active */
+    char released_by[SR_KMS_ID_MAX];
+};
+
+struct sr_kms_hold_list {
+    size_t n;
+    struct sr_kms_hold *items;
+};
+
+/**
+ * create /holds: `scope` "resource" (target = a resource URI), "user" (a user id) or "org"
+ * (target NULL: the org). `org_id` NULL: the caller's org. `reason` is required.
+ */
+SR_API SR_MUST_USE sr_err sr_kms_client_hold_create(struct sr_kms_client *c, const char *org_id,
+                                                    const char *scope, const char *target,
+                                                    const char *reason, struct sr_kms_hold *out);
+/** retrieve /holds: every hold of the org, active and released. */
+SR_API SR_MUST_USE sr_err sr_kms_client_holds_list(struct sr_kms_client *c, const char *org_id,
+                                                   struct sr_kms_hold_list *out);
+/** delete /holds/{id}: release the hold (never erased); `reason` is required. */
+SR_API SR_MUST_USE sr_err sr_kms_client_hold_release(struct sr_kms_client *c, const char *uri,
+                                                     const char *reason, struct sr_kms_hold *out);
+SR_API void sr_kms_hold_list_cleanup(struct sr_kms_hold_list *list);
+
+/**
+ * delete /keys/{id} or /resources/{id}: crypto-shred (org admins and KMS admins, `reason`
+ * required); SR_ERR_EXISTS (409 LEGAL_HOLD) while a legal hold covers it.
+ */
+SR_API SR_MUST_USE sr_err sr_kms_client_shred(struct sr_kms_client *c, const char *uri,
+                                              const char *reason);
+
+/** One audit row as exported (no key material is ever in one). */
+struct sr_kms_audit_entry {
+    char chain[SR_KMS_ID_MAX];
+    int64_t seq, ts_ms;
+    char org_id[SR_KMS_ID_MAX];
+    char actor[SR_KMS_ID_MAX];
+    char actor_role[32];
+    char on_behalf_of[SR_KMS_ID_MAX]; /* "" when none */
+    char method[16];
+    char uri[SR_KMS_URI_MAX];
+    int status;
+    char error_code[32];
+    char request_id[SR_KMS_ID_MAX];
+    char reason[1024];
+    char *released; /* the released key URIs as a JSON array, or NULL */
+    char mac[65];   /* hex */
+};
+
+struct sr_kms_audit_page {
+    size_t n;
+    struct sr_kms_audit_entry *entries;
+    char next_cursor[SR_KMS_URI_MAX + 64]; /* "" on the last page */
+};
+
+/** What to export; every pointer borrowed for the call. */
+struct sr_kms_audit_query {
+    const char *org_id; /* NULL: the caller's org */
+    int64_t since_ms;   /* 0: from the start */
+    const char *cursor; /* NULL, or next_cursor of the previous page */
+    size_t limit;       /* 1-1000; 0: the KMS default (100) */
+    const char *reason; /* NULL, or why (recorded in the audit row of the export) */
+};
+
+/** retrieve /audit: one page of the org's rows, oldest first. */
+SR_API SR_MUST_USE sr_err sr_kms_client_audit_export(struct sr_kms_client *c,
+                                                     const struct sr_kms_audit_query *q,
+                                                     struct sr_kms_audit_page *out);
+SR_API void sr_kms_audit_page_cleanup(struct sr_kms_audit_page *page);
+
+struct sr_kms_cmk_info {
+    char uri[SR_KMS_URI_MAX];
+    char state[16]; /* pending, active, rotating, retired, revoked, deleted */
+    int64_t version;
+    char provider[32];
+    int64_t create_ms;
+};
+
+struct sr_kms_cmk_list {
+    size_t n;
+    struct sr_kms_cmk_info *items; /* newest version first */
+};
+
+/** retrieve /cmk: the org's CMKs (`org_id` NULL or "": the service CMK's). */
+SR_API SR_MUST_USE sr_err sr_kms_client_cmk_list(struct sr_kms_client *c, const char *org_id,
+                                                 struct sr_kms_cmk_list *out);
+/**
+ * create /cmk. Without `wrapped` (empty) the KMS generates a CMK that is active at once (a
+ * rotation); with it (the output of sr_kms_cmk_wrap_for_import) the upload is pending.
+ * `backup` (may be empty) is kept as received for re-import after token loss.
+ */
+SR_API SR_MUST_USE sr_err sr_kms_client_cmk_create(struct sr_kms_client *c, const char *org_id,
+                                                   struct sr_slice wrapped, struct sr_slice backup,
+                                                   struct sr_kms_cmk_info *out);
+/** update /cmk/{id} to `state` (active, revoked, deleted). */
+SR_API SR_MUST_USE sr_err sr_kms_client_cmk_set_state(struct sr_kms_client *c, const char *uri,
+                                                      const char *state,
+                                                      struct sr_kms_cmk_info *out);
+/** retrieve /publicKey: the org's BYOK RSA key, its JWK as JSON text appended to `jwk`. */
+SR_API SR_MUST_USE sr_err sr_kms_client_cmk_public_key(struct sr_kms_client *c, const char *org_id,
+                                                       struct sr_buf *jwk);
+/**
+ * BYOK: encrypt a 32-byte CMK to the RSA public JWK from sr_kms_client_cmk_public_key with
+ * RSA-OAEP (SHA-256, MGF1-SHA-256, no label), the raw ciphertext appended to `out`.
+ * SR_ERR_DECODE for a JWK that is not an RSA public key.
+ */
+SR_API SR_MUST_USE sr_err sr_kms_cmk_wrap_for_import(struct sr_slice jwk,
+                                                     const uint8_t key[SR_KMS_KEY_LEN],
+                                                     struct sr_buf *out);
+SR_API void sr_kms_cmk_list_cleanup(struct sr_kms_cmk_list *list);
+
 /** Wipe the key bytes (and the rest). */
 SR_API void sr_kms_key_cleanup(struct sr_kms_key *key);
 SR_API void sr_kms_key_list_cleanup(struct sr_kms_key_list *list);

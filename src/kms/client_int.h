@@ -84,3 +84,9 @@ SR_MUST_USE sr_err sr_kms_client_parse_authz(const json_t *o, struct sr_kms_auth
 /** Copy string member `name` of `o` (absent: "" unless `required`) into out[cap]. */
 SR_MUST_USE sr_err sr_kms_client_str(const json_t *o, const char *name, bool required, char *out,
                                      size_t cap);
+/** An RFC 3339 time member of `o` in ms (absent: 0). */
+SR_MUST_USE sr_err sr_kms_client_time(const json_t *o, const char *name, int64_t *ms);
+/** A request {method, uri} (NULL when out of memory). */
+json_t *sr_kms_client_request(const char *method, const char *uri);
+/** Set o[name] to string `v` when v is not NULL; false when out of memory. */
+bool sr_kms_client_set_str(json_t *o, const char *name, const char *v);

@@ -11,7 +11,7 @@
 #include "core/alloc.h"
 #include "kms/client_int.h"
 
-static json_t *request(const char *method, const char *uri)
+json_t *sr_kms_client_request(const char *method, const char *uri)
 {
     return json_pack("{s:s,s:s}", "method", method, "uri", uri);
 }
@@ -32,7 +32,7 @@ sr_err sr_kms_client_ping(struct sr_kms_client *c)
 {
     json_t *ans = NULL;
     SR_CHECK(c != NULL, SR_ERR_ARG);
-    json_t *req = request("update", "/ping");
+    json_t *req = sr_kms_client_request("update", "/ping");
     sr_err err = sr_kms_client_call(c, req, 200, &ans);
     json_decref(ans);
     json_decref(req);
@@ -45,7 +45,7 @@ sr_err sr_kms_client_keys_create(struct sr_kms_client *c, size_t count, struct s
     SR_CHECK(out != NULL, SR_ERR_ARG);
     memset(out, 0, sizeof(*out));
     SR_CHECK(c != NULL && count >= 1 && count <= 100, SR_ERR_ARG);
-    json_t *req = request("create", "/keys");
+    json_t *req = sr_kms_client_request("create", "/keys");
     if (req != NULL && json_object_set_new(req, "count", json_integer((json_int_t)count)) != 0) {
         json_decref(req);
         req = NULL;
@@ -78,7 +78,7 @@ static sr_err retrieve_batch(struct sr_kms_client *c, const char *const *uris, c
     json_t *reqs[SR_KMS_BATCH_LIMIT] = { 0 }, *ans[SR_KMS_BATCH_LIMIT] = { 0 };
     sr_err err = SR_OK;
     for (size_t i = 0; err == SR_OK && i < n; i++) {
-        reqs[i] = request("retrieve", uris[idx[i]]);
+        reqs[i] = sr_kms_client_request("retrieve", uris[idx[i]]);
         err = reqs[i] != NULL ? SR_OK : SR_ERR_NOMEM;
     }
     if (err == SR_OK) {
@@ -168,7 +168,7 @@ sr_err sr_kms_client_resource_retrieve(struct sr_kms_client *c, const char *uri,
     SR_CHECK(out != NULL, SR_ERR_ARG);
     memset(out, 0, sizeof(*out));
     SR_CHECK(c != NULL && uri != NULL, SR_ERR_ARG);
-    json_t *req = request("retrieve", uri);
+    json_t *req = sr_kms_client_request("retrieve", uri);
     sr_err err = sr_kms_client_call(c, req, 200, &ans);
     if (err == SR_OK) {
         err = sr_kms_client_parse_resource(json_object_get(ans, "resource"), out);
@@ -196,7 +196,7 @@ sr_err sr_kms_client_resource_keys(struct sr_kms_client *c, const char *resource
     memset(out, 0, sizeof(*out));
     SR_CHECK(c != NULL, SR_ERR_ARG);
     SR_TRY(sub_uri(resource_uri, "keys", uri));
-    json_t *req = request("retrieve", uri);
+    json_t *req = sr_kms_client_request("retrieve", uri);
     if (req != NULL && count > 0 &&
         json_object_set_new(req, "count", json_integer((json_int_t)count)) != 0) {
         json_decref(req);
@@ -263,7 +263,7 @@ sr_err sr_kms_client_deauthorize(struct sr_kms_client *c, const char *resource_u
     /* The query form ?authId=x is part of the URI (KMS.md §3). */
     int n = snprintf(full, sizeof(full), "%s?authId=%s", uri, auth_id);
     SR_CHECK(n > 0 && (size_t)n < sizeof(full), SR_ERR_ARG);
-    json_t *req = request("delete", full);
+    json_t *req = sr_kms_client_request("delete", full);
     sr_err err = sr_kms_client_call(c, req, 200, &ans);
     if (err == SR_OK) {
         err = sr_kms_client_parse_authz(json_object_get(ans, "authorization"), dst);

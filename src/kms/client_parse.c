@@ -25,7 +25,7 @@ sr_err sr_kms_client_str(const json_t *o, const char *name, bool required, char 
     return SR_OK;
 }
 
-static sr_err time_of(const json_t *o, const char *name, int64_t *ms)
+sr_err sr_kms_client_time(const json_t *o, const char *name, int64_t *ms)
 {
     char s[64];
     *ms = 0;
@@ -73,13 +73,13 @@ sr_err sr_kms_client_parse_key(const json_t *o, struct sr_kms_key *out)
         err = sr_kms_client_str(o, "clientId", false, out->client_id, sizeof(out->client_id));
     }
     if (err == SR_OK) {
-        err = time_of(o, "createDate", &out->create_ms);
+        err = sr_kms_client_time(o, "createDate", &out->create_ms);
     }
     if (err == SR_OK) {
-        err = time_of(o, "expirationDate", &out->expiration_ms);
+        err = sr_kms_client_time(o, "expirationDate", &out->expiration_ms);
     }
     if (err == SR_OK) {
-        err = time_of(o, "bindDate", &out->bind_ms);
+        err = sr_kms_client_time(o, "bindDate", &out->bind_ms);
     }
     if (err == SR_OK) {
         err = key_bytes(json_object_get(o, "jwk"), out->uri, out->k);
@@ -174,7 +174,7 @@ sr_err sr_kms_client_parse_authz(const json_t *o, struct sr_kms_authorization *o
         err = sr_kms_client_str(o, "roleUri", false, out->role_uri, sizeof(out->role_uri));
     }
     if (err == SR_OK) {
-        err = time_of(o, "createDate", &out->create_ms);
+        err = sr_kms_client_time(o, "createDate", &out->create_ms);
     }
     return err;
 }
