@@ -3,7 +3,7 @@
  * `sealroomd --role kms`: build the KMS from its settings and serve it until SIGINT or
  * SIGTERM. Start-up runs in the order each part needs the one before:
  *
- *   data dir -> TLS pair -> store (migrations) -> CMK provider -> key hierarchy
+ *   data dir -> TLS pair -> store (migrations, audit chain claim) -> CMK provider -> keys
  *     -> identity (JWKS) -> static key -> audit key -> engine -> HTTPS server -> port file
  *
  * and the stop undoes it in reverse, wiping the keys. The retention sweeper of KMS.md §9 is
@@ -21,6 +21,7 @@
 #include "kms/p11.h"
 #include "kms_daemon.h"
 #include "kms_files.h"
+#include "store/store_chain.h"
 
 static struct sr_net_server *volatile running;
 
@@ -56,6 +57,25 @@ static bool open_store(struct kms_daemon *d)
         return false;
     }
     return true;
+}
+
+/* Each node writes its own audit chain: refuse a chain another running node holds. */
+static bool claim_chain(struct kms_daemon *d)
+{
+    bool claimed = false;
+    sr_err err = sr_store_chain_claim(d->store, d->cfg.node, &claimed);
+    if (err != SR_OK) {
+        fprintf(stderr, "sealroomd: cannot claim the audit chain %s: %s — check --node\n",
+                d->cfg.node, sr_err_str(err));
+        return false;
+    }
+    if (!claimed) {
+        fprintf(stderr,
+                "sealroomd: the audit chain %s is in use by another running node on this "
+                "store — give every node its own --node ID\n",
+                d->cfg.node);
+    }
+    return claimed;
 }
 
 static bool open_cmk(struct kms_daemon *d, const char *cmk_dir)
@@ -231,7 +251,7 @@ static bool start(struct kms_daemon *d)
 {
     char cmk_dir[KMS_PATH_MAX];
     return kms_files_prepare_dirs(&d->cfg, cmk_dir, sizeof(cmk_dir)) &&
-           (!d->cfg.dev_cert || kms_files_dev_cert(&d->cfg)) && open_store(d) &&
+           (!d->cfg.dev_cert || kms_files_dev_cert(&d->cfg)) && open_store(d) && claim_chain(d) &&
            open_cmk(d, cmk_dir) && open_identity(d) && open_services(d) &&
            kms_static_load(&d->cfg, kms_now_ms(), &d->statics) &&
            kms_files_audit_key(&d->cfg, d->audit_key) && load_channel_kek(d) && make_engine(d) &&
