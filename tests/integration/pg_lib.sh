@@ -41,7 +41,8 @@ pg_as() { # command...: run as the server's user
 }
 
 pg_free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
 }
 
 pg_start() { # dir
