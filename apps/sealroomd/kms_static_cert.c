@@ -109,34 +109,39 @@ static bool self_issue(const struct kms_config *cfg, const struct sr_jose_key *k
     return ok;
 }
 
-/* Read the PEM chain at `path` and check its leaf is the key, for the KMS name. */
+/* Read the PEM chain at `path` and check its leaf is the key, for the KMS name; `quiet`: no
+ * messages (a development certificate that no longer fits is simply made again). */
 static bool read_chain(const struct kms_config *cfg, const char *path, const json_t *pub,
-                       struct chain *out)
+                       bool quiet, struct chain *out)
 {
     char *text = NULL;
     size_t len = 0;
     struct sr_x509_jwk_key *leaf = sr_calloc(1, sizeof(*leaf));
     bool host = false;
-    bool ok = leaf != NULL && kms_files_read(path, PEM_MAX, false, &text, &len);
-    if (!ok) {
+    bool read = leaf != NULL && kms_files_read(path, PEM_MAX, false, &text, &len);
+    bool parsed =
+            read &&
+            sr_crypto_x509_pem_certs(sr_slice_of(text, len), out->der, SR_X509_CHAIN_MAX,
+                                     &out->n) == SR_OK &&
+            sr_crypto_x509_jwk_key(sr_buf_slice(&out->der[0]), leaf) == SR_OK &&
+            sr_crypto_x509_for_host(sr_buf_slice(&out->der[0]), cfg->kms_name, &host) == SR_OK;
+    bool fits = parsed && host && sr_kms_jwk_is_key(pub, leaf);
+    if (quiet || fits) {
+        /* nothing to say */
+    } else if (!read) {
         fprintf(stderr, "sealroomd: cannot read %s: %s\n", path, strerror(errno));
-    } else if (sr_crypto_x509_pem_certs(sr_slice_of(text, len), out->der, SR_X509_CHAIN_MAX,
-                                        &out->n) != SR_OK ||
-               sr_crypto_x509_jwk_key(sr_buf_slice(&out->der[0]), leaf) != SR_OK ||
-               sr_crypto_x509_for_host(sr_buf_slice(&out->der[0]), cfg->kms_name, &host) != SR_OK) {
+    } else if (!parsed) {
         fprintf(stderr, "sealroomd: %s is not a PEM certificate chain (at most %d)\n", path,
                 SR_X509_CHAIN_MAX);
-        ok = false;
-    } else if (!sr_kms_jwk_is_key(pub, leaf) || !host) {
+    } else {
         fprintf(stderr,
                 "sealroomd: the certificate in %s is not for the current static key and "
                 "--kms-name %s: clients would refuse it; issue one for this key and name\n",
                 path, cfg->kms_name);
-        ok = false;
     }
     sr_free(text);
     sr_free(leaf);
-    return ok;
+    return fits;
 }
 
 bool kms_static_chain(const struct kms_config *cfg, unsigned n, const struct sr_jose_key *key,
@@ -159,10 +164,16 @@ bool kms_static_chain(const struct kms_config *cfg, unsigned n, const struct sr_
                       : kms_files_path(path, sizeof(path), cfg->data_dir, name);
     ok = ok && sr_jose_key_export(key, false, &pub_text) == SR_OK &&
          (pub = json_loads(pub_text, 0, NULL)) != NULL;
-    if (ok && cfg->static_cert[0] == '\0' && access(path, F_OK) != 0) {
-        ok = self_issue(cfg, key, now_ms, path);
+    /* A development certificate is made again when the key or --kms-name changed. */
+    bool dev = cfg->static_cert[0] == '\0';
+    if (ok && dev && !read_chain(cfg, path, pub, true, &ch)) {
+        chain_cleanup(&ch);
+        ch.n = 0;
+        ok = self_issue(cfg, key, now_ms, path) && read_chain(cfg, path, pub, false, &ch);
+    } else if (ok && !dev) {
+        ok = read_chain(cfg, path, pub, false, &ch);
     }
-    ok = ok && read_chain(cfg, path, pub, &ch) && (*x5c = json_array()) != NULL;
+    ok = ok && (*x5c = json_array()) != NULL;
     for (size_t i = 0; ok && i < ch.n; i++) {
         sr_buf_reset(&b64);
         ok = sr_kms_b64std_encode(sr_buf_slice(&ch.der[i]), &b64) == SR_OK &&

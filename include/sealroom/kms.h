@@ -58,6 +58,11 @@ struct sr_kms_client_config {
     /* NULL, or the RFC 7638 SHA-256 thumbprint (base64url) the static key must have: the
      * pin that makes a TLS-terminating front end unable to substitute the static key. */
     const char *static_key_thumbprint;
+    /* NULL, or PEM trust anchors (certificates) for the static key (KMS.md §5): discovery then
+     * requires its x5c to chain to one at the clock's time, its leaf to be for the kid's host
+     * (a DNS SAN, or the CN) and n/e to be the leaf's key. SR_ERR_DECODE from _new when the
+     * text holds no certificate. */
+    const char *static_key_anchors;
 };
 
 /** A content key. `k` is secret: wipe it with sr_kms_key_cleanup. */

@@ -161,16 +161,15 @@ static bool signature_ok(const json_t *jwk, const char *proof, size_t len)
 
 /* The proof's claims; SR_KMS_AUTHN_EXPIRED for an iat more than 300 s old. */
 static enum sr_kms_authn_fail claims_ok(const json_t *c, const struct sr_kms_proof_expect *want,
-                                        int64_t now)
+                                        const char *thumb, int64_t now)
 {
     const char *aud = json_string_value(json_object_get(c, "aud"));
     const char *rid = json_string_value(json_object_get(c, "requestId"));
     const char *epk = json_string_value(json_object_get(c, "epk"));
     const json_t *iat = json_object_get(c, "iat");
-    char thumb[SR_KMS_THUMB_B64];
     if (aud == NULL || rid == NULL || epk == NULL || !json_is_number(iat) ||
         strcmp(aud, want->audience) != 0 || strcmp(rid, want->request_id) != 0 ||
-        sr_kms_jwk_thumbprint_b64(want->epk, thumb) != SR_OK || strcmp(epk, thumb) != 0) {
+        strcmp(epk, thumb) != 0) {
         return SR_KMS_AUTHN_INVALID;
     }
     double s = json_number_value(iat);
@@ -184,55 +183,76 @@ static enum sr_kms_authn_fail claims_ok(const json_t *c, const struct sr_kms_pro
     return ms < now - SR_KMS_PROOF_SKEW_MS ? SR_KMS_AUTHN_EXPIRED : SR_KMS_AUTHN_OK;
 }
 
-static enum sr_kms_authn_fail proof_ok(const json_t *jwk, const json_t *cred,
-                                       const struct sr_kms_proof_expect *want, int64_t now)
+/* The proof (KMS.md §6); SR_ERR_AUTH with *why, or SR_ERR_NOMEM. */
+static sr_err proof_ok(const json_t *jwk, const json_t *cred,
+                       const struct sr_kms_proof_expect *want, int64_t now,
+                       enum sr_kms_authn_fail *why)
 {
     const char *proof = json_string_value(json_object_get(cred, "proof"));
     size_t len = proof != NULL ? strnlen(proof, SR_KMS_PROOF_MAX + 1) : 0;
     json_t *hdr = NULL, *claims = NULL;
-    enum sr_kms_authn_fail why = SR_KMS_AUTHN_INVALID;
+    char thumb[SR_KMS_THUMB_B64];
+    *why = SR_KMS_AUTHN_INVALID;
     const char *d1 = len > 0 && len <= SR_KMS_PROOF_MAX ? memchr(proof, '.', len) : NULL;
     const char *d2 = d1 != NULL ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - proof)) : NULL;
+    size_t sig_len = 0;
+    sr_err err = SR_ERR_AUTH;
+    /* Three parts, the signature in canonical base64url (cjose's decoder is lenient). */
     if (d2 == NULL || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - proof)) != NULL ||
-        part_json(sr_slice_of(proof, (size_t)(d1 - proof)), &hdr) != SR_OK ||
-        part_json(sr_slice_of(d1 + 1, (size_t)(d2 - d1 - 1)), &claims) != SR_OK) {
+        sr_jose_b64_len(sr_slice_of(d2 + 1, len - (size_t)(d2 + 1 - proof)), &sig_len) != SR_OK) {
+        goto out;
+    }
+    /* The handshake's own jwk: a malformed one is answered 400 by the handshake itself. */
+    err = sr_kms_jwk_thumbprint_b64(want->epk, thumb);
+    if (err == SR_OK) {
+        err = part_json(sr_slice_of(proof, (size_t)(d1 - proof)), &hdr);
+    }
+    if (err == SR_OK) {
+        err = part_json(sr_slice_of(d1 + 1, (size_t)(d2 - d1 - 1)), &claims);
+    }
+    if (err != SR_OK) {
+        err = err == SR_ERR_NOMEM ? err : SR_ERR_AUTH;
         goto out;
     }
     if (header_ok(hdr, jwk) && signature_ok(jwk, proof, len)) {
-        why = claims_ok(claims, want, now);
+        *why = claims_ok(claims, want, thumb, now);
     }
+    err = *why == SR_KMS_AUTHN_OK ? SR_OK : SR_ERR_AUTH;
 out:
     json_decref(hdr);
     json_decref(claims);
-    return why;
+    return err;
 }
 
-/* Chain, key and identity: everything but the proof. */
-static enum sr_kms_authn_fail chain_ok(const struct sr_kms_services *s, const json_t *jwk,
-                                       int64_t now, struct sr_kms_principal *out)
+/* Chain, key and identity: everything but the proof. SR_ERR_AUTH with *why, or SR_ERR_NOMEM. */
+static sr_err chain_ok(const struct sr_kms_services *s, const json_t *jwk, int64_t now,
+                       struct sr_kms_principal *out, enum sr_kms_authn_fail *why)
 {
     struct sr_kms_x5c x5c;
     struct sr_x509_jwk_key *leaf = sr_calloc(1, sizeof(*leaf));
     enum sr_x509_refusal refusal = SR_X509_UNTRUSTED;
-    enum sr_kms_authn_fail why = SR_KMS_AUTHN_INVALID;
-    sr_err err = leaf != NULL ? sr_kms_x5c_decode(jwk, &x5c) : SR_ERR_NOMEM;
+    *why = SR_KMS_AUTHN_INVALID;
+    SR_CHECK(leaf != NULL, SR_ERR_NOMEM);
+    sr_err err = sr_kms_x5c_decode(jwk, &x5c);
     if (err == SR_OK) {
         err = sr_crypto_x509_trust_verify(s->trust, x5c.certs, x5c.n, now / 1000,
                                           SR_X509_CLIENT_AUTH, &refusal);
-        why = refusal == SR_X509_EXPIRED ? SR_KMS_AUTHN_EXPIRED : SR_KMS_AUTHN_INVALID;
+        *why = refusal == SR_X509_EXPIRED ? SR_KMS_AUTHN_EXPIRED : SR_KMS_AUTHN_INVALID;
     }
     if (err == SR_OK) {
         err = sr_crypto_x509_jwk_key(x5c.certs[0], leaf);
     }
-    if (err == SR_OK && sr_kms_jwk_is_key(jwk, leaf) && identity(x5c.certs[0], out)) {
+    if (err == SR_OK && (!sr_kms_jwk_is_key(jwk, leaf) || !identity(x5c.certs[0], out))) {
+        err = SR_ERR_AUTH;
+    }
+    if (err == SR_OK) {
         out->expires = leaf->not_after * 1000;
-        why = SR_KMS_AUTHN_OK;
+    } else if (err != SR_ERR_NOMEM) {
+        err = SR_ERR_AUTH;
     }
-    if (leaf != NULL) {
-        sr_kms_x5c_cleanup(&x5c);
-    }
+    sr_kms_x5c_cleanup(&x5c);
     sr_free(leaf);
-    return why;
+    return err;
 }
 
 sr_err sr_kms_service_verify(const struct sr_kms_services *s, const json_t *cred,
@@ -243,18 +263,22 @@ sr_err sr_kms_service_verify(const struct sr_kms_services *s, const json_t *cred
     const json_t *jwk = json_object_get(cred, "jwk");
     memset(out, 0, sizeof(*out));
     *why = SR_KMS_AUTHN_INVALID;
-    if (s == NULL || s->n_cas == 0 || !json_is_object(jwk) ||
-        sr_kms_jwk_thumbprint(jwk, thumb) != SR_OK) {
-        return SR_ERR_AUTH;
+    sr_err err = SR_ERR_AUTH;
+    if (s != NULL && s->n_cas > 0 && json_is_object(jwk)) {
+        err = sr_kms_jwk_thumbprint(jwk, thumb);
+        err = err == SR_OK || err == SR_ERR_NOMEM ? err : SR_ERR_AUTH;
     }
-    *why = chain_ok(s, jwk, now_ms, out);
-    if (*why == SR_KMS_AUTHN_OK && proof != NULL) {
-        *why = proof_ok(jwk, cred, proof, now_ms);
+    if (err == SR_OK) {
+        err = chain_ok(s, jwk, now_ms, out, why);
     }
-    if (*why != SR_KMS_AUTHN_OK) {
+    if (err == SR_OK && proof != NULL) {
+        err = proof_ok(jwk, cred, proof, now_ms, why);
+    }
+    if (err != SR_OK) {
         memset(out, 0, sizeof(*out));
         memset(thumb, 0, SR_KMS_THUMB_LEN);
-        return SR_ERR_AUTH;
+        return err;
     }
+    *why = SR_KMS_AUTHN_OK;
     return SR_OK;
 }

@@ -64,6 +64,15 @@ sr_err sr_kms_client_new(const struct sr_kms_client_config *cfg, struct sr_kms_c
         !copy_str(c->pin, sizeof(c->pin), cfg->static_key_thumbprint)) {
         err = SR_ERR_ARG;
     }
+    if (err == SR_OK && cfg->static_key_anchors != NULL) {
+        err = sr_crypto_x509_trust_new(&c->anchors);
+        if (err == SR_OK) {
+            err = sr_crypto_x509_trust_add_pem(
+                    c->anchors,
+                    sr_slice_of(cfg->static_key_anchors, strlen(cfg->static_key_anchors)), NULL,
+                    NULL);
+        }
+    }
     if (err == SR_OK) {
         c->cache = sr_calloc(c->cache_max, sizeof(*c->cache));
         err = c->cache != NULL ? SR_OK : SR_ERR_NOMEM;
@@ -90,6 +99,7 @@ void sr_kms_client_free(struct sr_kms_client *c)
     }
     sr_jose_key_free(c->k);
     sr_jose_key_free(c->static_pub);
+    sr_crypto_x509_trust_free(c->anchors);
     sr_buf_cleanup(&c->bearer);
     sr_wipe(c, sizeof(*c));
     sr_free(c);

@@ -14,6 +14,7 @@
 #include <sealroom/buf.h>
 #include <sealroom/kms.h>
 
+#include "crypto/x509_jwk.h"
 #include "kms/jose.h"
 
 struct sr_kms_client {
@@ -30,6 +31,7 @@ struct sr_kms_client {
     char expect_cluster[SR_KMS_URI_MAX];
     char pin[64];   /* the expected static key thumbprint, or "" */
     char thumb[64]; /* the static key's thumbprint */
+    struct sr_x509_trust *anchors; /* for the static key's x5c, or NULL (client_x5c.c) */
 
     /* discovery */
     char cluster[SR_KMS_URI_MAX];
@@ -49,6 +51,13 @@ struct sr_kms_client {
     struct sr_kms_client_stats stats;
     struct sr_kms_client_error last;
 };
+
+/**
+ * KMS.md §5, with anchors configured: the published static JWK's x5c chains to an anchor now,
+ * its leaf is for the host of `kid` and holds the JWK's n/e. SR_ERR_AUTH (recorded) otherwise.
+ */
+SR_MUST_USE sr_err sr_kms_client_check_x5c(struct sr_kms_client *c, const json_t *jwk,
+                                           const char *kid);
 
 /** Set the last error (status, code, reason) and return `err`. */
 sr_err sr_kms_client_fail(struct sr_kms_client *c, sr_err err, int status, const char *code,

@@ -23,6 +23,7 @@
 #include "crypto/hash.h"
 #include "kms/client_int.h"
 #include "kms/jose_int.h"
+#include "kms/jwk.h"
 #include "kms/proto.h"
 
 #define DETAILS_PATH  "/kms/v1/details"
@@ -77,45 +78,6 @@ static bool has_prefix(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* RFC 7638 §3: SHA-256 over {"e","kty","n"} in that order, no whitespace, base64url. */
-static sr_err thumbprint(const json_t *jwk, char out[64])
-{
-    const char *e = json_string_value(json_object_get(jwk, "e"));
-    const char *n = json_string_value(json_object_get(jwk, "n"));
-    uint8_t h[32];
-    struct sr_buf text, b64;
-    SR_CHECK(e != NULL && n != NULL, SR_ERR_DECODE);
-    sr_buf_init(&text, 0, 0);
-    sr_buf_init(&b64, 0, 0);
-    static const char p1[] = "{\"e\":\"", p2[] = "\",\"kty\":\"RSA\",\"n\":\"", p3[] = "\"}";
-    sr_err err = sr_buf_append(&text, p1, sizeof(p1) - 1);
-    if (err == SR_OK) {
-        err = sr_buf_append(&text, e, strlen(e));
-    }
-    if (err == SR_OK) {
-        err = sr_buf_append(&text, p2, sizeof(p2) - 1);
-    }
-    if (err == SR_OK) {
-        err = sr_buf_append(&text, n, strlen(n));
-    }
-    if (err == SR_OK) {
-        err = sr_buf_append(&text, p3, sizeof(p3) - 1);
-    }
-    if (err == SR_OK) {
-        err = sr_hash(&sr_hash_sha256, sr_buf_slice(&text), h);
-    }
-    if (err == SR_OK) {
-        err = sr_jose_b64_encode(sr_slice_of(h, sizeof(h)), &b64);
-    }
-    if (err == SR_OK && b64.len < 64) {
-        memcpy(out, b64.p, b64.len);
-        out[b64.len] = '\0';
-    }
-    sr_buf_cleanup(&text);
-    sr_buf_cleanup(&b64);
-    return err;
-}
-
 /* GET /kms/v1/details: the cluster name and the static key, whose kid must be its own. */
 static sr_err discover(struct sr_kms_client *c)
 {
@@ -141,10 +103,14 @@ static sr_err discover(struct sr_kms_client *c)
         err = n > 0 && (size_t)n < sizeof(c->static_kid) ? SR_OK : SR_ERR_DECODE;
     }
     if (err == SR_OK) {
-        err = thumbprint(jwk, c->thumb);
+        err = sr_kms_jwk_thumbprint_b64(jwk, c->thumb);
     }
     if (err != SR_OK) {
         err = sr_kms_client_fail(c, SR_ERR_DECODE, 0, "", "malformed /kms/v1/details");
+        goto out;
+    }
+    err = sr_kms_client_check_x5c(c, jwk, c->static_kid);
+    if (err != SR_OK) {
         goto out;
     }
     if (c->pin[0] != '\0' && strcmp(c->pin, c->thumb) != 0) {

@@ -144,12 +144,11 @@ void sr_kms_x5c_cleanup(struct sr_kms_x5c *x5c)
 static bool member_is(const json_t *jwk, const char *name, const uint8_t *want, size_t len)
 {
     const char *s = b64_member(jwk, name);
+    uint8_t mem[SR_X509_RSA_MAX + 4]; /* decoding reserves up to 2 bytes past the value */
     struct sr_buf b;
-    sr_buf_init(&b, SR_X509_RSA_MAX, 0);
-    bool ok = s != NULL && sr_jose_b64_decode(sr_slice_of(s, strlen(s)), &b) == SR_OK &&
-              b.len == len && sr_ct_equal(b.p, want, len);
-    sr_buf_cleanup(&b);
-    return ok;
+    sr_buf_init_fixed(&b, mem, sizeof(mem));
+    return s != NULL && sr_jose_b64_decode(sr_slice_of(s, strlen(s)), &b) == SR_OK &&
+           b.len == len && sr_ct_equal(b.p, want, len);
 }
 
 bool sr_kms_jwk_is_key(const json_t *jwk, const struct sr_x509_jwk_key *k)

@@ -212,13 +212,18 @@ bool sr_kms_req_authenticate(struct sr_kms_req *rq)
     /* A service proves possession of its key at the handshake only (KMS.md §6). */
     struct sr_kms_proof_expect proof = { rq->srv->cluster, rq->request_id,
                                          json_object_get(rq->in, "jwk") };
-    bool ok =
-            service ? sr_kms_service_verify(rq->srv->services, cred, rq->ch == NULL ? &proof : NULL,
-                                            rq->now, &rq->who, rq->thumb, &why) == SR_OK
-                    : bearer_ok(rq, json_object_get(cred, "bearer"), &why);
-    if (!ok) {
+    sr_err err = SR_OK;
+    if (service) {
+        err = sr_kms_service_verify(rq->srv->services, cred, rq->ch == NULL ? &proof : NULL,
+                                    rq->now, &rq->who, rq->thumb, &why);
+    } else if (!bearer_ok(rq, json_object_get(cred, "bearer"), &why)) {
+        err = SR_ERR_AUTH;
+    }
+    if (err != SR_OK) {
         memset(&rq->who, 0, sizeof(rq->who));
-        if (why == SR_KMS_AUTHN_EXPIRED) {
+        if (err != SR_ERR_AUTH) {
+            sr_kms_req_fail_err(rq, err);
+        } else if (why == SR_KMS_AUTHN_EXPIRED) {
             (void)sr_kms_req_fail(rq, 401, "TOKEN_EXPIRED", "the %s has expired",
                                   service ? "service certificate or proof" : "bearer token");
         } else {
