@@ -44,7 +44,7 @@ static const struct opt opts[] = {
     { "region", OPT_STR, offsetof(struct kms_config, region), 64, "NAME",
       "this deployment's region (default local)" },
     { "node", OPT_STR, offsetof(struct kms_config, node), 64, "ID",
-      "this node's audit chain id (default node1)" },
+      "this node's audit chain id, one per running node on a shared store (default node1)" },
     { "cmk-provider", OPT_STR, offsetof(struct kms_config, cmk_provider), 16, "pkcs11|file",
       "where the Customer Main Keys live (default pkcs11)" },
     { "pkcs11-module", OPT_STR, offsetof(struct kms_config, pkcs11_module), KMS_PATH_MAX, "FILE",
