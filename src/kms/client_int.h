@@ -29,8 +29,8 @@ struct sr_kms_client {
     unsigned retries, backoff_ms;
     int64_t renew_before_ms;
     char expect_cluster[SR_KMS_URI_MAX];
-    char pin[64];   /* the expected static key thumbprint, or "" */
-    char thumb[64]; /* the static key's thumbprint */
+    char pin[64];                  /* the expected static key thumbprint, or "" */
+    char thumb[64];                /* the static key's thumbprint */
     struct sr_x509_trust *anchors; /* for the static key's x5c, or NULL (client_x5c.c) */
 
     /* discovery */
