@@ -288,14 +288,15 @@ static sr_err load_psks(struct sr_mls_group *g, struct sr_reader *r)
 }
 
 /*
- * Version 2, once the epoch is rebuilt: the committed ReInit (present exactly when the group
- * is frozen by one) and the secret tree's progress, loaded into the fresh tree.
+ * Version 2, once the epoch is rebuilt: the committed ReInit (only in a group frozen by one;
+ * such a group restored from version 1 and saved again has none) and the secret tree's
+ * progress, loaded into the fresh tree.
  */
 static sr_err load_progress(struct sr_mls_group *g, struct sr_slice reinit, struct sr_slice tree)
 {
     struct sr_mls_group_reinit_params rp;
     struct sr_reader r;
-    SR_CHECK(g->reinit == (reinit.len > 0), SR_ERR_DECODE);
+    SR_CHECK(g->reinit || reinit.len == 0, SR_ERR_DECODE);
     if (reinit.len > 0) {
         SR_TRY(sr_mls_group_reinit_parse(reinit, &rp));
         SR_TRY(sr_buf_set(&g->reinit_proposal, reinit.p, reinit.len));

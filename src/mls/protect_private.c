@@ -233,8 +233,8 @@ sr_err sr_mls_private_message_protect(struct sr_mls_protect_ctx *ctx,
     if (err == SR_OK) {
         err = seal(ctx, fc, auth, &p, &key, &x, out);
     }
-    if (err != SR_OK) {
-        /* the plaintext may already sit in `out` */
+    if (err != SR_OK && out->len > start) {
+        /* the plaintext may already sit in `out` (which may still have no memory at all) */
         sr_wipe(out->p + start, out->len - start);
         out->len = start;
     }
