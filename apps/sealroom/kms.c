@@ -38,6 +38,9 @@ static void usage(FILE *out)
             "  deauthorize --resource URI --auth ID\n"
             "  retrieve URI [--key-out FILE]   show a key's metadata; --key-out writes its\n"
             "                                  32 bytes as hex to FILE (mode 0600)\n"
+            "  retrieve URI --reason TEXT [--on-behalf USER]\n"
+            "                                  as a compliance officer (kms.orgAgent): any key\n"
+            "                                  of your org, or one USER can reach; audited\n"
             "  retrieve --uri-file FILE        retrieve every key URI listed in FILE (one a\n"
             "                                  line) in batches; fails if any is refused\n"
             "  encrypt --key URI (--message TEXT | --message - | --in FILE --out FILE)\n"
@@ -68,13 +71,14 @@ static const char **str_slot(struct kms_opts *o, const char *a)
                                          "--out",       "--key-out",  "--kms-key-thumbprint",
                                          "--uri-file",  "--scope",    "--target",
                                          "--reason",    "--org",      "--since",
-                                         "--cursor",    "--key-file", "--backup-file" };
-    const char **slots[] = { &o->server,     &o->cacert, &o->token_file, &o->client_id,
-                             &o->kind,       &o->role,   &o->resource,   &o->message,
-                             &o->in,         &o->out,    &o->key_out,    &o->thumbprint,
-                             &o->uri_file,   &o->scope,  &o->target,     &o->reason,
-                             &o->org,        &o->since,  &o->cursor,     &o->key_file,
-                             &o->backup_file };
+                                         "--cursor",    "--key-file", "--backup-file",
+                                         "--on-behalf" };
+    const char **slots[] = { &o->server,      &o->cacert,   &o->token_file, &o->client_id,
+                             &o->kind,        &o->role,     &o->resource,   &o->message,
+                             &o->in,          &o->out,      &o->key_out,    &o->thumbprint,
+                             &o->uri_file,    &o->scope,    &o->target,     &o->reason,
+                             &o->org,         &o->since,    &o->cursor,     &o->key_file,
+                             &o->backup_file, &o->on_behalf };
     _Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(slots) / sizeof(slots[0]),
                    "one slot per option");
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -403,7 +407,14 @@ static int do_retrieve(struct sr_kms_client *c, const struct kms_opts *o)
                         "(without --key-out)\n");
         return 2;
     }
-    sr_err err = sr_kms_client_key_retrieve(c, o->args[0], &k);
+    if (o->on_behalf != NULL && o->reason == NULL) {
+        fprintf(stderr, "sealroom kms retrieve: --on-behalf needs --reason TEXT (it is audited)\n");
+        return 2;
+    }
+    /* With a reason: a compliance officer's retrieve (KMS.md §9 eDiscovery). */
+    sr_err err = o->reason != NULL ? sr_kms_client_key_retrieve_compliance(
+                                             c, o->args[0], o->on_behalf, o->reason, &k)
+                                   : sr_kms_client_key_retrieve(c, o->args[0], &k);
     if (err != SR_OK) {
         return kms_cli_fail(c, "retrieve", err);
     }

@@ -175,6 +175,16 @@ SR_API SR_MUST_USE sr_err sr_kms_client_key_retrieve(struct sr_kms_client *c, co
 SR_API SR_MUST_USE sr_err sr_kms_client_keys_retrieve(struct sr_kms_client *c,
                                                       const char *const *uris, size_t n,
                                                       struct sr_kms_key *out);
+/**
+ * retrieve /keys/{id} as a compliance officer (kms.orgAgent; KMS.md §1 rule 3, §6, §9): with
+ * `reason` (required, audited), and with `on_behalf_of` (may be NULL) access is judged as that
+ * user of the officer's org; the audit row names both. Not served from or kept in the cache.
+ */
+SR_API SR_MUST_USE sr_err sr_kms_client_key_retrieve_compliance(struct sr_kms_client *c,
+                                                                const char *uri,
+                                                                const char *on_behalf_of,
+                                                                const char *reason,
+                                                                struct sr_kms_key *out);
 /** create /resources (the creator is authorized too; the keys are bound to it). */
 SR_API SR_MUST_USE sr_err sr_kms_client_resource_create(struct sr_kms_client *c,
                                                         const struct sr_kms_resource_spec *spec,

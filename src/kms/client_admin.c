@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The client's compliance operations (KMS.md §3, §9): legal holds (create, list, release),
- * crypto-shred and the audit export, one page per call with the KMS's cursor. Each builds one
- * request, sends it on the channel and reads the answer into the plain structs of kms.h.
+ * compliance retrieves (reason, onBehalfOf), crypto-shred and the audit export, one page per call
+ * with the KMS's cursor. Each builds one request, sends it on the channel and reads the answer into
+ * the plain structs of kms.h.
  */
 #include <string.h>
 
@@ -128,6 +129,33 @@ sr_err sr_kms_client_shred(struct sr_kms_client *c, const char *uri, const char 
         req = NULL;
     }
     sr_err err = sr_kms_client_call(c, req, 200, &ans);
+    json_decref(ans);
+    json_decref(req);
+    return err;
+}
+
+sr_err sr_kms_client_key_retrieve_compliance(struct sr_kms_client *c, const char *uri,
+                                             const char *on_behalf_of, const char *reason,
+                                             struct sr_kms_key *out)
+{
+    json_t *ans = NULL;
+    SR_CHECK(out != NULL, SR_ERR_ARG);
+    memset(out, 0, sizeof(*out));
+    SR_CHECK(c != NULL && uri != NULL && reason != NULL, SR_ERR_ARG);
+    json_t *req = sr_kms_client_request("retrieve", uri);
+    if (!sr_kms_client_set_str(req, "reason", reason) ||
+        (on_behalf_of != NULL &&
+         json_object_set_new(req, "client", json_pack("{s:s}", "onBehalfOf", on_behalf_of)))) {
+        json_decref(req);
+        req = NULL;
+    }
+    sr_err err = sr_kms_client_call(c, req, 200, &ans);
+    if (err == SR_OK) {
+        err = sr_kms_client_parse_key(json_object_get(ans, "key"), out);
+    }
+    if (err != SR_OK) {
+        sr_kms_key_cleanup(out);
+    }
     json_decref(ans);
     json_decref(req);
     return err;

@@ -153,6 +153,12 @@ static sr_err payload_text(struct sr_kms_client *c, json_t *req, char *rid, size
     json_t *client = json_pack("{s:s,s:{s:s}}", "clientId", c->client_id, "credential", "bearer",
                                (const char *)c->bearer.p);
     sr_err err = p != NULL && client != NULL ? SR_OK : SR_ERR_NOMEM;
+    /* A compliance request names the user it acts for in req's own "client" (KMS.md §6). */
+    const char *obo =
+            json_string_value(json_object_get(json_object_get(req, "client"), "onBehalfOf"));
+    if (err == SR_OK && obo != NULL) {
+        err = sr_kms_json_put_str(client, "onBehalfOf", obo);
+    }
     if (err == SR_OK) {
         err = sr_kms_json_put(p, "client", client);
         client = NULL;

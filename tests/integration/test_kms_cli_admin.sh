@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # `sealroom kms hold|shred|audit|cmk` against a real `sealroomd --role kms` (SQLite, file
 # CMK provider): usage errors, legal holds blocking a shred until released, the audit export
-# as JSON Lines with a cursor and a recorded reason, CMK status, rotation (old keys still
+# as JSON Lines with a cursor and a recorded reason, compliance retrieves with a reason and
+# on behalf of a user (named in the audit row), CMK status, rotation (old keys still
 # open), BYOK public key and import (pending, then active), the kill switch (503 with a hint,
 # ping still answers), a refused delete of a revoked CMK under an org hold, and re-activation.
 # Refusals must exit 1 with the KMS's errorCode and a hint; then the audit chain verifies.
@@ -116,6 +117,16 @@ kms admin shred "${keys[1]}" --reason "retention" >"$tmp/o" || fail "shred after
 grep -qx "shredded ${keys[1]}" "$tmp/o" || fail "shred printed: $(cat "$tmp/o")"
 expect_fail 1 '410 SHREDDED' alice retrieve "${keys[1]}"
 
+# --- compliance retrieves (eDiscovery): with a reason, optionally on behalf of a user -------
+expect_fail 1 '400 REASON_REQUIRED.*hint: add --reason' officer retrieve "${keys[0]}"
+expect_fail 2 'on-behalf needs --reason' officer retrieve "${keys[0]}" --on-behalf alice
+kms officer retrieve "${keys[0]}" --reason "case 9" >"$tmp/o" || fail "compliance retrieve"
+grep -qx "${keys[0]}" "$tmp/o" || fail "compliance retrieve printed: $(cat "$tmp/o")"
+kms officer retrieve "${keys[0]}" --reason "case 9" --on-behalf alice >/dev/null ||
+    fail "retrieve on behalf of alice"
+expect_fail 1 '403 NOT_AUTHORIZED.*no user of this organization' officer retrieve "${keys[0]}" \
+    --reason "case 9" --on-behalf mallory
+
 # --- the audit export ---------------------------------------------------------------------
 expect_fail 1 'NOT_AUTHORIZED' alice audit export
 kms officer audit export --limit 2 >"$tmp/page" 2>"$tmp/e" || fail "audit export one page"
@@ -140,6 +151,9 @@ shreds = [r for r in rows if r["method"] == "delete" and r["uri"] == keys[1]]
 assert [r["status"] for r in shreds] == [409, 403, 200], shreds
 assert shreds[0]["errorCode"] == "LEGAL_HOLD" and shreds[2]["reason"] == "retention"
 assert any(r["uri"] == hold and r.get("reason") == "case 9" for r in rows)
+obo = [r for r in rows if r.get("onBehalfOf") == "alice"]
+assert len(obo) == 1 and obo[0]["actor"] == "carol" and obo[0]["reason"] == "case 9", obo
+assert obo[0]["released"] == [keys[0]] and obo[0]["actorRole"] == "compliance", obo
 assert not any("jwk" in json.dumps(r) or '"k":' in json.dumps(r) for r in rows)
 PY
 kms officer audit export --all >"$tmp/all2" || fail "audit export after the review"
