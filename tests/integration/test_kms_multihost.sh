@@ -5,7 +5,7 @@
 # Keys made through node A are retrieved through node B; an authorization made on B is
 # honoured on A; a legal hold set on B blocks a shred on A until it is released; a CMK revoke
 # on A makes B answer 503 CMK_REVOKED on the very next request, and an activate on B restores
-# A. A third node given A's chain id is refused at start (one writer per chain, so chains
+# A; a rotation on B leaves A able to open older keys. A third node given A's chain id is refused at start (one writer per chain, so chains
 # never race or fork). Both nodes take a concurrent load and each node's audit chain
 # verifies; A restarts on its chain once stopped. PostgreSQL is started here from
 # Debian's binaries; without them the test is skipped (or fails when CI is set).
@@ -150,6 +150,11 @@ kms b alice ping >/dev/null || fail "ping must work while the CMK is revoked"
 kms b admin cmk activate "$cmk" >"$tmp/active" || fail "cmk activate on B"
 grep -q "^$cmk active " "$tmp/active" || fail "activate: $(cat "$tmp/active")"
 kms a alice retrieve "${rkeys[0]}" >/dev/null || fail "A does not serve after the re-activation"
+# A rotation on B re-wraps the org's KEKs: A, which has them cached, still opens old keys.
+kms b admin cmk rotate --org org-a >"$tmp/rot" || fail "cmk rotate on B"
+kms a alice retrieve "${rkeys[0]}" >/dev/null || fail "A after B's rotation"
+kms a admin cmk status --org org-a >"$tmp/cmks" || fail "cmk status on A"
+grep -qx "$cmk retired v1 file" "$tmp/cmks" || fail "A sees: $(cat "$tmp/cmks")"
 
 # --- a concurrent load on both nodes; each node's chain verifies --------------------------
 load() { # node n
