@@ -156,7 +156,11 @@ static void serve_payload(const uint8_t *data, size_t size)
                 json_pack("{s:s,s:{s:s}}", "clientId", "dev-a", "credential", "bearer", bearer));
     }
     bool handshake = json_object_get(in, "jwk") != NULL;
-    sr_err err = sr_kms_serve(srv, handshake ? NULL : ch, in, NOW, &text, &status);
+    uint64_t ticket = 0;
+    sr_err err = sr_kms_serve(srv, handshake ? NULL : ch, in, NOW, &text, &status, &ticket);
+    if (err == SR_OK) {
+        err = sr_store_flush_wait(st, ticket);
+    }
     if (err != SR_OK && err != SR_ERR_NOMEM) {
         abort();
     }

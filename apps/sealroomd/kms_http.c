@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The KMS HTTP transport (KMS.md §5): the two routes, each a thin adapter from the net
- * server's request to one engine call under the daemon's lock, with the engine's status and
- * JSON body as the response. The engine owns every protocol decision; this file only adds
- * the clock and the JWKS reload.
+ * server's request to the engine under the daemon's lock (for a message batch, only its
+ * serving step: the wait for durable audit rows and the sealing run unlocked), with the
+ * engine's status and JSON body as the response. The engine owns every protocol decision; this file
+ * only adds the clock and the JWKS reload.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -83,10 +84,16 @@ static sr_err on_messages(void *arg, const struct sr_net_http_request *req,
 {
     struct kms_daemon *d = arg;
     struct sr_kms_http_reply reply;
+    struct sr_kms_batch *batch = NULL;
     pthread_mutex_lock(&d->lock);
     (void)kms_http_reload_jwks(d, false);
-    sr_err err = sr_kms_server_messages(d->engine, req->body, kms_now_ms(), &reply);
+    sr_err err = sr_kms_server_messages_stage(d->engine, req->body, kms_now_ms(), &batch, &reply);
     pthread_mutex_unlock(&d->lock);
+    /* Waiting for the audit rows' fsync and sealing need no lock: the requests staged
+     * meanwhile share that fsync (group commit). */
+    if (err == SR_OK && batch != NULL) {
+        err = sr_kms_server_messages_finish(d->engine, batch, &reply);
+    }
     return err == SR_OK ? answer(&reply, resp) : err;
 }
 

@@ -36,6 +36,15 @@ sr_err sr_jose_key_oct(struct sr_slice k, struct sr_jose_key **out)
     return wrap(cjose_jwk_create_oct_spec(k.p, k.len, NULL), out);
 }
 
+sr_err sr_jose_key_copy(const struct sr_jose_key *key, struct sr_jose_key **out)
+{
+    *out = NULL;
+    SR_CHECK(key != NULL && cjose_jwk_get_kty(key->jwk, NULL) == CJOSE_JWK_KTY_OCT, SR_ERR_ARG);
+    const uint8_t *k = cjose_jwk_get_keydata(key->jwk, NULL);
+    SR_CHECK(k != NULL, SR_ERR_ARG);
+    return sr_jose_key_oct(sr_slice_of(k, cjose_jwk_get_keysize(key->jwk, NULL) / 8), out);
+}
+
 sr_err sr_jose_key_import(const char *json, size_t len, struct sr_jose_key **out)
 {
     *out = NULL;

@@ -73,6 +73,8 @@ struct sr_jose_key;
 
 /** The channel key K (32 bytes) as an "oct" key for dir + A256GCM. */
 SR_MUST_USE sr_err sr_jose_key_oct(struct sr_slice k, struct sr_jose_key **out);
+/** A copy of an oct key (K), for use after the original is freed; SR_ERR_ARG for other keys. */
+SR_MUST_USE sr_err sr_jose_key_copy(const struct sr_jose_key *key, struct sr_jose_key **out);
 /** A JWK from its JSON form (RSA public or private); SR_ERR_DECODE when it is not one. */
 SR_MUST_USE sr_err sr_jose_key_import(const char *json, size_t len, struct sr_jose_key **out);
 /** A fresh RSA key pair of 2048 or 3072 bits (the static key, KMS.md §2). */

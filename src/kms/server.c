@@ -2,7 +2,9 @@
 /*
  * The KMS engine's HTTP surface (KMS.md §5): the discovery document and the message batch.
  * Envelope faults are HTTP errors; each message of a well-formed batch gets its own answer
- * (sr_kms_server_message, server_msg.c), in order, even when it failed.
+ * (server_msg.c), in order, even when it failed. A batch is served in two steps: under the
+ * caller's lock every message is served and its audit row committed; then, without the
+ * lock, the rows' group commit is awaited and the answers are sealed.
  */
 #include "kms/server.h"
 
@@ -162,17 +164,39 @@ sr_err sr_kms_server_details(struct sr_kms_server *srv, struct sr_kms_http_reply
     return err;
 }
 
-/* Answer each message of the batch in order into `answers`. */
-static sr_err run_batch(struct sr_kms_server *srv, const json_t *msgs, int64_t now, json_t *answers)
+/* A batch served but not yet sealed, one answer per message in order. */
+struct sr_kms_batch {
+    size_t n;
+    struct sr_kms_answer ans[SR_KMS_BATCH_MAX];
+};
+
+static void batch_free(struct sr_kms_batch *b)
 {
-    for (size_t i = 0; i < json_array_size(msgs); i++) {
-        const json_t *m = json_array_get(msgs, i);
-        char *ans = NULL;
-        SR_TRY(sr_kms_server_message(srv, json_string_value(m), json_string_length(m), now, &ans));
-        json_t *s = json_string(ans);
-        sr_free(ans);
-        SR_CHECK(s != NULL && json_array_append_new(answers, s) == 0, SR_ERR_NOMEM);
+    if (b == NULL) {
+        return;
     }
+    for (size_t i = 0; i < b->n; i++) {
+        sr_kms_answer_cleanup(&b->ans[i]);
+    }
+    sr_free(b);
+}
+
+static sr_err run_batch(struct sr_kms_server *srv, const json_t *msgs, int64_t now,
+                        struct sr_kms_batch **out)
+{
+    struct sr_kms_batch *b = sr_calloc(1, sizeof(*b));
+    SR_CHECK(b != NULL, SR_ERR_NOMEM);
+    sr_err err = SR_OK;
+    for (size_t i = 0; err == SR_OK && i < json_array_size(msgs); i++) {
+        const json_t *m = json_array_get(msgs, i);
+        err = sr_kms_answer_make(srv, json_string_value(m), json_string_length(m), now, &b->ans[i]);
+        b->n = i + 1;
+    }
+    if (err != SR_OK) {
+        batch_free(b);
+        return err;
+    }
+    *out = b;
     return SR_OK;
 }
 
@@ -200,11 +224,12 @@ static sr_err check_envelope(struct sr_kms_server *srv, const json_t *doc,
     return SR_OK;
 }
 
-sr_err sr_kms_server_messages(struct sr_kms_server *srv, struct sr_slice body, int64_t now_ms,
-                              struct sr_kms_http_reply *out)
+sr_err sr_kms_server_messages_stage(struct sr_kms_server *srv, struct sr_slice body, int64_t now_ms,
+                                    struct sr_kms_batch **batch, struct sr_kms_http_reply *out)
 {
-    json_t *doc = NULL, *answers = NULL;
+    json_t *doc = NULL;
     memset(out, 0, sizeof(*out));
+    *batch = NULL;
     if (body.len > SR_KMS_BODY_MAX) {
         return reply_error(out, 413, "TOO_LARGE", "the body is too large");
     }
@@ -216,21 +241,56 @@ sr_err sr_kms_server_messages(struct sr_kms_server *srv, struct sr_slice body, i
         goto out;
     }
     err = check_envelope(srv, doc, out);
-    if (err != SR_OK || out->status != 0) {
-        goto out;
-    }
-    answers = json_array();
-    err = answers != NULL ? run_batch(srv, json_object_get(doc, "kmsMessages"), now_ms, answers)
-                          : SR_ERR_NOMEM;
-    if (err == SR_OK) {
-        err = reply_json(out, 200, json_pack("{s:O}", "kmsMessages", answers));
+    if (err == SR_OK && out->status == 0) {
+        err = run_batch(srv, json_object_get(doc, "kmsMessages"), now_ms, batch);
     }
 out:
     json_decref(doc);
-    json_decref(answers);
     if (err != SR_OK) {
         sr_buf_cleanup(&out->body);
         out->status = 0;
     }
     return err;
+}
+
+sr_err sr_kms_server_messages_finish(struct sr_kms_server *srv, struct sr_kms_batch *batch,
+                                     struct sr_kms_http_reply *out)
+{
+    uint64_t ticket = 0;
+    memset(out, 0, sizeof(*out));
+    SR_CHECK(batch != NULL, SR_ERR_ARG);
+    for (size_t i = 0; i < batch->n; i++) {
+        ticket = batch->ans[i].ticket > ticket ? batch->ans[i].ticket : ticket;
+    }
+    /* Tickets grow with each commit: the newest one durable makes them all durable. */
+    sr_err durable = sr_store_flush_wait(srv->store, ticket);
+    json_t *answers = json_array();
+    sr_err err = answers != NULL ? SR_OK : SR_ERR_NOMEM;
+    for (size_t i = 0; err == SR_OK && i < batch->n; i++) {
+        char *ans = NULL;
+        err = sr_kms_answer_seal(&batch->ans[i], durable, &ans);
+        json_t *s = err == SR_OK ? json_string(ans) : NULL;
+        sr_free(ans);
+        if (err == SR_OK && (s == NULL || json_array_append_new(answers, s) != 0)) {
+            err = SR_ERR_NOMEM;
+        }
+    }
+    if (err == SR_OK) {
+        err = reply_json(out, 200, json_pack("{s:O}", "kmsMessages", answers));
+    }
+    json_decref(answers);
+    batch_free(batch);
+    if (err != SR_OK) {
+        sr_buf_cleanup(&out->body);
+        out->status = 0;
+    }
+    return err;
+}
+
+sr_err sr_kms_server_messages(struct sr_kms_server *srv, struct sr_slice body, int64_t now_ms,
+                              struct sr_kms_http_reply *out)
+{
+    struct sr_kms_batch *batch = NULL;
+    SR_TRY(sr_kms_server_messages_stage(srv, body, now_ms, &batch, out));
+    return batch != NULL ? sr_kms_server_messages_finish(srv, batch, out) : SR_OK;
 }

@@ -85,9 +85,31 @@ SR_MUST_USE sr_err sr_kms_server_details(struct sr_kms_server *srv, struct sr_km
 SR_MUST_USE sr_err sr_kms_server_messages(struct sr_kms_server *srv, struct sr_slice body,
                                           int64_t now_ms, struct sr_kms_http_reply *out);
 
+/** A batch of messages served but not yet answered (see sr_kms_server_messages_stage). */
+struct sr_kms_batch;
+
+/**
+ * sr_kms_server_messages in two steps, so that the engine lock is held only for the first.
+ * Stage (with the engine to itself): serve every message and commit its audit row. An
+ * envelope fault sets *out and leaves *batch NULL; otherwise *batch is for _finish, and *out
+ * is empty. Only SR_ERR_NOMEM (and SR_ERR_ARG) come back as errors.
+ */
+SR_MUST_USE sr_err sr_kms_server_messages_stage(struct sr_kms_server *srv, struct sr_slice body,
+                                                int64_t now_ms, struct sr_kms_batch **batch,
+                                                struct sr_kms_http_reply *out);
+/**
+ * Finish (thread-safe, without the engine lock): wait until the batch's audit rows are
+ * durable, one fsync shared with the other requests waiting meanwhile (KMS.md §8), seal the
+ * answers and set *out to 200 with them. Answers whose rows could not be made durable
+ * become 500 without keys. Consumes `batch` on every path.
+ */
+SR_MUST_USE sr_err sr_kms_server_messages_finish(struct sr_kms_server *srv,
+                                                 struct sr_kms_batch *batch,
+                                                 struct sr_kms_http_reply *out);
+
 /**
  * One KMS message (a compact JWE or JWS) to its compact answer in *out (sr_malloc'd, NUL
- * terminated). The building block of sr_kms_server_messages.
+ * terminated), its audit row durable first. The building block of the tests.
  */
 SR_MUST_USE sr_err sr_kms_server_message(struct sr_kms_server *srv, const char *compact, size_t len,
                                          int64_t now_ms, char **out);

@@ -2,9 +2,10 @@
 /*
  * The audit row of each request that reached a method (KMS.md §8): appended to this node's
  * chain with mac = HMAC-SHA-256(K_chain, prev_mac | row), the bytes of the row being the
- * store's (sr_store_audit_mac_input), so `sealroomd kms audit verify` agrees. Appending
- * outside a transaction is durable before the store returns, which is what lets a key
- * leave only after its row is on disk. Keys, tokens and proofs never enter a row.
+ * store's (sr_store_audit_mac_input), so `sealroomd kms audit verify` agrees. Outside a
+ * transaction the row is committed at once and made durable by a group commit that the
+ * answer waits for before it is sealed (server_msg.c), which is what lets a key leave only
+ * after its row is on disk. Keys, tokens and proofs never enter a row.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -68,8 +69,10 @@ sr_err sr_kms_audit_write(struct sr_kms_req *rq)
         err = sr_hmac(&sr_hash_sha256, sr_slice_of(rq->srv->audit_key, SR_KMS_AUDIT_KEY_LEN),
                       sr_buf_slice(&mac_in), row->mac);
     }
-    if (err == SR_OK) {
+    if (err == SR_OK && sr_store_in_txn(rq->srv->store)) {
         err = sr_store_audit_append(rq->srv->store, row);
+    } else if (err == SR_OK) {
+        err = sr_store_audit_append_deferred(rq->srv->store, row, &rq->audit_ticket);
     }
     sr_buf_cleanup(&mac_in);
     sr_free(row->released);

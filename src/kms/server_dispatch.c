@@ -70,7 +70,21 @@ static sr_kms_handler_fn route(const char *method, const char *shape)
     return NULL;
 }
 
-/* Remember the principal and its org (KMS.md §6: users' orgs are learnt from their tokens). */
+/* The slot of `user` in the table of principals recorded lately (FNV-1a of the id). */
+static struct sr_kms_seen *seen_slot(struct sr_kms_server *srv, const char *user)
+{
+    uint32_t h = 2166136261u;
+    for (const char *c = user; *c != '\0'; c++) {
+        h = (h ^ (uint8_t)*c) * 16777619u;
+    }
+    return &srv->seen[h % SR_KMS_SEEN_SLOTS];
+}
+
+/*
+ * Remember the principal and its org (KMS.md §6: users' orgs are learnt from their tokens).
+ * Two writes per request would cost more than the request, so an unchanged principal is
+ * written again only once its last_seen is a minute old.
+ */
 static sr_err touch(struct sr_kms_req *rq)
 {
     struct sr_store_principal p;
@@ -80,8 +94,17 @@ static sr_err touch(struct sr_kms_req *rq)
     /* A service principal is kept with its kind (indexer, dlp, ...). */
     (void)snprintf(p.kind, sizeof(p.kind), "%s",
                    rq->who.service[0] != '\0' ? rq->who.service : "user");
+    struct sr_kms_seen *seen = seen_slot(rq->srv, p.user_id);
+    if (seen->at != 0 && rq->now >= seen->at && rq->now - seen->at < SR_KMS_SEEN_MS &&
+        strcmp(seen->p.user_id, p.user_id) == 0 && strcmp(seen->p.org_id, p.org_id) == 0 &&
+        strcmp(seen->p.kind, p.kind) == 0) {
+        return SR_OK;
+    }
     p.first_seen = p.last_seen = rq->now;
-    return sr_store_principal_touch(rq->srv->store, &p);
+    sr_err err = sr_store_principal_touch(rq->srv->store, &p);
+    seen->p = p;
+    seen->at = err == SR_OK ? rq->now : 0;
+    return err;
 }
 
 void sr_kms_dispatch(struct sr_kms_req *rq)

@@ -39,6 +39,15 @@ struct sr_kms_rate {
     uint32_t hs_n, rq_n;
 };
 
+/** A principal recorded in the store lately (server_dispatch.c), so it is not rewritten. */
+struct sr_kms_seen {
+    struct sr_store_principal p;
+    int64_t at;
+};
+
+#define SR_KMS_SEEN_SLOTS 64
+#define SR_KMS_SEEN_MS    (60 * 1000) /* principals.last_seen is kept to the minute */
+
 /** A verified bearer, known by its SHA-256 (server_tokens.c). */
 struct sr_kms_token {
     uint8_t hash[32];
@@ -75,6 +84,7 @@ struct sr_kms_server {
     struct sr_kms_rate *rates;
     size_t n_rates, rates_max;
     uint32_t handshakes_per_min, requests_per_s;
+    struct sr_kms_seen seen[SR_KMS_SEEN_SLOTS];
 };
 
 /** One request being served: its parsed input and the response being built. */
@@ -103,7 +113,24 @@ struct sr_kms_req {
     json_t *out;      /* response members besides status, requestId, reason, errorCode */
     json_t *released; /* key URIs handed out, for the audit row */
     char audit_uri[SR_STORE_ID_MAX];
-    bool audited; /* reached a method: write the audit row */
+    bool audited;          /* reached a method: write the audit row */
+    uint64_t audit_ticket; /* its group commit (sr_store_flush_wait), 0 when durable already */
+};
+
+/**
+ * One message's answer before it is sealed (server_msg.c): the payload waits for its audit
+ * row to be durable, then is sealed, possibly after the engine lock is released, which is
+ * why it holds its own copy of the channel key (the static keys outlive the server).
+ */
+struct sr_kms_answer {
+    enum sr_jose_kind kind;
+    const struct sr_jose_key *key; /* own_key, or a static key */
+    struct sr_jose_key *own_key;
+    char kid[SR_STORE_ID_MAX];
+    char *text;      /* the payload (may hold keys: wiped when freed) */
+    char *sealed;    /* a handshake answer, sealed at once (see serve_handshake) */
+    uint64_t ticket; /* the audit row's group commit; 0: nothing to wait for */
+    char request_id[SR_STORE_ID_MAX];
 };
 
 typedef sr_err (*sr_kms_handler_fn)(struct sr_kms_req *rq);
@@ -157,10 +184,12 @@ void sr_kms_req_cleanup(struct sr_kms_req *rq);
 /**
  * Serve one decrypted request payload: a handshake when `ch` is NULL, else a request on that
  * channel (its IV already recorded). *text is the answer payload (sr_free it, after wiping:
- * it may hold keys) and *status its status.
+ * it may hold keys) and *status its status; *ticket the audit row's group commit, which
+ * must be durable (sr_store_flush_wait) before the answer is sealed.
  */
 SR_MUST_USE sr_err sr_kms_serve(struct sr_kms_server *srv, struct sr_kms_channel *ch,
-                                const json_t *in, int64_t now, char **text, int *status);
+                                const json_t *in, int64_t now, char **text, int *status,
+                                uint64_t *ticket);
 
 /* server_dispatch.c */
 /** Run the method named by rq (after parse and authentication) through the table. */
@@ -169,8 +198,23 @@ void sr_kms_dispatch(struct sr_kms_req *rq);
 SR_MUST_USE sr_err sr_kms_require_resource(struct sr_kms_req *rq, const char *uri,
                                            struct sr_store_resource *res, bool *ok);
 
+/* server_msg.c: answers. */
+/** Serve one compact message into *ans (zeroed first); the caller holds the engine. */
+SR_MUST_USE sr_err sr_kms_answer_make(struct sr_kms_server *srv, const char *compact, size_t len,
+                                      int64_t now_ms, struct sr_kms_answer *ans);
+/**
+ * Seal *ans into *out (sr_free it). `durable` is the outcome of waiting for its ticket: on
+ * failure an answer with an audit row becomes 500 and carries no key. Needs no engine lock.
+ */
+SR_MUST_USE sr_err sr_kms_answer_seal(struct sr_kms_answer *ans, sr_err durable, char **out);
+void sr_kms_answer_cleanup(struct sr_kms_answer *ans);
+
 /* server_audit.c */
-/** Append rq's audit row to this node's chain (durable before it returns). */
+/**
+ * Append rq's audit row to this node's chain. Inside a store transaction it joins it;
+ * otherwise it is committed at once and rq->audit_ticket names the group commit that makes
+ * it durable (sr_store_flush_wait), which must succeed before the answer is sealed.
+ */
 SR_MUST_USE sr_err sr_kms_audit_write(struct sr_kms_req *rq);
 
 /** retrieve /audit: the org's rows for compliance officers and KMS admins. */

@@ -5,8 +5,16 @@
  * the file, a busy timeout so a second handle waits instead of failing, and a small cache of
  * prepared statements keyed by the (static) SQL text. Write transactions start IMMEDIATE so
  * two writers queue on the busy timeout rather than deadlock on a lock upgrade.
+ *
+ * Group commit (store_flush.c): a transaction committed at synchronous=NORMAL is in the WAL
+ * but not yet synced; lite_flush syncs the WAL file through a descriptor of its own, which
+ * makes every such commit before it durable, exactly as synchronous=FULL would have at each
+ * commit (SQLite replays the WAL's committed frames after a crash).
  */
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -26,6 +34,9 @@ struct lite {
     struct cached cache[STMT_CACHE];
     size_t n_cached;
     bool durable; /* the open transaction runs with synchronous=FULL */
+    /* Only lite_flush touches these (one flusher at a time), and lite_close. */
+    char *wal_path; /* NULL for an in-memory database */
+    int wal_fd;     /* -1 until the first flush */
 };
 
 static sr_err map(int rc)
@@ -71,13 +82,75 @@ static void lite_close(void *db)
         sqlite3_finalize(l->cache[i].stmt);
     }
     sqlite3_close_v2(l->db);
+    if (l->wal_fd >= 0) {
+        close(l->wal_fd);
+    }
+    sr_free(l->wal_path);
     sr_free(l);
+}
+
+/* The "-wal" file next to the database, or NULL for a database without one. */
+static sr_err wal_path_of(struct lite *l)
+{
+    const char *main_path = sqlite3_db_filename(l->db, "main");
+    if (main_path == NULL || main_path[0] == '\0') {
+        return SR_OK;
+    }
+    size_t n = strlen(main_path);
+    l->wal_path = sr_malloc(n + 5);
+    SR_CHECK(l->wal_path != NULL, SR_ERR_NOMEM);
+    memcpy(l->wal_path, main_path, n);
+    memcpy(l->wal_path + n, "-wal", 5);
+    return SR_OK;
+}
+
+/* The WAL's directory, synced once so the WAL's own name survives a crash. */
+static sr_err sync_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    char *dir = sr_malloc(n + 1);
+    SR_CHECK(dir != NULL, SR_ERR_NOMEM);
+    memcpy(dir, slash == NULL ? "." : path, n);
+    dir[n] = '\0';
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    sr_free(dir);
+    SR_CHECK(fd >= 0, SR_ERR_IO);
+    int rc = fsync(fd);
+    close(fd);
+    return rc == 0 ? SR_OK : SR_ERR_IO;
+}
+
+/* Whether wal_fd is still the file at wal_path (SQLite deletes the WAL on last close). */
+static bool wal_fd_current(const struct lite *l)
+{
+    struct stat a, b;
+    return l->wal_fd >= 0 && fstat(l->wal_fd, &a) == 0 && stat(l->wal_path, &b) == 0 &&
+           a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+static sr_err lite_flush(void *db)
+{
+    struct lite *l = db;
+    if (l->wal_path == NULL) {
+        return SR_OK; /* nothing on disk to make durable */
+    }
+    if (!wal_fd_current(l)) {
+        if (l->wal_fd >= 0) {
+            close(l->wal_fd);
+        }
+        l->wal_fd = open(l->wal_path, O_RDONLY | O_CLOEXEC);
+        SR_CHECK(l->wal_fd >= 0, SR_ERR_IO);
+        SR_TRY(sync_dir_of(l->wal_path));
+    }
+    return fdatasync(l->wal_fd) == 0 ? SR_OK : SR_ERR_IO;
 }
 
 static sr_err lite_open(const char *path, void **out)
 {
     struct lite *l = sr_calloc(1, sizeof(*l));
     SR_CHECK(l != NULL, SR_ERR_NOMEM);
+    l->wal_fd = -1;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     sr_err err = map(sqlite3_open_v2(path, &l->db, flags, NULL));
     if (err == SR_OK) {
@@ -93,6 +166,9 @@ static sr_err lite_open(const char *path, void **out)
     };
     for (size_t i = 0; err == SR_OK && i < sizeof(pragmas) / sizeof(pragmas[0]); i++) {
         err = simple(l, pragmas[i]);
+    }
+    if (err == SR_OK) {
+        err = wal_path_of(l);
     }
     if (err != SR_OK) {
         lite_close(l);
@@ -276,4 +352,5 @@ const struct sr_store_ops sr_store_sqlite_ops = {
     .rollback = lite_rollback,
     .migrate_lock = lite_migrate_lock,
     .try_lock = lite_try_lock,
+    .flush = lite_flush,
 };

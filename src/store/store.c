@@ -95,6 +95,7 @@ sr_err sr_store_open(const char *url, struct sr_store **out)
     struct sr_store *st = sr_calloc(1, sizeof(*st));
     SR_CHECK(st != NULL, SR_ERR_NOMEM);
     st->ops = sc->ops;
+    sr_store_flusher_init(&st->flusher);
     sr_err err = st->ops->open(target, &st->db);
     if (err == SR_OK) {
         err = migrate(st);
@@ -118,6 +119,7 @@ void sr_store_close(struct sr_store *st)
     if (st->db != NULL) {
         st->ops->close(st->db);
     }
+    sr_store_flusher_cleanup(&st->flusher);
     sr_free(st);
 }
 
@@ -142,6 +144,11 @@ static sr_err begin(struct sr_store *st, bool durable)
     st->in_txn = true;
     st->txn_durable = durable;
     return SR_OK;
+}
+
+bool sr_store_in_txn(const struct sr_store *st)
+{
+    return st->in_txn;
 }
 
 sr_err sr_store_begin(struct sr_store *st)

@@ -346,6 +346,26 @@ SR_MUST_USE sr_err sr_store_audit_last(struct sr_store *st, const char *chain, i
  */
 SR_MUST_USE sr_err sr_store_audit_append(struct sr_store *st, const struct sr_store_audit *row);
 /**
+ * Group commit (KMS.md §8: "rows may be group-committed"). Append `row` as
+ * sr_store_audit_append does, outside any transaction, but commit it without waiting for
+ * stable storage: *ticket names the commit, and sr_store_flush_wait(st, *ticket) returns
+ * SR_OK once it is durable. A backend whose commits are always durable gives ticket 0.
+ * Errors as sr_store_audit_append; nothing is written on error.
+ */
+SR_MUST_USE sr_err sr_store_audit_append_deferred(struct sr_store *st,
+                                                  const struct sr_store_audit *row,
+                                                  uint64_t *ticket);
+/**
+ * Wait until the commit `ticket` (0: none) is on stable storage. Thread-safe, and meant to
+ * be called without whatever lock serializes other use of `st`: concurrent waiters share
+ * one flush (one fsync) for every commit made before it started. SR_ERR_STORE or SR_ERR_IO
+ * when a flush failed; from then on every wait fails, as nothing more can be trusted to be
+ * durable.
+ */
+SR_MUST_USE sr_err sr_store_flush_wait(struct sr_store *st, uint64_t ticket);
+/** Whether a transaction is open on this handle. */
+bool sr_store_in_txn(const struct sr_store *st);
+/**
  * Rows of `chain` with seq > after_seq in order, at most `limit`; free with
  * sr_store_audit_free, which also frees each `released`.
  */

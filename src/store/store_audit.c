@@ -4,7 +4,8 @@
  * row's MAC, HMAC-SHA-256(K_chain, prev_mac | row), because K_chain comes from the token,
  * above this layer. The store only checks that a row extends its chain's tip (seq = last + 1,
  * prev_mac = last mac) and makes the append durable before it returns: a row that releases
- * key material must commit before the response is encrypted.
+ * key material must commit before the response is encrypted. The deferred form leaves the
+ * wait for durability to sr_store_flush_wait, so concurrent requests share one fsync.
  */
 #include <string.h>
 
@@ -120,6 +121,26 @@ sr_err sr_store_audit_append(struct sr_store *st, const struct sr_store_audit *r
         return err;
     }
     return sr_store_commit(st);
+}
+
+sr_err sr_store_audit_append_deferred(struct sr_store *st, const struct sr_store_audit *row,
+                                      uint64_t *ticket)
+{
+    *ticket = 0;
+    SR_CHECK(!st->in_txn, SR_ERR_STATE);
+    if (st->ops->flush == NULL) {
+        return sr_store_audit_append(st, row);
+    }
+    SR_TRY(check_row(row));
+    SR_TRY(sr_store_begin(st));
+    sr_err err = append(st, row);
+    if (err != SR_OK) {
+        sr_store_rollback(st);
+        return err;
+    }
+    SR_TRY(sr_store_commit(st));
+    *ticket = sr_store_flusher_note(st);
+    return SR_OK;
 }
 
 static sr_err read_audit(const struct sr_store_val *c, size_t n, struct sr_store_audit *a)

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -48,17 +49,39 @@ struct sr_store_ops {
     sr_err (*migrate_lock)(void *db);
     /** Try the node-wide lock named `id`, held until close; *got tells whether it is ours. */
     sr_err (*try_lock)(void *db, int64_t id, bool *got);
+    /**
+     * Put every transaction committed so far on stable storage. Called by one thread at a
+     * time, possibly while another thread uses `db`, so it touches nothing the statements
+     * use. NULL: every commit is durable already.
+     */
+    sr_err (*flush)(void *db);
 };
 
 extern const struct sr_store_ops sr_store_sqlite_ops;
 extern const struct sr_store_ops sr_store_pg_ops;
+
+/* Group commit (store_flush.c): commits counted, and how many of them are durable. */
+struct sr_store_flusher {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t committed, flushed;
+    bool flushing;
+    sr_err failed; /* sticky: after a failed flush nothing more is called durable */
+};
 
 struct sr_store {
     const struct sr_store_ops *ops;
     void *db;
     bool in_txn;
     bool txn_durable; /* begun with sr_store_begin_durable: audit rows may join it */
+    struct sr_store_flusher flusher;
 };
+
+/** Set up and tear down st->flusher (store_flush.c). */
+void sr_store_flusher_init(struct sr_store_flusher *f);
+void sr_store_flusher_cleanup(struct sr_store_flusher *f);
+/** Count one commit that a flush must cover; its ticket for sr_store_flush_wait. */
+uint64_t sr_store_flusher_note(struct sr_store *st);
 
 /** The numbered migrations: migration i (1-based) is the statements sr_store_migrations[i-1]. */
 struct sr_store_migration {

@@ -102,6 +102,30 @@ static int cleanup(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* A flush that fails (here: the WAL is gone) is never trusted again, even for later rows. */
+static void flush_failure_sticks(void **state)
+{
+    (void)state;
+    char path[600], wal[620], u[620];
+    snprintf(path, sizeof(path), "%s/flush.sqlite", dir);
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    snprintf(u, sizeof(u), "sqlite:%s", path);
+    struct sr_store *st = NULL;
+    uint8_t zero[SR_STORE_MAC_LEN] = { 0 };
+    uint64_t t1 = 0, t2 = 0;
+    assert_int_equal(sr_store_open(u, &st), SR_OK);
+    struct sr_store_audit r1 = make_row(1, zero, 0x41), r2 = make_row(2, r1.mac, 0x42);
+    assert_int_equal(sr_store_audit_append_deferred(st, &r1, &t1), SR_OK);
+    assert_true(t1 > 0);
+    assert_int_equal(sr_store_flush_wait(st, t1), SR_OK);
+    assert_int_equal(sr_store_audit_append_deferred(st, &r2, &t2), SR_OK);
+    assert_int_equal(unlink(wal), 0);
+    assert_int_equal(sr_store_flush_wait(st, t2), SR_ERR_IO);
+    assert_int_equal(sr_store_flush_wait(st, t2), SR_ERR_IO);
+    assert_int_equal(sr_store_flush_wait(st, t1), SR_OK); /* made durable before the failure */
+    sr_store_close(st);
+}
+
 int main(void)
 {
     if (mkdtemp(dir) == NULL) {
@@ -112,6 +136,7 @@ int main(void)
         cmocka_unit_test(wal_mode),
         cmocka_unit_test(busy_wait),
         cmocka_unit_test(bad_path),
+        cmocka_unit_test(flush_failure_sticks),
     };
     return cmocka_run_group_tests(tests, NULL, cleanup);
 }
