@@ -182,8 +182,9 @@ SR_API SR_MUST_USE sr_err sr_meeting_process(struct sr_meeting *m, struct sr_sli
  * `commit`, and when it adds members their Welcome (ratchet tree included) to `welcome`
  * (may be NULL when nobody joins). The new epoch is staged: send the commit to the relay,
  * then call sr_meeting_commit_merge once it accepted it, or sr_meeting_commit_discard when
- * another commit won (processing that commit discards ours too). SR_ERR_STATE once removed;
- * otherwise errors as sr_mls_group_commit. Nothing changes on error.
+ * another commit won (processing that commit discards ours too). SR_ERR_STATE once removed,
+ * or when a cached proposal removes us (a commit cannot remove its committer: another
+ * participant commits it); otherwise errors as sr_mls_group_commit. Nothing changes on error.
  */
 SR_API SR_MUST_USE sr_err sr_meeting_commit(struct sr_meeting *m, struct sr_buf *commit,
                                             struct sr_buf *welcome);

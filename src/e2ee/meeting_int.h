@@ -75,6 +75,9 @@ SR_MUST_USE sr_err sr_meeting_roster_diff(const struct sr_meeting_roster *before
 /** Proposals the group has cached in this epoch. */
 size_t sr_meeting_pending_count(const struct sr_mls_group *g);
 
+/** Whether a cached proposal removes leaf `leaf`. */
+bool sr_meeting_pending_removes(const struct sr_mls_group *g, uint32_t leaf);
+
 /**
  * Check the proposal the group just cached (when its cache grew past `n_before`) as a commit
  * will, and take it out again when refused or when it repeats an earlier one. Errors as the

@@ -95,6 +95,8 @@ sr_err sr_meeting_commit(struct sr_meeting *m, struct sr_buf *commit, struct sr_
 {
     SR_CHECK(m != NULL && commit != NULL, SR_ERR_ARG);
     SR_CHECK(sr_mls_group_active(m->group), SR_ERR_STATE);
+    /* §12.2: a commit cannot remove its committer; someone else must commit our removal. */
+    SR_CHECK(!sr_meeting_pending_removes(m->group, sr_mls_group_own_leaf(m->group)), SR_ERR_STATE);
     set_group_time(m);
     /* The relay's Adds and Removes arrive as proposals, so commit them by reference; the
      * path gives the new epoch fresh secrets even for a Remove-only commit (§12.4). */

@@ -24,6 +24,17 @@ size_t sr_meeting_pending_count(const struct sr_mls_group *g)
     return g->ep.n_pending;
 }
 
+bool sr_meeting_pending_removes(const struct sr_mls_group *g, uint32_t leaf)
+{
+    for (size_t i = 0; i < g->ep.n_pending; i++) {
+        const struct sr_mls_proposal *p = &g->ep.pending[i].ac.content.proposal;
+        if (p->type == SR_MLS_PROPOSAL_REMOVE && p->u.remove == leaf) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool same_key(struct sr_slice a, struct sr_slice b)
 {
     return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;

@@ -74,6 +74,9 @@ static void join_and_leave(uint16_t suite)
     struct sr_buf leave = { 0 };
     assert_int_equal(sr_meeting_leave(w.m[GUEST], &leave), SR_OK);
     fan_out(&w, &leave, GUEST, SR_OK);
+    struct sr_buf own = { 0 };
+    assert_int_equal(sr_meeting_commit(w.m[GUEST], &own, NULL), SR_ERR_STATE);
+    assert_int_equal(own.len, 0);
     /* The relay also removes the guest: a commit may carry only one of the two, and does. */
     struct sr_buf again;
     relay_propose(&w, NULL, guest_leaf, &again);
