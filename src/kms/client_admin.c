@@ -31,6 +31,11 @@ static sr_err parse_hold(const json_t *o, struct sr_kms_hold *h)
     return sr_kms_client_time(o, "releaseDate", &h->release_ms);
 }
 
+static sr_err hold_item(const json_t *o, void *out)
+{
+    return parse_hold(o, out);
+}
+
 /* Send `req` (consumed), expect `want`, and read member "hold" into *out. */
 static sr_err hold_call(struct sr_kms_client *c, json_t *req, int want, struct sr_kms_hold *out)
 {
@@ -91,20 +96,11 @@ sr_err sr_kms_client_holds_list(struct sr_kms_client *c, const char *org_id,
         req = NULL;
     }
     sr_err err = sr_kms_client_call(c, req, 200, &ans);
-    const json_t *arr = json_object_get(ans, "holds");
-    if (err == SR_OK && !json_is_array(arr)) {
-        err = SR_ERR_DECODE;
-    }
-    if (err == SR_OK && json_array_size(arr) > 0) {
-        out->items = sr_calloc(json_array_size(arr), sizeof(*out->items));
-        err = out->items != NULL ? SR_OK : SR_ERR_NOMEM;
-        out->n = out->items != NULL ? json_array_size(arr) : 0;
-    }
-    for (size_t i = 0; err == SR_OK && i < out->n; i++) {
-        err = parse_hold(json_array_get(arr, i), &out->items[i]);
-    }
-    if (err != SR_OK) {
-        sr_kms_hold_list_cleanup(out);
+    if (err == SR_OK) {
+        void *items = NULL;
+        err = sr_kms_client_parse_list(json_object_get(ans, "holds"), sizeof(*out->items),
+                                       hold_item, &items, &out->n);
+        out->items = items;
     }
     json_decref(ans);
     json_decref(req);

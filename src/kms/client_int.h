@@ -99,3 +99,11 @@ SR_MUST_USE sr_err sr_kms_client_time(const json_t *o, const char *name, int64_t
 json_t *sr_kms_client_request(const char *method, const char *uri);
 /** Set o[name] to string `v` when v is not NULL; false when out of memory. */
 bool sr_kms_client_set_str(json_t *o, const char *name, const char *v);
+/** Parse one object of a list into `out` (a struct of the list's item type). */
+typedef sr_err (*sr_kms_client_item_fn)(const json_t *o, void *out);
+/**
+ * Parse array `arr` into a fresh array of `size`-byte items, each by `fn` (*items: sr_free it;
+ * NULL when empty). SR_ERR_DECODE when `arr` is not an array or an item does not parse.
+ */
+SR_MUST_USE sr_err sr_kms_client_parse_list(const json_t *arr, size_t size,
+                                            sr_kms_client_item_fn fn, void **items, size_t *n);

@@ -214,6 +214,11 @@ sr_err sr_kms_client_resource_keys(struct sr_kms_client *c, const char *resource
     return err;
 }
 
+static sr_err authz_item(const json_t *o, void *out)
+{
+    return sr_kms_client_parse_authz(o, out);
+}
+
 sr_err sr_kms_client_authorize(struct sr_kms_client *c, const char *resource_uri,
                                const char *const *auth_ids, size_t n, const char *role_uri,
                                struct sr_kms_authorization_list *out)
@@ -230,20 +235,11 @@ sr_err sr_kms_client_authorize(struct sr_kms_client *c, const char *resource_uri
         req = NULL;
     }
     sr_err err = sr_kms_client_call(c, req, 201, &ans);
-    const json_t *arr = json_object_get(ans, "authorizations");
-    if (err == SR_OK && !json_is_array(arr)) {
-        err = SR_ERR_DECODE;
-    }
-    if (err == SR_OK && json_array_size(arr) > 0) {
-        out->items = sr_calloc(json_array_size(arr), sizeof(*out->items));
-        err = out->items != NULL ? SR_OK : SR_ERR_NOMEM;
-        out->n = out->items != NULL ? json_array_size(arr) : 0;
-    }
-    for (size_t i = 0; err == SR_OK && i < out->n; i++) {
-        err = sr_kms_client_parse_authz(json_array_get(arr, i), &out->items[i]);
-    }
-    if (err != SR_OK) {
-        sr_kms_authorization_list_cleanup(out);
+    if (err == SR_OK) {
+        void *items = NULL;
+        err = sr_kms_client_parse_list(json_object_get(ans, "authorizations"), sizeof(*out->items),
+                                       authz_item, &items, &out->n);
+        out->items = items;
     }
     json_decref(ans);
     json_decref(req);

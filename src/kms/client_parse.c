@@ -178,3 +178,27 @@ sr_err sr_kms_client_parse_authz(const json_t *o, struct sr_kms_authorization *o
     }
     return err;
 }
+
+sr_err sr_kms_client_parse_list(const json_t *arr, size_t size, sr_kms_client_item_fn fn,
+                                void **items, size_t *n)
+{
+    *items = NULL;
+    *n = 0;
+    SR_CHECK(json_is_array(arr), SR_ERR_DECODE);
+    size_t count = json_array_size(arr);
+    if (count == 0) {
+        return SR_OK;
+    }
+    uint8_t *v = sr_calloc(count, size);
+    SR_CHECK(v != NULL, SR_ERR_NOMEM);
+    for (size_t i = 0; i < count; i++) {
+        sr_err err = fn(json_array_get(arr, i), v + i * size);
+        if (err != SR_OK) {
+            sr_free(v);
+            return err;
+        }
+    }
+    *items = v;
+    *n = count;
+    return SR_OK;
+}

@@ -9,15 +9,10 @@
 # Refusals must exit 1 with the KMS's errorCode and a hint; then the audit chain verifies.
 set -euo pipefail
 
-if [[ -z ${SEALROOMD:-} || -z ${SEALROOM:-} ]]; then
-    echo "SEALROOMD or SEALROOM is not set: skipping" >&2
-    exit 77
-fi
-if ! command -v python3 >/dev/null; then
-    echo "python3 is not installed: skipping" >&2
-    exit 77
-fi
 here=$(dirname "$0")
+# shellcheck source=kms_cli_lib.sh
+. "$here/kms_cli_lib.sh"
+kms_cli_require
 
 tmp=$(mktemp -d)
 pid=
@@ -35,29 +30,17 @@ fail() {
     exit 1
 }
 
-mkdir "$tmp/idp"
-rc=0
-python3 "$here/kms_jwt.py" mkidp "$tmp/idp" || rc=$?
-[[ $rc -eq 77 ]] && exit 77
-[[ $rc -eq 0 ]] || fail "kms_jwt.py mkidp"
+kms_cli_idp "$tmp/idp"
 tok() { # name sub roles
-    python3 "$here/kms_jwt.py" token "$tmp/idp" "$2" org-a "$3" >"$tmp/$1.jwt"
+    kms_cli_token "$tmp/idp" "$2" org-a "$3" >"$tmp/$1.jwt"
 }
 tok alice alice ""
 tok officer carol kms.orgAgent
 tok admin dave kms.orgAdmin
 data=$tmp/data
 
-"$SEALROOMD" --role kms --listen 127.0.0.1:0 --port-file "$tmp/port" --data-dir "$data" \
-    --kms-name kms.test --cmk-provider file --allow-file-cmk --static-key-bits 2048 \
-    --jwks "$tmp/idp/jwks.json" --issuer https://idp.test >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 300); do
-    [[ -s $tmp/port ]] && break
-    kill -0 "$pid" 2>/dev/null || fail "sealroomd exited at start"
-    sleep 0.1
-done
-[[ -s $tmp/port ]] || fail "no port file after 30 s"
+kms_cli_start "$tmp/port" "$tmp/err" --data-dir "$data" --jwks "$tmp/idp/jwks.json"
+pid=$kms_cli_pid
 
 kms() { # user action args...
     local user=$1

@@ -9,17 +9,12 @@
 # the first argument: sqlite or postgres.
 set -euo pipefail
 
-if [[ -z ${SEALROOMD:-} || -z ${SEALROOM:-} ]]; then
-    echo "SEALROOMD or SEALROOM is not set: skipping" >&2
-    exit 77
-fi
-if ! command -v python3 >/dev/null; then
-    echo "python3 is not installed: skipping" >&2
-    exit 77
-fi
 here=$(dirname "$0")
+# shellcheck source=kms_cli_lib.sh
+. "$here/kms_cli_lib.sh"
 # shellcheck source=pg_lib.sh
 . "$here/pg_lib.sh"
+kms_cli_require
 
 tmp=$(mktemp -d)
 pid=
@@ -42,30 +37,17 @@ fail() {
     exit 1
 }
 
-mkdir "$tmp/idp"
-rc=0
-python3 "$here/kms_jwt.py" mkidp "$tmp/idp" || rc=$?
-[[ $rc -eq 77 ]] && exit 77
-[[ $rc -eq 0 ]] || fail "kms_jwt.py mkidp"
-python3 "$here/kms_jwt.py" token "$tmp/idp" alice org-a >"$tmp/alice.jwt"
+kms_cli_idp "$tmp/idp"
+kms_cli_token "$tmp/idp" alice org-a >"$tmp/alice.jwt"
 
 start() { # data-dir store-url
-    rm -f "$tmp/port"
     local store=()
     [[ -n $2 ]] && store=(--store "$2")
-    "$SEALROOMD" --role kms --listen 127.0.0.1:0 --port-file "$tmp/port" --data-dir "$1" \
-        "${store[@]}" --kms-name kms.test --cmk-provider file --allow-file-cmk \
-        --static-key-bits 2048 --jwks "$tmp/idp/jwks.json" --issuer https://idp.test \
-        --handshakes-per-min 1000000 --requests-per-s 1000000 --workers 2 \
-        >"$tmp/out" 2>>"$tmp/err" &
-    pid=$!
-    for _ in $(seq 300); do
-        [[ -s $tmp/port ]] && break
-        kill -0 "$pid" 2>/dev/null || fail "sealroomd exited at start"
-        sleep 0.1
-    done
-    [[ -s $tmp/port ]] || fail "no port file after 30 s"
-    common=(--server "https://localhost:$(cat "$tmp/port")" --cacert "$1/tls-cert.pem"
+    kms_cli_start "$tmp/port" "$tmp/err" --data-dir "$1" "${store[@]}" \
+        --jwks "$tmp/idp/jwks.json" --handshakes-per-min 1000000 --requests-per-s 1000000 \
+        --workers 2
+    pid=$kms_cli_pid
+    common=(--server "https://localhost:$kms_cli_port" --cacert "$1/tls-cert.pem"
         --token-file "$tmp/alice.jwt" --client-id crash)
 }
 

@@ -11,17 +11,12 @@
 # Debian's binaries; without them the test is skipped (or fails when CI is set).
 set -euo pipefail
 
-if [[ -z ${SEALROOMD:-} || -z ${SEALROOM:-} ]]; then
-    echo "SEALROOMD or SEALROOM is not set: skipping" >&2
-    exit 77
-fi
-if ! command -v python3 >/dev/null; then
-    echo "python3 is not installed: skipping" >&2
-    exit 77
-fi
 here=$(dirname "$0")
+# shellcheck source=kms_cli_lib.sh
+. "$here/kms_cli_lib.sh"
 # shellcheck source=pg_lib.sh
 . "$here/pg_lib.sh"
+kms_cli_require
 pg_require "the multi-node test" || exit 77
 
 tmp=$(mktemp -d)
@@ -44,13 +39,9 @@ fail() {
     exit 1
 }
 
-mkdir "$tmp/idp"
-rc=0
-python3 "$here/kms_jwt.py" mkidp "$tmp/idp" || rc=$?
-[[ $rc -eq 77 ]] && exit 77
-[[ $rc -eq 0 ]] || fail "kms_jwt.py mkidp"
+kms_cli_idp "$tmp/idp"
 tok() { # name sub roles
-    python3 "$here/kms_jwt.py" token "$tmp/idp" "$2" org-a "$3" >"$tmp/$1.jwt"
+    kms_cli_token "$tmp/idp" "$2" org-a "$3" >"$tmp/$1.jwt"
 }
 tok alice alice ""
 tok bob bob ""
@@ -60,21 +51,13 @@ pg_start "$tmp/pg" || fail "cannot start PostgreSQL"
 data=$tmp/data
 
 start() { # a|b node-id
-    rm -f "$tmp/port-$1"
     local node=()
     [[ -n $2 ]] && node=(--node "$2")
-    "$SEALROOMD" --role kms --listen 127.0.0.1:0 --port-file "$tmp/port-$1" --data-dir "$data" \
-        --store "$pg_url" "${node[@]}" --kms-name kms.test --cmk-provider file --allow-file-cmk \
-        --static-key-bits 2048 --jwks "$tmp/idp/jwks.json" --issuer https://idp.test \
-        --handshakes-per-min 100000 --requests-per-s 100000 >"$tmp/out-$1" 2>"$tmp/err-$1" &
-    local pid=$!
-    for _ in $(seq 300); do
-        [[ -s $tmp/port-$1 ]] && break
-        kill -0 "$pid" 2>/dev/null || fail "node $1 exited at start"
-        sleep 0.1
-    done
-    [[ -s $tmp/port-$1 ]] || fail "node $1: no port file after 30 s"
-    if [[ $1 == a ]]; then pid_a=$pid; else pid_b=$pid; fi
+    : >"$tmp/err-$1"
+    kms_cli_start "$tmp/port-$1" "$tmp/err-$1" --data-dir "$data" --store "$pg_url" \
+        "${node[@]}" --jwks "$tmp/idp/jwks.json" --handshakes-per-min 100000 \
+        --requests-per-s 100000
+    if [[ $1 == a ]]; then pid_a=$kms_cli_pid; else pid_b=$kms_cli_pid; fi
 }
 stop() { # a|b
     local pid
