@@ -17,19 +17,28 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "mls/trust_memo.h"
 
 #define LEVELS 2 /* INTERNAL and EXTERNAL; the store of level L is stores[L - 1] */
 
 struct sr_mls_trust {
     struct sr_x509_store *stores[LEVELS]; /* NULL until an anchor of that level is added */
     bool require_verified;
-    uint64_t now; /* 0: the group's clock, else the system clock */
+    uint64_t now;                   /* 0: the group's clock, else the system clock */
+    struct sr_mls_trust_memo *memo; /* judgements so far */
 };
 
 sr_err sr_mls_trust_new(struct sr_mls_trust **out)
 {
     SR_CHECK(out != NULL, SR_ERR_ARG);
     *out = sr_calloc(1, sizeof(**out));
+    if (*out != NULL) {
+        (*out)->memo = sr_mls_trust_memo_new();
+        if ((*out)->memo == NULL) {
+            sr_free(*out);
+            *out = NULL;
+        }
+    }
     return *out != NULL ? SR_OK : SR_ERR_NOMEM;
 }
 
@@ -41,6 +50,7 @@ void sr_mls_trust_free(struct sr_mls_trust *t)
     for (size_t i = 0; i < LEVELS; i++) {
         sr_crypto_x509_store_free(t->stores[i]);
     }
+    sr_mls_trust_memo_free(t->memo);
     sr_free(t);
 }
 
@@ -56,6 +66,8 @@ sr_err sr_mls_trust_add_anchor(struct sr_mls_trust *t, struct sr_slice der,
     if (*st == NULL) {
         SR_TRY(sr_crypto_x509_store_new(st));
     }
+    /* New anchors change judgements, so the memo starts again. */
+    sr_mls_trust_memo_clear(t->memo);
     return sr_crypto_x509_store_add_der(*st, der);
 }
 
@@ -123,6 +135,14 @@ sr_err sr_mls_trust_assess(const struct sr_mls_trust *t, const struct sr_suite *
                            int64_t now, struct sr_mls_credential_result *res)
 {
     *res = (struct sr_mls_credential_result){ 0 };
+    sr_err known;
+    if (sr_mls_trust_memo_get(t != NULL ? t->memo : NULL, suite, cred, signature_key, now, &known,
+                              res)) {
+        if (known == SR_OK) {
+            return SR_OK;
+        }
+        *res = (struct sr_mls_credential_result){ 0 };
+    }
     SR_TRY(sr_mls_credential_display(cred, res->identity));
     res->level = SR_MLS_LEVEL_UNVERIFIED;
     if (cred->type == SR_MLS_CREDENTIAL_X509) {
@@ -139,12 +159,22 @@ sr_err sr_mls_trust_validate(const struct sr_mls_trust *t, uint64_t group_now,
     struct sr_mls_credential_result *r = res != NULL ? res : &tmp;
     int64_t now = sr_mls_trust_time(t, group_now);
     *r = (struct sr_mls_credential_result){ 0 };
-    SR_TRY(sr_mls_x509_credential_check(suite, cred, signature_key, now));
+    sr_err err;
     if (t == NULL) {
         /* No trust configured: nothing to judge the chain by, and nothing to report. */
-        return SR_OK;
+        return sr_mls_x509_credential_check(suite, cred, signature_key, now);
     }
-    SR_TRY(sr_mls_trust_assess(t, suite, cred, signature_key, now, r));
+    if (!sr_mls_trust_memo_get(t->memo, suite, cred, signature_key, now, &err, r)) {
+        err = sr_mls_x509_credential_check(suite, cred, signature_key, now);
+        if (err == SR_OK) {
+            err = sr_mls_trust_assess(t, suite, cred, signature_key, now, r);
+        }
+        sr_mls_trust_memo_put(t->memo, suite, cred, signature_key, now, err, r);
+    }
+    if (err != SR_OK) {
+        *r = (struct sr_mls_credential_result){ 0 };
+        return err;
+    }
     if (t->require_verified && r->level == SR_MLS_LEVEL_UNVERIFIED) {
         *r = (struct sr_mls_credential_result){ 0 };
         return SR_ERR_DENIED;
