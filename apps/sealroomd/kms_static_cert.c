@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "crypto/pem.h"
 #include "crypto/x509_jwk.h"
 #include "kms/jose_int.h"
 #include "kms/jwk.h"
@@ -20,18 +21,6 @@
 
 #define PEM_MAX        ((size_t)64 * 1024)
 #define DEV_VALIDITY_S ((int64_t)825 * 24 * 3600) /* the longest a TLS leaf may live */
-
-struct chain {
-    struct sr_buf der[SR_X509_CHAIN_MAX];
-    size_t n;
-};
-
-static void chain_cleanup(struct chain *c)
-{
-    for (size_t i = 0; i < SR_X509_CHAIN_MAX; i++) {
-        sr_buf_cleanup(&c->der[i]);
-    }
-}
 
 /* A JWK member (base64url) decoded into `out`. */
 static bool member(const json_t *jwk, const char *name, struct sr_buf *out)
@@ -112,7 +101,7 @@ static bool self_issue(const struct kms_config *cfg, const struct sr_jose_key *k
 /* Read the PEM chain at `path` and check its leaf is the key, for the KMS name; `quiet`: no
  * messages (a development certificate that no longer fits is simply made again). */
 static bool read_chain(const struct kms_config *cfg, const char *path, const json_t *pub,
-                       bool quiet, struct chain *out)
+                       bool quiet, struct sr_pem_chain *out)
 {
     char *text = NULL;
     size_t len = 0;
@@ -120,9 +109,8 @@ static bool read_chain(const struct kms_config *cfg, const char *path, const jso
     bool host = false;
     bool read = leaf != NULL && kms_files_read(path, PEM_MAX, false, &text, &len);
     bool parsed =
-            read &&
-            sr_crypto_x509_pem_certs(sr_slice_of(text, len), out->der, SR_X509_CHAIN_MAX,
-                                     &out->n) == SR_OK &&
+            read && sr_crypto_pem_chain_read(sr_slice_of(text, len), out) == SR_OK &&
+            out->count <= SR_KMS_X5C_MAX &&
             sr_crypto_x509_jwk_key(sr_buf_slice(&out->der[0]), leaf) == SR_OK &&
             sr_crypto_x509_for_host(sr_buf_slice(&out->der[0]), cfg->kms_name, &host) == SR_OK;
     bool fits = parsed && host && sr_kms_jwk_is_key(pub, leaf);
@@ -150,12 +138,9 @@ bool kms_static_chain(const struct kms_config *cfg, unsigned n, const struct sr_
     char path[KMS_PATH_MAX], name[32];
     char *pub_text = NULL;
     json_t *pub = NULL;
-    struct chain ch;
+    struct sr_pem_chain ch;
     struct sr_buf b64;
     memset(&ch, 0, sizeof(ch));
-    for (size_t i = 0; i < SR_X509_CHAIN_MAX; i++) {
-        sr_buf_init(&ch.der[i], 0, 0);
-    }
     sr_buf_init(&b64, 0, 0);
     *x5c = NULL;
     (void)snprintf(name, sizeof(name), "static-%u.pem", n);
@@ -167,14 +152,13 @@ bool kms_static_chain(const struct kms_config *cfg, unsigned n, const struct sr_
     /* A development certificate is made again when the key or --kms-name changed. */
     bool dev = cfg->static_cert[0] == '\0';
     if (ok && dev && !read_chain(cfg, path, pub, true, &ch)) {
-        chain_cleanup(&ch);
-        ch.n = 0;
+        sr_crypto_pem_chain_cleanup(&ch);
         ok = self_issue(cfg, key, now_ms, path) && read_chain(cfg, path, pub, false, &ch);
     } else if (ok && !dev) {
         ok = read_chain(cfg, path, pub, false, &ch);
     }
     ok = ok && (*x5c = json_array()) != NULL;
-    for (size_t i = 0; ok && i < ch.n; i++) {
+    for (size_t i = 0; ok && i < ch.count; i++) {
         sr_buf_reset(&b64);
         ok = sr_kms_b64std_encode(sr_buf_slice(&ch.der[i]), &b64) == SR_OK &&
              json_array_append_new(*x5c, json_stringn((const char *)b64.p, b64.len)) == 0;
@@ -184,7 +168,7 @@ bool kms_static_chain(const struct kms_config *cfg, unsigned n, const struct sr_
         *x5c = NULL;
     }
     sr_buf_cleanup(&b64);
-    chain_cleanup(&ch);
+    sr_crypto_pem_chain_cleanup(&ch);
     json_decref(pub);
     sr_free(pub_text);
     return ok;

@@ -139,32 +139,6 @@ static sr_err append_der(X509 *x, struct sr_buf *der)
     return SR_OK;
 }
 
-sr_err sr_crypto_x509_pem_certs(struct sr_slice pem, struct sr_buf *ders, size_t cap, size_t *n)
-{
-    *n = 0;
-    SR_CHECK(pem.len > 0 && pem.len <= (size_t)INT32_MAX, SR_ERR_DECODE);
-    BIO *b = BIO_new_mem_buf(pem.p, (int)pem.len);
-    if (b == NULL) {
-        return sr_ossl_fail(SR_ERR_NOMEM);
-    }
-    sr_err err = SR_OK;
-    X509 *x = NULL;
-    ERR_clear_error();
-    while (err == SR_OK && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-        err = *n < cap ? append_der(x, &ders[*n]) : SR_ERR_LIMIT;
-        *n += err == SR_OK;
-        X509_free(x);
-    }
-    /* The loop ends at the first block that is not a certificate: only the end is fine. */
-    unsigned long last = ERR_peek_last_error();
-    if (err == SR_OK && (*n == 0 || (last != 0 && ERR_GET_REASON(last) != PEM_R_NO_START_LINE))) {
-        err = SR_ERR_DECODE;
-    }
-    BIO_free(b);
-    ERR_clear_error();
-    return err;
-}
-
 static enum sr_x509_refusal refusal_of(int code)
 {
     switch (code) {

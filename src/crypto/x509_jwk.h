@@ -41,14 +41,6 @@ SR_MUST_USE sr_err sr_crypto_x509_trust_add_pem(struct sr_x509_trust *t, struct 
 SR_MUST_USE sr_err sr_crypto_x509_trust_add_der(struct sr_x509_trust *t, struct sr_slice der);
 SR_MUST_USE sr_err sr_crypto_x509_trust_add_crl_der(struct sr_x509_trust *t, struct sr_slice der);
 
-/**
- * The certificates of the PEM text `pem`, in order, each appended as DER to its own buffer
- * of ders[0..cap) (initialised by the caller); *n gets how many. SR_ERR_DECODE when there is
- * none or a block does not parse, SR_ERR_LIMIT for more than `cap`.
- */
-SR_MUST_USE sr_err sr_crypto_x509_pem_certs(struct sr_slice pem, struct sr_buf *ders, size_t cap,
-                                            size_t *n);
-
 /** Why a chain was refused. */
 enum sr_x509_refusal {
     SR_X509_TRUSTED = 0,

@@ -13,6 +13,7 @@
 
 #include "core/alloc.h"
 #include "kms/jose_int.h"
+#include "kms/jwk.h"
 
 #define ISSUERS_MAX 16
 #define KEYS_MAX    64
@@ -180,19 +181,6 @@ out:
     return err;
 }
 
-/* Decode one base64url part of the token and parse it as a strict JSON object. */
-static sr_err part_json(struct sr_slice part, json_t **out)
-{
-    struct sr_buf b;
-    sr_buf_init(&b, SR_KMS_JWT_MAX, 0);
-    sr_err err = sr_jose_b64_decode(part, &b);
-    if (err == SR_OK) {
-        err = sr_jose_json_parse(sr_buf_slice(&b), out, NULL);
-    }
-    sr_buf_cleanup(&b);
-    return err;
-}
-
 /* Split a compact JWS into header and payload parts (three parts, two dots). */
 static sr_err split(const char *jwt, size_t len, struct sr_slice *hdr, struct sr_slice *pay)
 {
@@ -328,9 +316,9 @@ sr_err sr_kms_authn_bearer(const struct sr_kms_authn *a, const char *jwt, int64_
     if (len == 0 || len > SR_KMS_JWT_MAX || split(jwt, len, &h, &pay) != SR_OK) {
         goto out;
     }
-    err = part_json(h, &hdr);
+    err = sr_kms_b64_json(h, SR_KMS_JWT_MAX, &hdr);
     if (err == SR_OK) {
-        err = part_json(pay, &claims);
+        err = sr_kms_b64_json(pay, SR_KMS_JWT_MAX, &claims);
     }
     if (err != SR_OK) {
         err = err == SR_ERR_NOMEM ? err : SR_ERR_AUTH;

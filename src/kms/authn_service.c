@@ -101,19 +101,6 @@ static bool identity(struct sr_slice leaf, struct sr_kms_principal *out)
     return services == 1;
 }
 
-/* Decode one base64url part of the proof as a strict JSON object. */
-static sr_err part_json(struct sr_slice part, json_t **out)
-{
-    struct sr_buf b;
-    sr_buf_init(&b, SR_KMS_PROOF_MAX, 0);
-    sr_err err = sr_jose_b64_decode(part, &b);
-    if (err == SR_OK) {
-        err = sr_jose_json_parse(sr_buf_slice(&b), out, NULL);
-    }
-    sr_buf_cleanup(&b);
-    return err;
-}
-
 /* The pinned header: ES256 with an EC key, PS256 with an RSA key, nothing that names a key. */
 static bool header_ok(const json_t *hdr, const json_t *jwk)
 {
@@ -205,10 +192,11 @@ static sr_err proof_ok(const json_t *jwk, const json_t *cred,
     /* The handshake's own jwk: a malformed one is answered 400 by the handshake itself. */
     err = sr_kms_jwk_thumbprint_b64(want->epk, thumb);
     if (err == SR_OK) {
-        err = part_json(sr_slice_of(proof, (size_t)(d1 - proof)), &hdr);
+        err = sr_kms_b64_json(sr_slice_of(proof, (size_t)(d1 - proof)), SR_KMS_PROOF_MAX, &hdr);
     }
     if (err == SR_OK) {
-        err = part_json(sr_slice_of(d1 + 1, (size_t)(d2 - d1 - 1)), &claims);
+        err = sr_kms_b64_json(sr_slice_of(d1 + 1, (size_t)(d2 - d1 - 1)), SR_KMS_PROOF_MAX,
+                              &claims);
     }
     if (err != SR_OK) {
         err = err == SR_ERR_NOMEM ? err : SR_ERR_AUTH;

@@ -100,6 +100,19 @@ static sr_err b64std_decode(const char *s, struct sr_buf *out)
     return err;
 }
 
+sr_err sr_kms_b64_json(struct sr_slice part, size_t max, json_t **out)
+{
+    struct sr_buf b;
+    *out = NULL;
+    sr_buf_init(&b, max, 0);
+    sr_err err = sr_jose_b64_decode(part, &b);
+    if (err == SR_OK) {
+        err = sr_jose_json_parse(sr_buf_slice(&b), out, NULL);
+    }
+    sr_buf_cleanup(&b);
+    return err;
+}
+
 sr_err sr_kms_b64std_encode(struct sr_slice der, struct sr_buf *out)
 {
     size_t start = out->len;

@@ -49,5 +49,11 @@ void sr_kms_x5c_cleanup(struct sr_kms_x5c *x5c);
 /** Append the standard base64 (padded) encoding of `der` to `out`, for an x5c entry. */
 SR_MUST_USE sr_err sr_kms_b64std_encode(struct sr_slice der, struct sr_buf *out);
 
+/**
+ * One base64url part of a compact JWS (header or claims) as a strict JSON object (duplicate
+ * members refused), at most `max` bytes decoded. SR_ERR_DECODE, SR_ERR_LIMIT or SR_ERR_NOMEM.
+ */
+SR_MUST_USE sr_err sr_kms_b64_json(struct sr_slice part, size_t max, json_t **out);
+
 /** Whether `jwk` (kty RSA with n, e, or EC P-256 with x, y) is the key `k`. */
 bool sr_kms_jwk_is_key(const json_t *jwk, const struct sr_x509_jwk_key *k);
