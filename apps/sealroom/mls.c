@@ -24,6 +24,8 @@ enum opt_kind {
     OPT_LENGTH, /* exporter length */
     OPT_KP,     /* repeated --keypackage */
     OPT_REMOVE, /* repeated --remove */
+    OPT_CA_INT, /* repeated --ca-internal */
+    OPT_CA_EXT, /* repeated --ca-external */
 };
 
 struct opt {
@@ -52,6 +54,11 @@ static const struct opt opts[] = {
     { "exporter-context", OPT_STR, offsetof(struct mls_opts, exp_context) },
     { "exporter-length", OPT_LENGTH, 0 },
     { "groupinfo", OPT_STR, offsetof(struct mls_opts, groupinfo) },
+    { "cert", OPT_STR, offsetof(struct mls_opts, cert) },
+    { "key", OPT_STR, offsetof(struct mls_opts, key) },
+    { "ca-internal", OPT_CA_INT, 0 },
+    { "ca-external", OPT_CA_EXT, 0 },
+    { "require-verified", OPT_FLAG, offsetof(struct mls_opts, require_verified) },
 };
 
 struct subcommand {
@@ -65,18 +72,21 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     { "keypackage", mls_cmd_keypackage, "create a KeyPackage (its private bundle stays in --dir)",
-      "dir identity suite out", "dir identity out",
-      "--dir D --identity NAME [--suite N] --out KP" },
+      "dir identity suite out cert key", "dir out",
+      "--dir D (--identity NAME | --cert CHAIN.pem --key KEY.pem) [--suite N] --out KP" },
     { "create", mls_cmd_create, "create a one-member group at epoch 0",
-      "dir identity suite group-id", "dir identity",
-      "--dir D --identity NAME [--suite N] [--group-id TEXT]" },
+      "dir identity suite group-id cert key ca-internal ca-external require-verified", "dir",
+      "--dir D (--identity NAME | --cert CHAIN.pem --key KEY.pem) [--suite N] [--group-id TEXT] "
+      "[--ca-internal PEM ...] [--ca-external PEM ...] [--require-verified]" },
     { "add", mls_cmd_add, "commit Adds of KeyPackages; write the commit and the Welcome",
       "dir keypackage welcome-out commit-out no-tree-ext public",
       "dir keypackage welcome-out commit-out",
       "--dir D --keypackage KP [--keypackage KP ...] --welcome-out W --commit-out C "
       "[--no-tree-ext] [--public]" },
     { "join", mls_cmd_join, "join from a Welcome with a KeyPackage made in --dir",
-      "dir welcome tree", "dir welcome", "--dir D --welcome W [--tree TREE]" },
+      "dir welcome tree ca-internal ca-external require-verified", "dir welcome",
+      "--dir D --welcome W [--tree TREE] [--ca-internal PEM ...] [--ca-external PEM ...] "
+      "[--require-verified]" },
     { "commit", mls_cmd_commit, "commit with a fresh path, removing --remove leaves",
       "dir commit-out remove public", "dir commit-out",
       "--dir D --commit-out C [--remove LEAF ...] [--public]" },
@@ -92,8 +102,11 @@ static const struct subcommand subcommands[] = {
     { "groupinfo", mls_cmd_groupinfo, "write a GroupInfo for external joins (with the tree)",
       "dir out no-tree-ext", "dir out", "--dir D --out GI [--no-tree-ext]" },
     { "external-join", mls_cmd_external_join, "join by external commit from a GroupInfo",
-      "dir identity suite groupinfo tree commit-out", "dir identity groupinfo commit-out",
-      "--dir D --identity NAME --groupinfo GI [--tree TREE] --commit-out C" },
+      "dir identity suite groupinfo tree commit-out cert key ca-internal ca-external "
+      "require-verified",
+      "dir groupinfo commit-out",
+      "--dir D (--identity NAME | --cert CHAIN.pem --key KEY.pem) --groupinfo GI [--tree TREE] "
+      "--commit-out C [--ca-internal PEM ...] [--ca-external PEM ...] [--require-verified]" },
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
@@ -109,6 +122,10 @@ static void usage(FILE *f)
                "--public. The committer merges its own commit at once. On success one JSON\n"
                "line starting {\"ok\":true is printed; on failure a message goes to stderr\n"
                "and the exit status is 1 (2 for a usage error).\n"
+               "X.509: --cert (PEM chain, end-entity first) with --key (PKCS#8 PEM) instead\n"
+               "of --identity; --ca-internal/--ca-external PEM (repeatable) and\n"
+               "--require-verified set the member's trust, kept in --dir; info reports each\n"
+               "member's level: verified-external, verified-internal or unverified.\n"
                "Run 'sealroom mls <subcommand> --help' for its options.\n");
 }
 
@@ -182,6 +199,16 @@ static bool set_opt(struct mls_opts *o, const struct opt *op, const char *val)
         }
         o->removes[o->n_removes++] = (uint32_t)v;
         return true;
+    case OPT_CA_INT:
+    case OPT_CA_EXT: {
+        bool internal = op->kind == OPT_CA_INT;
+        size_t *n = internal ? &o->n_ca_internal : &o->n_ca_external;
+        if (*n == MLS_MAX_CA) {
+            return false;
+        }
+        (internal ? o->ca_internal : o->ca_external)[(*n)++] = val;
+        return true;
+    }
     case OPT_FLAG:
     default:
         return false;

@@ -17,6 +17,7 @@
 #include <sealroom/mls.h>
 
 #define MLS_MAX_MULTI 64 /* repeated --keypackage / --remove */
+#define MLS_MAX_CA    16 /* repeated --ca-internal / --ca-external */
 
 /* Exit statuses: 0 success, 1 the operation failed, 2 usage error. */
 #define MLS_EXIT_FAIL  1
@@ -33,11 +34,16 @@ struct mls_opts {
     size_t n_keypackages;
     uint32_t removes[MLS_MAX_MULTI];
     size_t n_removes;
+    const char *cert, *key; /* X.509 credential: PEM chain and PKCS#8 key */
+    const char *ca_internal[MLS_MAX_CA], *ca_external[MLS_MAX_CA];
+    size_t n_ca_internal, n_ca_external;
+    bool require_verified;
 };
 
 /* A member's state, loaded from and saved to its directory. */
 struct mls_state {
     struct sr_mls_group *g;
+    struct sr_mls_trust *trust; /* from D/trust, set on g; freed after it */
 };
 
 /* mls.c */
@@ -68,6 +74,17 @@ int mls_cmd_external_join(struct mls_opts *o);
 int mls_cmd_add(struct mls_opts *o);
 int mls_cmd_commit(struct mls_opts *o);
 int mls_cmd_process(struct mls_opts *o);
+
+/* mls_x509.c */
+const char *mls_level_name(enum sr_mls_identity_level level);
+/* A KeyPackage from --cert/--key; its display identity to `identity`. 0 or an exit status. */
+int mls_x509_key_package(const struct mls_opts *o, uint16_t suite, uint64_t now, struct sr_buf *kp,
+                         struct sr_buf *priv, char *identity, size_t cap);
+/* The saved form of the trust options (NULL: none given). 0 or an exit status. */
+int mls_trust_from_opts(const struct mls_opts *o, json_t **out);
+SR_MUST_USE sr_err mls_trust_build(const json_t *saved, struct sr_mls_trust **out);
+SR_MUST_USE sr_err mls_trust_save(const char *dir, const json_t *saved);
+SR_MUST_USE sr_err mls_trust_load(const char *dir, struct sr_mls_trust **out); /* NULL: none */
 
 /* mls_info.c */
 int mls_cmd_info(struct mls_opts *o);

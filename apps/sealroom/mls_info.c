@@ -11,26 +11,48 @@
 
 #define DEFAULT_EXPORTER_LENGTH 32u
 
-/* [{"index":i,"identity":"..."}...]; an identity that is not printable goes as identity_hex. */
+/* One member: index, credential, level under this member's trust, identity (X.509: the
+ * email SAN or subject, and the number of certificates; basic: the identity, or identity_hex
+ * when it is not printable). */
+static json_t *member(const struct sr_mls_group *g, uint32_t i)
+{
+    struct sr_mls_member_identity id;
+    struct sr_buf raw;
+    json_t *m = NULL;
+    if (sr_mls_group_member_identity(g, i, &id) != SR_OK) {
+        return NULL;
+    }
+    if (id.credential_type == 2) {
+        return json_pack("{s:I, s:s, s:s, s:s, s:I}", "index", (json_int_t)i, "credential", "x509",
+                         "level", mls_level_name(id.level), "identity", id.identity, "certificates",
+                         (json_int_t)id.cert_count);
+    }
+    sr_buf_init(&raw, 0, 0);
+    if (sr_mls_group_member(g, i, &raw) == SR_OK) {
+        json_t *text = mls_text_or_null(raw.p, raw.len);
+        m = json_pack("{s:I, s:s, s:s, s:o}", "index", (json_int_t)i, "credential", "basic",
+                      "level", mls_level_name(id.level), text != NULL ? "identity" : "identity_hex",
+                      text != NULL ? text : mls_hex(raw.p, raw.len));
+    }
+    sr_buf_cleanup(&raw);
+    return m;
+}
+
+/* [{"index":i,...}...] over the non-blank leaves. */
 static json_t *members(const struct sr_mls_group *g)
 {
     json_t *arr = json_array();
     uint32_t n = sr_mls_group_leaf_count(g);
     for (uint32_t i = 0; arr != NULL && i < n; i++) {
-        struct sr_buf id;
-        sr_buf_init(&id, 0, 0);
-        if (sr_mls_group_member(g, i, &id) == SR_OK) {
-            json_t *text = mls_text_or_null(id.p, id.len);
-            json_t *m = text != NULL
-                                ? json_pack("{s:I, s:o}", "index", (json_int_t)i, "identity", text)
-                                : json_pack("{s:I, s:o}", "index", (json_int_t)i, "identity_hex",
-                                            mls_hex(id.p, id.len));
-            if (m == NULL || json_array_append_new(arr, m) != 0) {
-                json_decref(arr);
-                arr = NULL;
-            }
+        struct sr_mls_member_identity id;
+        if (sr_mls_group_member_identity(g, i, &id) == SR_ERR_NOT_FOUND) {
+            continue; /* a blank leaf */
         }
-        sr_buf_cleanup(&id);
+        json_t *m = member(g, i);
+        if (m == NULL || json_array_append_new(arr, m) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
     }
     return arr;
 }

@@ -27,14 +27,68 @@ static uint64_t now_s(void)
     return t > 0 ? (uint64_t)t : 0;
 }
 
-/* A fresh KeyPackage for `o->identity`; the bundle goes to `priv` (a wiping buffer). */
-static sr_err new_key_package(const struct mls_opts *o, uint16_t suite, struct sr_buf *kp,
-                              struct sr_buf *priv)
+/* --identity, or --cert with --key: exactly one credential. 0 or MLS_EXIT_USAGE. */
+static int check_credential_opts(const struct mls_opts *o)
+{
+    const char *why = NULL;
+    if ((o->cert != NULL) != (o->key != NULL)) {
+        why = "--cert and --key go together";
+    } else if (o->cert != NULL && o->identity != NULL) {
+        why = "--identity and --cert exclude each other (the certificate names the member)";
+    } else if (o->cert == NULL && o->identity == NULL) {
+        why = "--identity (or --cert with --key) is required";
+    }
+    if (why != NULL) {
+        fprintf(stderr, "sealroom mls %s: %s\n", o->cmd, why);
+        return MLS_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/*
+ * A fresh KeyPackage: a basic credential of `o->identity`, or the X.509 chain of --cert. The
+ * bundle goes to `priv` (a wiping buffer), the member's display identity to `identity`.
+ * 0 or the exit status of a failure already reported.
+ */
+static int new_key_package(const struct mls_opts *o, uint16_t suite, struct sr_buf *kp,
+                           struct sr_buf *priv, char *identity, size_t cap)
 {
     sr_buf_init(kp, 0, 0);
     sr_buf_init(priv, 0, SR_BUF_WIPE);
-    return sr_mls_key_package_new(suite, sr_slice_of(o->identity, strlen(o->identity)), now_s(), kp,
-                                  priv);
+    if (o->cert != NULL) {
+        return mls_x509_key_package(o, suite, now_s(), kp, priv, identity, cap);
+    }
+    snprintf(identity, cap, "%s", o->identity);
+    sr_err err = sr_mls_key_package_new(suite, sr_slice_of(o->identity, strlen(o->identity)),
+                                        now_s(), kp, priv);
+    return err == SR_OK ? 0 : mls_fail(o, "cannot create the KeyPackage", err);
+}
+
+/* The trust of a new member from its options: `*saved` to keep, `*trust` to use. */
+static int new_trust(const struct mls_opts *o, json_t **saved, struct sr_mls_trust **trust)
+{
+    *trust = NULL;
+    int rc = mls_trust_from_opts(o, saved);
+    if (rc != 0 || *saved == NULL) {
+        return rc;
+    }
+    sr_err err = mls_trust_build(*saved, trust);
+    return err == SR_OK ? 0
+                        : mls_fail(o, "a --ca-internal/--ca-external certificate is unusable", err);
+}
+
+/* Why a join failed, for the errors the member's credential checks give. */
+static const char *join_failure(sr_err err, const char *dflt)
+{
+    switch (err) {
+    case SR_ERR_DENIED:
+        return "a member's credential is refused (expired, or unverified under "
+               "--require-verified)";
+    case SR_ERR_INVALID:
+        return "the group is invalid (a member's certificate may not match its key)";
+    default:
+        return dflt;
+    }
 }
 
 /* A new group can only go to a directory that has none. */
@@ -53,18 +107,20 @@ static int prepare_new_member(const struct mls_opts *o)
 int mls_cmd_keypackage(struct mls_opts *o)
 {
     struct sr_buf kp, priv;
-    char name[64];
-    int rc = MLS_EXIT_FAIL;
+    char name[64], identity[SR_MLS_IDENTITY_TEXT_MAX] = { 0 };
+    int rc = check_credential_opts(o);
+    if (rc != 0) {
+        return rc;
+    }
     sr_err err = mls_dir_prepare(o->dir);
     if (err != SR_OK) {
         return mls_fail(o, "cannot create the state directory", err);
     }
-    err = new_key_package(o, suite_of(o), &kp, &priv);
-    if (err != SR_OK) {
-        rc = mls_fail(o, "cannot create the KeyPackage", err);
+    if ((rc = new_key_package(o, suite_of(o), &kp, &priv, identity, sizeof(identity))) != 0) {
         goto out;
     }
-    if ((err = mls_identity_save(o->dir, o->identity)) != SR_OK ||
+    rc = MLS_EXIT_FAIL;
+    if ((err = mls_identity_save(o->dir, identity)) != SR_OK ||
         (err = mls_bundle_save(o->dir, sr_buf_slice(&priv), name, sizeof(name))) != SR_OK) {
         rc = mls_fail(o, "cannot save the private bundle", err);
         goto out;
@@ -73,8 +129,9 @@ int mls_cmd_keypackage(struct mls_opts *o)
         rc = mls_fail(o, "cannot write --out", err);
         goto out;
     }
-    rc = mls_print(json_pack("{s:i, s:s, s:s}", "suite", (int)suite_of(o), "bundle", name,
-                             "identity", o->identity));
+    rc = mls_print(json_pack("{s:i, s:s, s:s, s:s}", "suite", (int)suite_of(o), "bundle", name,
+                             "credential", o->cert != NULL ? "x509" : "basic", "identity",
+                             identity));
 out:
     sr_buf_cleanup(&kp);
     sr_buf_cleanup(&priv);
@@ -85,18 +142,22 @@ int mls_cmd_create(struct mls_opts *o)
 {
     struct sr_buf kp, priv, gid;
     struct mls_state st = { 0 };
+    json_t *saved = NULL;
     uint8_t rnd[16];
-    int rc = prepare_new_member(o);
-    if (rc != 0) {
+    char identity[SR_MLS_IDENTITY_TEXT_MAX] = { 0 };
+    int rc = check_credential_opts(o);
+    if (rc != 0 || (rc = prepare_new_member(o)) != 0) {
         return rc;
     }
-    rc = MLS_EXIT_FAIL;
     sr_buf_init(&gid, 0, 0);
-    sr_err err = new_key_package(o, suite_of(o), &kp, &priv);
-    if (err != SR_OK) {
-        rc = mls_fail(o, "cannot create the KeyPackage", err);
+    sr_buf_init(&kp, 0, 0);
+    sr_buf_init(&priv, 0, SR_BUF_WIPE);
+    if ((rc = new_trust(o, &saved, &st.trust)) != 0 ||
+        (rc = new_key_package(o, suite_of(o), &kp, &priv, identity, sizeof(identity))) != 0) {
         goto out;
     }
+    rc = MLS_EXIT_FAIL;
+    sr_err err = SR_OK;
     if (o->group_id != NULL) {
         err = sr_buf_append(&gid, o->group_id, strlen(o->group_id));
     } else if ((err = sr_rand_bytes(rnd, sizeof(rnd))) == SR_OK) {
@@ -113,7 +174,9 @@ int mls_cmd_create(struct mls_opts *o)
         rc = mls_fail(o, "cannot create the group", err);
         goto out;
     }
-    if ((err = mls_identity_save(o->dir, o->identity)) != SR_OK ||
+    sr_mls_group_set_trust(st.g, st.trust);
+    if ((err = mls_identity_save(o->dir, identity)) != SR_OK ||
+        (err = mls_trust_save(o->dir, saved)) != SR_OK ||
         (err = mls_state_save(o->dir, &st)) != SR_OK) {
         rc = mls_fail(o, "cannot save the state", err);
         goto out;
@@ -122,6 +185,7 @@ int mls_cmd_create(struct mls_opts *o)
                              "suite", (int)sr_mls_group_suite(st.g), "group_id",
                              mls_hex(gid.p, gid.len)));
 out:
+    json_decref(saved);
     mls_state_cleanup(&st);
     sr_buf_cleanup(&kp);
     sr_buf_cleanup(&priv);
@@ -131,7 +195,7 @@ out:
 
 /* Try the Welcome with the pending bundle `name`; SR_ERR_NOT_FOUND when it is not for it. */
 static sr_err join_with(const struct mls_opts *o, const char *name, struct sr_slice welcome,
-                        struct sr_slice tree, struct sr_mls_group **g)
+                        struct sr_slice tree, struct mls_state *st)
 {
     char path[4096];
     struct sr_buf priv;
@@ -142,15 +206,16 @@ static sr_err join_with(const struct mls_opts *o, const char *name, struct sr_sl
         .key_package_priv = sr_buf_slice(&priv),
         .ratchet_tree = tree,
         .now = now_s(),
+        .trust = st->trust,
     };
-    sr_err err = sr_mls_group_join(&jp, g);
+    sr_err err = sr_mls_group_join(&jp, &st->g);
     sr_buf_cleanup(&priv);
     return err;
 }
 
 /* Find the pending bundle the Welcome is for; `used` receives its name. */
 static sr_err join_any(const struct mls_opts *o, struct sr_slice welcome, struct sr_slice tree,
-                       struct sr_mls_group **g, char *used, size_t cap)
+                       struct mls_state *st, char *used, size_t cap)
 {
     sr_err err = SR_ERR_NOT_FOUND;
     DIR *d = opendir(o->dir);
@@ -164,7 +229,7 @@ static sr_err join_any(const struct mls_opts *o, struct sr_slice welcome, struct
             strcmp(e->d_name + n - 5, ".priv") != 0) {
             continue;
         }
-        err = join_with(o, e->d_name, welcome, tree, g);
+        err = join_with(o, e->d_name, welcome, tree, st);
         if (err != SR_ERR_NOT_FOUND) {
             memcpy(used, e->d_name, n + 1);
             break;
@@ -178,6 +243,7 @@ int mls_cmd_join(struct mls_opts *o)
 {
     struct sr_buf w, tree;
     struct mls_state st = { 0 };
+    json_t *saved = NULL;
     char used[256] = { 0 }, path[4096];
     int rc = MLS_EXIT_FAIL;
     sr_buf_init(&tree, 0, 0);
@@ -192,17 +258,22 @@ int mls_cmd_join(struct mls_opts *o)
         rc = mls_fail(o, "cannot read --tree", err);
         goto out;
     }
-    err = join_any(o, sr_buf_slice(&w), sr_buf_slice(&tree), &st.g, used, sizeof(used));
+    if ((rc = new_trust(o, &saved, &st.trust)) != 0) {
+        goto out;
+    }
+    rc = MLS_EXIT_FAIL;
+    err = join_any(o, sr_buf_slice(&w), sr_buf_slice(&tree), &st, used, sizeof(used));
     if (err == SR_ERR_NOT_FOUND) {
         rc = mls_fail(o, "no KeyPackage of this directory is in the Welcome (or a PSK is missing)",
                       err);
         goto out;
     }
     if (err != SR_OK) {
-        rc = mls_fail(o, "cannot join from the Welcome", err);
+        rc = mls_fail(o, join_failure(err, "cannot join from the Welcome"), err);
         goto out;
     }
-    if ((err = mls_state_save(o->dir, &st)) != SR_OK) {
+    if ((err = mls_trust_save(o->dir, saved)) != SR_OK ||
+        (err = mls_state_save(o->dir, &st)) != SR_OK) {
         rc = mls_fail(o, "cannot save the state", err);
         goto out;
     }
@@ -214,6 +285,7 @@ int mls_cmd_join(struct mls_opts *o)
                              "own_index", (json_int_t)sr_mls_group_own_leaf(st.g), "suite",
                              (int)sr_mls_group_suite(st.g)));
 out:
+    json_decref(saved);
     mls_state_cleanup(&st);
     sr_buf_cleanup(&w);
     sr_buf_cleanup(&tree);
@@ -234,9 +306,11 @@ int mls_cmd_external_join(struct mls_opts *o)
 {
     struct sr_buf gi, tree, kp, priv, commit;
     struct mls_state st = { 0 };
+    json_t *saved = NULL;
     uint16_t suite = 0;
-    int rc = prepare_new_member(o);
-    if (rc != 0) {
+    char identity[SR_MLS_IDENTITY_TEXT_MAX] = { 0 };
+    int rc = check_credential_opts(o);
+    if (rc != 0 || (rc = prepare_new_member(o)) != 0) {
         return rc;
     }
     rc = MLS_EXIT_FAIL;
@@ -261,21 +335,24 @@ int mls_cmd_external_join(struct mls_opts *o)
         rc = mls_fail(o, "--suite differs from the group's cipher suite", SR_ERR_ARG);
         goto out;
     }
-    if ((err = new_key_package(o, suite, &kp, &priv)) != SR_OK) {
-        rc = mls_fail(o, "cannot create the KeyPackage", err);
+    if ((rc = new_trust(o, &saved, &st.trust)) != 0 ||
+        (rc = new_key_package(o, suite, &kp, &priv, identity, sizeof(identity))) != 0) {
         goto out;
     }
+    rc = MLS_EXIT_FAIL;
     struct sr_mls_external_join_params jp = {
         .group_info = sr_buf_slice(&gi),
         .key_package_priv = sr_buf_slice(&priv),
         .ratchet_tree = sr_buf_slice(&tree),
         .now = now_s(),
+        .trust = st.trust,
     };
     if ((err = sr_mls_group_join_external(&jp, &st.g, &commit)) != SR_OK) {
-        rc = mls_fail(o, "cannot join by external commit", err);
+        rc = mls_fail(o, join_failure(err, "cannot join by external commit"), err);
         goto out;
     }
-    if ((err = mls_identity_save(o->dir, o->identity)) != SR_OK ||
+    if ((err = mls_identity_save(o->dir, identity)) != SR_OK ||
+        (err = mls_trust_save(o->dir, saved)) != SR_OK ||
         (err = mls_state_save(o->dir, &st)) != SR_OK) {
         rc = mls_fail(o, "cannot save the state", err);
         goto out;
@@ -288,6 +365,7 @@ int mls_cmd_external_join(struct mls_opts *o)
                              "own_index", (json_int_t)sr_mls_group_own_leaf(st.g), "suite",
                              (int)suite));
 out:
+    json_decref(saved);
     mls_state_cleanup(&st);
     sr_buf_cleanup(&gi);
     sr_buf_cleanup(&tree);

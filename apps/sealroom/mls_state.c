@@ -4,6 +4,7 @@
  *
  *   D/identity     the member's identity (text)
  *   D/kp-N.priv    private bundles of KeyPackages not yet used to join
+ *   D/trust        trust anchors and policy (mls_x509.c), set on the group at every load
  *   D/group        "SRMC" u8 version=2, then the bytes of sr_mls_group_save
  *                  (version 1 had u64 epoch, u32, u32 of send counters before them:
  *                  read and ignored)
@@ -175,6 +176,13 @@ sr_err mls_state_load(const char *dir, struct mls_state *st)
         err = sr_mls_group_restore(sr_slice_of(b.p + head, b.len - head), &st->g);
     }
     sr_buf_cleanup(&b);
+    /* The group does not save its trust (it only borrows it): set it again. */
+    if (err == SR_OK && (err = mls_trust_load(dir, &st->trust)) == SR_OK) {
+        sr_mls_group_set_trust(st->g, st->trust);
+    }
+    if (err != SR_OK) {
+        mls_state_cleanup(st);
+    }
     return err;
 }
 
@@ -202,5 +210,6 @@ sr_err mls_state_save(const char *dir, struct mls_state *st)
 void mls_state_cleanup(struct mls_state *st)
 {
     sr_mls_group_free(st->g);
+    sr_mls_trust_free(st->trust);
     memset(st, 0, sizeof(*st));
 }
