@@ -74,7 +74,9 @@ sr_err demo_pki_new(struct demo_world *w)
     printf("\n== Test PKI\n");
     printf("   %-26s -> participants shown as \"verified internally\"\n", ca_names[0]);
     printf("   %-26s -> participants shown as \"verified externally\"\n", ca_names[1]);
-    printf("   a guest with a basic credential       -> shown as \"unverified\"\n");
+    printf("   %-26s -> shown as \"unverified\"\n", "a guest, basic credential");
+    printf("   the participants in this process share one trust configuration, which\n"
+           "   remembers each judged chain (signatures are still checked by everyone)\n");
     return SR_OK;
 }
 

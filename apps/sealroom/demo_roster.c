@@ -155,17 +155,22 @@ static bool join_wave(struct demo_world *w, unsigned first, unsigned count)
                      SR_OK &&
              demo_relay_fanout(w, DEMO_PROPOSAL, sr_buf_slice(&prop), -1);
     }
+    double tp = demo_now();
     long who = demo_roster_committer(w);
-    ok = ok && demo_roster_commit(w, who, &welcome) && welcome_all(w, first, count, &welcome);
+    ok = ok && demo_roster_commit(w, who, &welcome);
+    double tc = demo_now();
+    ok = ok && welcome_all(w, first, count, &welcome);
+    double tw = demo_now();
     char event[160];
     if (count == 1) {
         printf("   + %s: the relay proposes Add, %s commits, the joiner uses the Welcome\n",
                w->people[first].name, w->people[who].name);
         snprintf(event, sizeof(event), "%s joined", w->people[first].name);
     } else {
-        printf("   + wave of %u in one commit (%s .. %s), committed by %s, %.2f s\n", count,
-               w->people[first].name, w->people[first + count - 1].name, w->people[who].name,
-               demo_now() - t0);
+        printf("   + wave of %u in one commit (%s .. %s), committed by %s\n"
+               "     %.2f s: Add proposals %.2f s, commit %.2f s, Welcome %.2f s\n",
+               count, w->people[first].name, w->people[first + count - 1].name, w->people[who].name,
+               tw - t0, tp - t0, tc - tp, tw - tc);
         snprintf(event, sizeof(event), "%u joined", count);
     }
     sr_buf_cleanup(&prop);
