@@ -189,7 +189,7 @@ static sr_err proof_ok(const json_t *jwk, const json_t *cred,
         sr_jose_b64_len(sr_slice_of(d2 + 1, len - (size_t)(d2 + 1 - proof)), &sig_len) != SR_OK) {
         goto out;
     }
-    /* The handshake's own jwk: a malformed one is answered 400 by the handshake itself. */
+    /* The proof names the handshake's own jwk by its thumbprint. */
     err = sr_kms_jwk_thumbprint_b64(want->epk, thumb);
     if (err == SR_OK) {
         err = sr_kms_b64_json(sr_slice_of(proof, (size_t)(d1 - proof)), SR_KMS_PROOF_MAX, &hdr);
