@@ -111,6 +111,23 @@ static void join_and_leave(uint16_t suite)
 
     /* A commit nobody else proposed anything for still renews the keys and the code. */
     commit_round(&w, CAROL, MAXP, NULL, NULL);
+    /* The relay echoes Alice's commit back to her instead of her merging it. */
+    struct sr_buf echo = { 0 };
+    const char *old = sr_meeting_verification_code(w.m[CAROL]);
+    char before[SR_E2EE_CODE_STR_LEN];
+    memcpy(before, old, sizeof(before));
+    assert_int_equal(sr_meeting_commit(w.m[ALICE], &echo, NULL), SR_OK);
+    for (size_t i = ALICE; i <= CAROL; i++) {
+        if (w.m[i] != NULL) {
+            assert_int_equal(sr_meeting_process(w.m[i], sr_buf_slice(&echo), &ev), SR_OK);
+            assert_int_equal(ev.kind, SR_MEETING_EVENT_COMMIT);
+            assert_true(ev.epoch_changed);
+            sr_meeting_event_cleanup(&ev);
+        }
+    }
+    codes_agree(&w);
+    assert_string_not_equal(sr_meeting_verification_code(w.m[ALICE]), before);
+    sr_buf_cleanup(&echo);
     sr_buf_cleanup(&leave);
     sr_buf_cleanup(&remove);
     person_cleanup(&alice);
