@@ -36,7 +36,12 @@ sr_err sr_mls_content_sign(struct sr_mls_protect_ctx *ctx, uint16_t wire_format,
                            const struct sr_mls_framed_content *fc, struct sr_buf *sig)
 {
     SR_CHECK(ctx != NULL && fc != NULL && sig != NULL, SR_ERR_ARG);
-    SR_CHECK(ctx->sign_key != NULL, SR_ERR_STATE);
+    SR_CHECK(ctx->sign_priv.len > 0, SR_ERR_STATE);
+    if (ctx->sign_key == NULL) {
+        /* crypto/ left-pads a short ECDSA scalar (the vectors' 65-byte P-521 keys) */
+        SR_TRY(sr_sig_key_from_private(ctx->suite->sig, sr_secret_slice(&ctx->sign_priv),
+                                       &ctx->sign_key));
+    }
     sr_err err = sign_content(ctx, wire_format, fc);
     if (err == SR_OK) {
         err = sr_sig_key_sign(ctx->sign_key, sr_buf_slice(&ctx->scratch), sig);

@@ -54,11 +54,7 @@ static sr_err ctx_fill(struct sr_mls_protect_ctx *ctx, const struct sr_mls_prote
     SR_TRY(sr_secret_set(&ctx->membership_key, p->membership_key.p, p->membership_key.len));
     SR_TRY(sr_secret_set(&ctx->sender_data_secret, p->sender_data_secret.p,
                          p->sender_data_secret.len));
-    if (p->signature_priv.len > 0) {
-        /* crypto/ left-pads a short ECDSA scalar (the vectors' 65-byte P-521 keys) */
-        SR_TRY(sr_sig_key_from_private(p->suite->sig, p->signature_priv, &ctx->sign_key));
-    }
-    return SR_OK;
+    return sr_secret_set(&ctx->sign_priv, p->signature_priv.p, p->signature_priv.len);
 }
 
 sr_err sr_mls_protect_ctx_new(const struct sr_mls_protect_params *params,

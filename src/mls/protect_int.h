@@ -30,7 +30,10 @@ struct sr_mls_protect_ctx {
     size_t padding_block;
     sr_mls_signature_key_fn signature_key;
     void *signature_key_arg;
-    struct sr_sig_key *sign_key;   /* ours; NULL when receive-only */
+    /* Our signature private key, parsed into sign_key on the first signature: most epochs
+     * of a large group sign nothing, and parsing costs a scalar multiplication. */
+    struct sr_secret sign_priv;    /* empty: receive only */
+    struct sr_sig_key *sign_key;   /* NULL until the first signature */
     struct sr_sig_key *verify_key; /* the last sender key used, kept for the next message */
     uint8_t verify_pub[SR_SIG_PUB_MAX];
     size_t verify_pub_len;
