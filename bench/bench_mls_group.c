@@ -1,30 +1,40 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * MLS groups at scale through the public API (suites 1 and 2; group sizes 10, 100, 1000 and
- * 5000, or the sizes given as arguments). For each size:
+ * 5000, or the sizes given as arguments or in SR_BENCH_MLS_SIZES, e.g. "10,100"). For each
+ * size:
  *
  *   build         the creator commits Adds of N-1 KeyPackages (created beforehand, untimed),
  *                 the Welcome carrying the ratchet tree (and, for comparison, with the tree
  *                 out of band); groups above 1025 members take several commits (a commit
  *                 holds at most SR_MLS_GROUP_PROPOSALS_CAP proposals)
- *   join          the last member joins from its Welcome with full tree validation
- *   update        a member commits with a path; another member processes it
- *   add one       a member commits one Add without path (Welcome without the tree); another
- *                 member processes it
- *   state         sr_mls_group_save bytes and heap bytes a joined member holds, per member
+ *   join          the last member joins from its Welcome with full tree validation, leaf
+ *                 signatures verified on the default pool of threads: CPU time (all threads)
+ *                 and wall time (against the floor divided by the cores that can work)
+ *   fresh tree    a commit with path by the last leaf and by leaf 0 of the freshly built tree
+ *                 (no parent keys yet: the path secrets go to nearly every leaf)
+ *   steady state  K members spread over the tree (SR_BENCH_MLS_COMMITTERS, default about
+ *                 64000/N, at most 64) join too and each commits an update in turn, so the
+ *                 tree has parent keys; then several more update commits, each created by one
+ *                 member and processed by the others: the median of the creations and of
+ *                 all the processings
+ *   add one       a member commits one Add without path (Welcome without the tree); the
+ *                 others process it (median)
+ *   state         sr_mls_group_save bytes and the heap bytes of one member's group (measured
+ *                 around sr_mls_group_restore), per member
  *
- * Each step is shown next to the crypto it cannot avoid (signatures, verifications, HPKE
- * seals and opens), priced with per-operation costs measured in the same run, and as a
- * multiple of that floor. Times are process CPU time (the join verifies signatures on two
- * threads: CPU time is their sum; the wall clock is shown as well). Repeatable steps are the
- * best of RUNS: a staged commit is discarded and made again, a receiver is restored from its
- * saved state and processes again.
+ * Every commit is processed by all the members the bench holds, so they stay in one group;
+ * they check they agree on the epoch authenticator at the end. Each step is shown next to
+ * the crypto it cannot avoid (signatures, verifications, HPKE seals and opens), priced with
+ * per-operation costs measured in the same run, and as a multiple of that floor. Times are
+ * process CPU time unless marked wall.
  */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sealroom/mls.h>
 
@@ -34,12 +44,17 @@
 #include "hpke/hpke.h"
 #include "hpke/labels.h"
 #include "mls/group.h"
+#include "mls/tree_math.h"
 
-#define RUNS      3
-#define NOW       1700000000u
-#define MAX_N     20000u
-#define UNIT_OPS  40
-#define MAX_SIZES 8
+#define RUNS           3
+#define NOW            1700000000u
+#define MAX_N          20000u
+#define UNIT_OPS       40
+#define MAX_SIZES      8
+#define MAX_COMMITTERS 64u
+#define STEADY_SAMPLES 7
+/* The pool sr_mls_group_join uses by default (limits.verify_threads = 0). */
+#define DEFAULT_VERIFY_THREADS_MAX 4u
 
 static void ok(sr_err err, const char *what)
 {
@@ -47,6 +62,15 @@ static void ok(sr_err err, const char *what)
         fprintf(stderr, "bench_mls_group: %s: %s\n", what, sr_err_name(err));
         exit(1);
     }
+}
+
+static void *must_calloc(size_t n, size_t size)
+{
+    void *p = sr_calloc(n, size);
+    if (p == NULL) {
+        ok(SR_ERR_NOMEM, "calloc");
+    }
+    return p;
 }
 
 static double cpu_s(void)
@@ -69,21 +93,33 @@ static size_t heap_bytes(void)
     return mi.uordblks + mi.hblkhd;
 }
 
-/* Per-operation cost of the primitives, in seconds. */
-struct unit {
-    double sign, verify, seal, open;
-};
-
 static double best_of(double a, double b)
 {
     return a < b ? a : b;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Per-operation cost of the primitives, in seconds. */
+struct unit {
+    double sign, verify, seal, open, derive; /* derive: DeriveKeyPair of a path node */
+};
+
 static void measure_units(const struct sr_suite *suite, struct unit *u)
 {
     struct sr_secret sig_sk, kem_sk;
     struct sr_buf pub, sig, kem, ct, pt;
-    uint8_t pk[SR_KEM_PK_MAX], msg[160] = { 7 }, secret[64] = { 9 };
+    uint8_t pk[SR_KEM_PK_MAX], node_pk[SR_KEM_PK_MAX], msg[160] = { 7 }, secret[64] = { 9 };
     sr_buf_init(&pub, 0, 0);
     sr_buf_init(&sig, 0, 0);
     sr_buf_init(&kem, 0, 0);
@@ -93,7 +129,8 @@ static void measure_units(const struct sr_suite *suite, struct unit *u)
     ok(sr_hpke_generate_key_pair(suite->kem, &kem_sk, pk), "kem keygen");
     struct sr_slice m = sr_slice_of(msg, sizeof(msg)), pks = sr_slice_of(pk, suite->kem->pk_len);
     struct sr_slice s = sr_slice_of(secret, suite->hash->len);
-    *u = (struct unit){ 1e9, 1e9, 1e9, 1e9 };
+    struct sr_secret node_sk;
+    *u = (struct unit){ 1e9, 1e9, 1e9, 1e9, 1e9 };
     for (int r = 0; r < RUNS; r++) {
         double t0 = cpu_s();
         for (int i = 0; i < UNIT_OPS; i++) {
@@ -121,6 +158,12 @@ static void measure_units(const struct sr_suite *suite, struct unit *u)
                "open");
         }
         double t4 = cpu_s();
+        for (int i = 0; i < UNIT_OPS; i++) {
+            secret[0] = (uint8_t)i;
+            ok(sr_hpke_derive_key_pair(suite->kem, s, &node_sk, node_pk), "derive");
+        }
+        double t5 = cpu_s();
+        u->derive = best_of(u->derive, (t5 - t4) / UNIT_OPS);
         u->sign = best_of(u->sign, (t1 - t0) / UNIT_OPS);
         u->verify = best_of(u->verify, (t2 - t1) / UNIT_OPS);
         u->seal = best_of(u->seal, (t3 - t2) / UNIT_OPS);
@@ -128,6 +171,7 @@ static void measure_units(const struct sr_suite *suite, struct unit *u)
     }
     sr_secret_cleanup(&sig_sk);
     sr_secret_cleanup(&kem_sk);
+    sr_secret_cleanup(&node_sk);
     sr_buf_cleanup(&pub);
     sr_buf_cleanup(&sig);
     sr_buf_cleanup(&kem);
@@ -136,31 +180,68 @@ static void measure_units(const struct sr_suite *suite, struct unit *u)
 }
 
 static double floor_of(const struct unit *u, size_t signs, size_t verifies, size_t seals,
-                       size_t opens)
+                       size_t opens, size_t derives)
 {
     return (double)signs * u->sign + (double)verifies * u->verify + (double)seals * u->seal +
-           (double)opens * u->open;
+           (double)opens * u->open + (double)derives * u->derive;
 }
 
-static void row(const char *step, double t, double fl, const char *crypto, const char *extra)
+/* The results of one group size: the worst ratio and the figures the footer checks. */
+struct result {
+    unsigned n;
+    double build, join_wall, add_create, add_process, upd_create, upd_process;
+    double heap_per_member;
+    double worst_ratio;
+    char worst_step[48];
+};
+
+static void row(struct result *res, const char *step, double t, double fl, const char *crypto,
+                const char *extra)
 {
-    printf("  %-22s %10.2f ms %10.2f ms %6.2fx  %-30s %s\n", step, t * 1e3, fl * 1e3, t / fl,
+    printf("  %-30s %10.2f ms %10.2f ms %6.2fx  %-30s %s\n", step, t * 1e3, fl * 1e3, t / fl,
            crypto, extra);
+    if (t / fl > res->worst_ratio) {
+        res->worst_ratio = t / fl;
+        snprintf(res->worst_step, sizeof(res->worst_step), "%s", step);
+    }
 }
 
-/* HPKE ciphertexts a commit with path from `leaf` holds: the copath resolutions (§7.6). */
-static size_t path_seals(const struct sr_mls_group *g, uint32_t leaf)
+/*
+ * What a commit with path from `leaf` costs in `g`'s tree (§7.5, §7.6, §12.4.2): `seals`, the
+ * HPKE ciphertexts (the copath resolutions), `nodes`, the filtered direct path (the committer
+ * derives a key pair for each, and one for its leaf), and `derives_at[r]`, the key pairs
+ * receiver `r` derives and checks: the path nodes from where it decrypts up to the root.
+ */
+static void path_shape(const struct sr_mls_group *g, uint32_t leaf, size_t *seals, size_t *nodes,
+                       uint32_t receiver, size_t *receiver_derives)
 {
     uint32_t path[40], copath[40];
-    size_t len = 0, n = 0;
+    size_t len = 0;
     ok(sr_mls_tree_filtered_path(&g->ep.tree, leaf, path, copath, &len), "filtered path");
+    *seals = 0;
+    *nodes = len;
+    *receiver_derives = 0;
     for (size_t i = 0; i < len; i++) {
         struct sr_mls_node_list l = { 0 };
         ok(sr_mls_tree_resolution(&g->ep.tree, copath[i], &l), "resolution");
-        n += l.len;
+        *seals += l.len;
         sr_mls_node_list_cleanup(&l);
+        if (*receiver_derives == 0 &&
+            sr_mls_tree_in_subtree(copath[i], sr_mls_tree_leaf_to_node(receiver))) {
+            *receiver_derives = len - i;
+        }
     }
-    return n;
+}
+
+/* Non-blank parent nodes of `g`'s tree, and how many parent nodes it has. */
+static void parent_fill(const struct sr_mls_group *g, size_t *set, size_t *all)
+{
+    const struct sr_mls_tree *t = &g->ep.tree;
+    *set = *all = 0;
+    for (uint32_t x = 1; x + 1 < 2 * t->n_leaves; x += 2) {
+        *all += 1;
+        *set += !sr_mls_tree_node_blank(t, x);
+    }
 }
 
 struct client {
@@ -185,6 +266,13 @@ static void free_client(struct client *c)
 static const struct sr_mls_group_limits limits = { .max_leaves = MAX_N,
                                                    .max_proposals = SR_MLS_GROUP_PROPOSALS_CAP };
 
+/* The members whose groups the bench holds: g[0] the creator, g[1] the last leaf, then the
+ * committers spread over the tree. */
+struct members {
+    struct sr_mls_group **g;
+    size_t count;
+};
+
 /* `g` commits `p` RUNS times (discarding all but the last), best time; the last is merged. */
 static double timed_commit(struct sr_mls_group *g, const struct sr_mls_commit_params *p,
                            struct sr_buf *c, struct sr_buf *wl)
@@ -202,48 +290,40 @@ static double timed_commit(struct sr_mls_group *g, const struct sr_mls_commit_pa
     return best;
 }
 
-/* `*g` processes `msg` RUNS times (restored from its saved state in between), best time. */
-static double timed_process(struct sr_mls_group **g, const struct sr_buf *msg)
+/* Every member but the committer processes `msg`: the median time and the median floor
+ * (`verifies` signatures, and for a commit with path one open and the receiver's key pairs). */
+static double deliver(struct members *m, size_t committer, const struct sr_buf *msg,
+                      const struct unit *u, size_t verifies, bool path, double *med_floor)
 {
-    struct sr_buf saved;
-    double best = 1e9;
-    sr_buf_init(&saved, 0, SR_BUF_WIPE);
-    ok(sr_mls_group_save(*g, &saved), "save");
-    for (int r = 0; r < RUNS; r++) {
-        struct sr_mls_processed pr = { 0 };
-        if (r > 0) {
-            sr_mls_group_free(*g);
-            *g = NULL;
-            ok(sr_mls_group_restore(sr_buf_slice(&saved), g), "restore");
+    double *t = must_calloc(2 * m->count, sizeof(*t)), *fl = t + m->count;
+    uint32_t from = sr_mls_group_own_leaf(m->g[committer]);
+    size_t k = 0;
+    for (size_t i = 0; i < m->count; i++) {
+        if (i == committer) {
+            continue;
         }
+        size_t seals, nodes, derives = 0;
+        if (path) {
+            path_shape(m->g[i], from, &seals, &nodes, sr_mls_group_own_leaf(m->g[i]), &derives);
+        }
+        struct sr_mls_processed pr = { 0 };
         double t0 = cpu_s();
-        ok(sr_mls_group_process(*g, sr_buf_slice(msg), &pr), "process");
-        best = best_of(best, cpu_s() - t0);
+        ok(sr_mls_group_process(m->g[i], sr_buf_slice(msg), &pr), "process");
+        t[k] = cpu_s() - t0;
+        fl[k++] = floor_of(u, 0, verifies, 0, path, derives);
         sr_mls_processed_cleanup(&pr);
     }
-    sr_buf_cleanup(&saved);
-    return best;
-}
-
-/* The results of one group size, for the footer. */
-struct result {
-    unsigned n;
-    double build, join, add_create, add_process, upd_process;
-    double state_per_member;
-    double worst_ratio;
-};
-
-static void note_ratio(struct result *res, double t, double fl)
-{
-    if (t / fl > res->worst_ratio) {
-        res->worst_ratio = t / fl;
-    }
+    double med = median(t, k);
+    *med_floor = median(fl, k);
+    sr_free(t);
+    return med;
 }
 
 /* The creator adds everyone; `inline_tree`: the ratchet tree goes in the Welcome's GroupInfo
  * (otherwise it is given out of band and the Welcome is small). */
 static void build(unsigned n, struct client *cl, bool inline_tree, struct sr_mls_group **creator,
-                  struct sr_buf *last_welcome, const struct unit *u, struct result *res)
+                  struct sr_buf *last_welcome, size_t *last_first, const struct unit *u,
+                  struct result *res)
 {
     struct sr_mls_group_create_params cp = {
         .key_package_priv = sr_buf_slice(&cl[0].priv),
@@ -257,10 +337,7 @@ static void build(unsigned n, struct client *cl, bool inline_tree, struct sr_mls
     ok(sr_mls_group_create(&cp, creator), "create");
     while (left > 0) {
         size_t k = left < SR_MLS_GROUP_PROPOSALS_CAP ? left : SR_MLS_GROUP_PROPOSALS_CAP;
-        struct sr_slice *add = sr_calloc(k, sizeof(*add));
-        if (add == NULL) {
-            ok(SR_ERR_NOMEM, "calloc");
-        }
+        struct sr_slice *add = must_calloc(k, sizeof(*add));
         for (size_t i = 0; i < k; i++) {
             add[i] = sr_buf_slice(&cl[at + i].kp);
         }
@@ -274,26 +351,33 @@ static void build(unsigned n, struct client *cl, bool inline_tree, struct sr_mls
         commits++;
         commit_bytes += c.len;
         sr_free(add);
+        *last_first = at;
         at += k;
         left -= k;
     }
     /* per Add: KeyPackage and LeafNode signatures verified, GroupSecrets sealed; per commit:
      * the commit and the GroupInfo signed */
-    double fl = floor_of(u, 2 * commits, 2 * (size_t)(n - 1), n - 1, 0);
+    double fl = floor_of(u, 2 * commits, 2 * (size_t)(n - 1), n - 1, 0, 0);
     char crypto[64], extra[96];
     snprintf(crypto, sizeof(crypto), "%zu sign %u verify %u seal", 2 * commits, 2 * (n - 1), n - 1);
-    snprintf(extra, sizeof(extra), "%zu commit(s) %zu B, Welcome %zu B", commits, commit_bytes,
+    snprintf(extra, sizeof(extra), "%zu commit(s) %zu B, last Welcome %zu B", commits, commit_bytes,
              last_welcome->len);
-    row(inline_tree ? "build (N-1 adds)" : "build, tree out of band", t, fl, crypto, extra);
+    row(res, inline_tree ? "build (N-1 adds)" : "build, tree out of band", t, fl, crypto, extra);
     if (inline_tree) {
         res->build = t;
-        note_ratio(res, t, fl);
     }
     sr_buf_cleanup(&c);
 }
 
-static void join(unsigned n, const struct client *joiner, const struct sr_buf *welcome,
-                 struct sr_mls_group **out, const struct unit *u, struct result *res)
+static unsigned verify_cores(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned c = cpus < 1 ? 1u : (unsigned)cpus;
+    return c < DEFAULT_VERIFY_THREADS_MAX ? c : DEFAULT_VERIFY_THREADS_MAX;
+}
+
+static void join_one(const struct client *joiner, const struct sr_buf *welcome,
+                     struct sr_mls_group **out)
 {
     struct sr_mls_group_join_params jp = {
         .welcome = sr_buf_slice(welcome),
@@ -301,70 +385,130 @@ static void join(unsigned n, const struct client *joiner, const struct sr_buf *w
         .limits = &limits,
         .now = NOW,
     };
+    ok(sr_mls_group_join(&jp, out), "join");
+}
+
+/* The last member joins RUNS times (best CPU and best wall). */
+static void join(unsigned n, const struct client *joiner, const struct sr_buf *welcome,
+                 struct sr_mls_group **out, const struct unit *u, struct result *res)
+{
     double best = 1e9, best_wall = 1e9;
-    size_t heap = 0;
     for (int r = 0; r < RUNS; r++) {
         sr_mls_group_free(*out);
         *out = NULL;
-        size_t h0 = heap_bytes();
         double w0 = wall_s(), t0 = cpu_s();
-        ok(sr_mls_group_join(&jp, out), "join");
+        join_one(joiner, welcome, out);
         double t1 = cpu_s(), w1 = wall_s();
-        heap = heap_bytes() - h0;
         best = best_of(best, t1 - t0);
         best_wall = best_of(best_wall, w1 - w0);
     }
-    /* every leaf's LeafNode signature, the GroupInfo signature, one GroupSecrets open */
-    double fl = floor_of(u, 0, (size_t)n + 1, 0, 1);
-    char crypto[64], extra[96];
+    /* every leaf's LeafNode signature, the GroupInfo signature, one GroupSecrets open; with
+     * threads, the leaf signatures share the cores */
+    unsigned cores = n >= 64 ? verify_cores() : 1;
+    double fl = floor_of(u, 0, (size_t)n + 1, 0, 1, 0);
+    double fl_wall = floor_of(u, 0, 1, 0, 1, 0) + (double)n * u->verify / cores;
+    char crypto[64], name[48];
     snprintf(crypto, sizeof(crypto), "%u verify 1 open", n + 1);
-    snprintf(extra, sizeof(extra), "wall %.2f ms", best_wall * 1e3);
-    row("join (validate tree)", best, fl, crypto, extra);
-    res->join = best;
-    note_ratio(res, best, fl);
-
-    struct sr_buf st;
-    sr_buf_init(&st, 0, SR_BUF_WIPE);
-    ok(sr_mls_group_save(*out, &st), "save");
-    res->state_per_member = (double)st.len / n;
-    printf("  %-22s saved %zu B (%.0f B/member), heap %zu B (%.0f B/member)\n", "state of a member",
-           st.len, (double)st.len / n, heap, (double)heap / n);
-    sr_buf_cleanup(&st);
+    row(res, "join (validate tree)", best, fl, crypto, "CPU time of all threads");
+    snprintf(name, sizeof(name), "join, wall, %u core(s)", cores);
+    snprintf(crypto, sizeof(crypto), "%u verify/%u 2 verify 1 open", n, cores);
+    row(res, name, best_wall, fl_wall, crypto, "");
+    res->join_wall = best_wall;
 }
 
-/* `a` commits with a path, `b` processes it. */
-static void update(struct sr_mls_group *a, struct sr_mls_group **b, const struct unit *u,
-                   struct result *res, bool record)
+/* `m->g[a]` commits with a path into the tree as it is; the others process it. */
+static void fresh_update(struct members *m, size_t a, const struct unit *u, struct result *res)
 {
     struct sr_buf c, wl;
     sr_buf_init(&c, 0, 0);
     sr_buf_init(&wl, 0, 0);
-    uint32_t leaf = sr_mls_group_own_leaf(a);
-    size_t seals = path_seals(a, leaf);
+    uint32_t leaf = sr_mls_group_own_leaf(m->g[a]);
+    size_t seals, nodes, unused;
+    path_shape(m->g[a], leaf, &seals, &nodes, leaf, &unused);
     struct sr_mls_commit_params p = { .path = true };
-    double tc = timed_commit(a, &p, &c, &wl);
-    double tp = timed_process(b, &c);
-    /* LeafNode and commit signed, the path secrets sealed to the copath resolutions */
-    double flc = floor_of(u, 2, 0, seals, 0), flp = floor_of(u, 0, 2, 0, 1);
+    double tc = timed_commit(m->g[a], &p, &c, &wl);
+    double flp, tp = deliver(m, a, &c, u, 2, true, &flp);
     char name[48], crypto[64], extra[64];
-    snprintf(name, sizeof(name), "update by %u: create", leaf);
-    snprintf(crypto, sizeof(crypto), "2 sign %zu seal", seals);
+    snprintf(name, sizeof(name), "fresh, update by %u: create", leaf);
+    snprintf(crypto, sizeof(crypto), "2 sign %zu seal %zu derive", seals, nodes + 1);
     snprintf(extra, sizeof(extra), "commit %zu B", c.len);
-    row(name, tc, flc, crypto, extra);
-    snprintf(name, sizeof(name), "update by %u: process", leaf);
-    row(name, tp, flp, "2 verify 1 open", "");
-    note_ratio(res, tc, flc);
-    note_ratio(res, tp, flp);
-    if (record) {
-        res->upd_process = tp;
-    }
+    /* LeafNode and commit signed, leaf and path key pairs derived, the path secrets sealed to
+     * the copath resolutions */
+    row(res, name, tc, floor_of(u, 2, 0, seals, 0, nodes + 1), crypto, extra);
+    snprintf(name, sizeof(name), "fresh, update by %u: process", leaf);
+    /* the commit's and the LeafNode's signatures, our path secret, the key pairs above it */
+    row(res, name, tp, flp, "2 verify 1 open k derive", "median of the others");
     sr_buf_cleanup(&c);
     sr_buf_cleanup(&wl);
 }
 
-/* `a` adds one client without a path; `b` processes the commit. */
-static void add_one(uint16_t suite, unsigned n, struct sr_mls_group *a, struct sr_mls_group **b,
-                    const struct unit *u, struct result *res)
+/* One update commit with path by `a`, processed by all others: its times and floors. */
+struct sample {
+    double create, process, fl_create, fl_process;
+    size_t seals, derives, bytes;
+};
+
+static void steady_commit(struct members *m, size_t a, const struct unit *u, struct sample *s)
+{
+    struct sr_buf c;
+    sr_buf_init(&c, 0, 0);
+    uint32_t leaf = sr_mls_group_own_leaf(m->g[a]);
+    size_t nodes, unused;
+    path_shape(m->g[a], leaf, &s->seals, &nodes, leaf, &unused);
+    struct sr_mls_commit_params p = { .path = true };
+    double t0 = cpu_s();
+    ok(sr_mls_group_commit(m->g[a], &p, &c, NULL), "update commit");
+    s->create = cpu_s() - t0;
+    ok(sr_mls_group_commit_merge(m->g[a]), "update merge");
+    s->process = deliver(m, a, &c, u, 2, true, &s->fl_process);
+    s->derives = nodes + 1;
+    s->fl_create = floor_of(u, 2, 0, s->seals, 0, s->derives);
+    s->bytes = c.len;
+    sr_buf_cleanup(&c);
+}
+
+/* Every held member commits an update once (untimed), then STEADY_SAMPLES more commits by
+ * members spread over the held ones are measured. */
+static void steady_state(struct members *m, const struct unit *u, struct result *res)
+{
+    struct sample s;
+    double c[STEADY_SAMPLES], p[STEADY_SAMPLES], rc[STEADY_SAMPLES], rp[STEADY_SAMPLES];
+    double seals[STEADY_SAMPLES], derives[STEADY_SAMPLES], bytes[STEADY_SAMPLES];
+    double t0 = cpu_s();
+    for (size_t i = 0; i < m->count; i++) {
+        steady_commit(m, i, u, &s);
+    }
+    double warm = cpu_s() - t0;
+    for (size_t k = 0; k < STEADY_SAMPLES; k++) {
+        steady_commit(m, (k * m->count) / STEADY_SAMPLES, u, &s);
+        c[k] = s.create;
+        p[k] = s.process;
+        rc[k] = s.fl_create;
+        rp[k] = s.fl_process;
+        seals[k] = (double)s.seals;
+        derives[k] = (double)s.derives;
+        bytes[k] = (double)s.bytes;
+    }
+    size_t set, all;
+    parent_fill(m->g[0], &set, &all);
+    printf("  steady state: %zu members committed updates (%.1f s CPU with processing); parent "
+           "nodes set %zu of %zu\n",
+           m->count, warm, set, all);
+    char crypto[64], extra[64];
+    snprintf(crypto, sizeof(crypto), "2 sign %.0f seal %.0f derive", median(seals, STEADY_SAMPLES),
+             median(derives, STEADY_SAMPLES));
+    snprintf(extra, sizeof(extra), "median of %d commits, %.0f B", STEADY_SAMPLES,
+             median(bytes, STEADY_SAMPLES));
+    res->upd_create = median(c, STEADY_SAMPLES);
+    res->upd_process = median(p, STEADY_SAMPLES);
+    row(res, "steady, update: create", res->upd_create, median(rc, STEADY_SAMPLES), crypto, extra);
+    row(res, "steady, update: process", res->upd_process, median(rp, STEADY_SAMPLES),
+        "2 verify 1 open k derive", "median over commits of the median receiver");
+}
+
+/* m->g[0] adds one client without a path; the others process the commit. */
+static void add_one(uint16_t suite, unsigned n, struct members *m, const struct unit *u,
+                    struct result *res)
 {
     struct client nc;
     struct sr_buf c, wl;
@@ -373,53 +517,117 @@ static void add_one(uint16_t suite, unsigned n, struct sr_mls_group *a, struct s
     sr_buf_init(&wl, 0, 0);
     struct sr_slice add = sr_buf_slice(&nc.kp);
     struct sr_mls_commit_params p = { .add = &add, .add_count = 1 };
-    double tc = timed_commit(a, &p, &c, &wl);
-    double tp = timed_process(b, &c);
-    /* committer: KeyPackage and LeafNode verified, GroupSecrets sealed, commit and GroupInfo
-     * signed; receiver: the two KeyPackage signatures and the commit's */
-    double flc = floor_of(u, 2, 2, 1, 0), flp = floor_of(u, 0, 3, 0, 0);
+    double tc = timed_commit(m->g[0], &p, &c, &wl);
+    double flp, tp = deliver(m, 0, &c, u, 3, false, &flp);
     char extra[64];
     snprintf(extra, sizeof(extra), "commit %zu B, Welcome %zu B", c.len, wl.len);
-    row("add one: create", tc, flc, "2 sign 2 verify 1 seal", extra);
-    row("add one: process", tp, flp, "3 verify", "");
+    /* committer: KeyPackage and LeafNode verified, GroupSecrets sealed, commit and GroupInfo
+     * signed; receiver: the two KeyPackage signatures and the commit's */
+    row(res, "add one: create", tc, floor_of(u, 2, 2, 1, 0, 0), "2 sign 2 verify 1 seal", extra);
+    row(res, "add one: process", tp, flp, "3 verify", "median of the others");
     res->add_create = tc;
     res->add_process = tp;
-    note_ratio(res, tc, flc);
-    note_ratio(res, tp, flp);
     free_client(&nc);
     sr_buf_cleanup(&c);
     sr_buf_cleanup(&wl);
 }
 
+/* Saved bytes and heap bytes of one member's group, per member of the group. */
+static void state_size(const struct sr_mls_group *g, unsigned n, const char *when,
+                       struct result *res)
+{
+    struct sr_buf st;
+    struct sr_mls_group *copy = NULL;
+    sr_buf_init(&st, 0, SR_BUF_WIPE);
+    ok(sr_mls_group_save(g, &st), "save");
+    size_t h0 = heap_bytes();
+    ok(sr_mls_group_restore(sr_buf_slice(&st), &copy), "restore");
+    size_t heap = heap_bytes() - h0;
+    sr_mls_group_free(copy);
+    printf("  state of a member, %-8s saved %zu B (%.0f B/member), heap %zu B (%.0f B/member)\n",
+           when, st.len, (double)st.len / n, heap, (double)heap / n);
+    res->heap_per_member = (double)heap / n;
+    sr_buf_cleanup(&st);
+}
+
+/* How many members commit updates to reach the steady state. */
+static size_t committers_for(unsigned n)
+{
+    const char *env = getenv("SR_BENCH_MLS_COMMITTERS");
+    unsigned long k = env != NULL ? strtoul(env, NULL, 10) : 64000u / n;
+    k = k < 4 ? 4 : k;
+    k = k > MAX_COMMITTERS ? MAX_COMMITTERS : k;
+    return k;
+}
+
+/* Hold the creator, the last leaf and up to K members of the last Welcome, evenly spread. */
+static void hold_members(unsigned n, struct client *cl, const struct sr_buf *wl, size_t first,
+                         struct sr_mls_group *creator, struct sr_mls_group *last, struct members *m)
+{
+    size_t span = (n - 1) - first, k = committers_for(n);
+    k = k < span ? k : span;
+    m->g = must_calloc(k + 2, sizeof(*m->g));
+    m->g[0] = creator;
+    m->g[1] = last;
+    m->count = 2;
+    for (size_t i = 0; i < k; i++) {
+        join_one(&cl[first + (i * span) / k], wl, &m->g[m->count++]);
+    }
+}
+
+/* All held members share the epoch authenticator. */
+static void check_agreement(const struct members *m)
+{
+    struct sr_buf a, b;
+    sr_buf_init(&a, 0, 0);
+    sr_buf_init(&b, 0, 0);
+    ok(sr_mls_group_epoch_authenticator(m->g[0], &a), "authenticator");
+    for (size_t i = 1; i < m->count; i++) {
+        sr_buf_reset(&b);
+        ok(sr_mls_group_epoch_authenticator(m->g[i], &b), "authenticator");
+        if (a.len != b.len || memcmp(a.p, b.p, a.len) != 0) {
+            ok(SR_ERR_STATE, "members disagree on the epoch");
+        }
+    }
+    sr_buf_cleanup(&a);
+    sr_buf_cleanup(&b);
+}
+
 static void run_size(uint16_t suite, unsigned n, const struct unit *u, struct result *res)
 {
-    struct client *cl = sr_calloc(n, sizeof(*cl));
+    struct client *cl = must_calloc(n, sizeof(*cl));
     struct sr_mls_group *creator = NULL, *joiner = NULL;
+    struct members m = { 0 };
     struct sr_buf wl;
-    if (cl == NULL) {
-        ok(SR_ERR_NOMEM, "calloc");
-    }
+    size_t first = 1;
     double w0 = wall_s();
     memset(res, 0, sizeof(*res));
     res->n = n;
     printf("suite %u, N = %u\n", suite, n);
-    printf("  %-22s %13s %13s %7s  %-30s %s\n", "step", "ours (CPU)", "floor", "ratio",
+    printf("  %-30s %13s %13s %7s  %-30s %s\n", "step", "ours", "floor", "ratio",
            "unavoidable crypto", "sizes / notes");
     for (unsigned i = 0; i < n; i++) {
         make_client(suite, i, &cl[i]);
     }
     sr_buf_init(&wl, 0, 0);
-    build(n, cl, false, &creator, &wl, u, res);
+    build(n, cl, false, &creator, &wl, &first, u, res);
     sr_mls_group_free(creator);
     creator = NULL;
-    build(n, cl, true, &creator, &wl, u, res);
+    build(n, cl, true, &creator, &wl, &first, u, res);
     join(n, &cl[n - 1], &wl, &joiner, u, res);
-    update(joiner, &creator, u, res, true);  /* the far leaf, into a fresh tree */
-    update(creator, &joiner, u, res, false); /* leaf 0, one path now set */
-    add_one(suite, n, creator, &joiner, u, res);
+    state_size(joiner, n, "joined", res);
+    hold_members(n, cl, &wl, first, creator, joiner, &m);
+    fresh_update(&m, 1, u, res); /* the last leaf: nothing but leaves on its copath */
+    fresh_update(&m, 0, u, res); /* leaf 0, with the last leaf's path set */
+    steady_state(&m, u, res);
+    state_size(m.g[0], n, "steady", res);
+    add_one(suite, n, &m, u, res);
+    check_agreement(&m);
     printf("  (size done in %.1f s wall)\n\n", wall_s() - w0);
-    sr_mls_group_free(creator);
-    sr_mls_group_free(joiner);
+    for (size_t i = 0; i < m.count; i++) {
+        sr_mls_group_free(m.g[i]);
+    }
+    sr_free(m.g);
     sr_buf_cleanup(&wl);
     for (unsigned i = 0; i < n; i++) {
         free_client(&cl[i]);
@@ -437,43 +645,69 @@ static void footer(const struct result *r)
     printf("targets (suite 1, 1000 members) and this run:\n");
     printf("  build by one commit adding 999  < 400 ms : %8.2f ms  %s\n", r->build * 1e3,
            mark(r->build < 0.4));
-    printf("  join with full validation       < 100 ms : %8.2f ms  %s\n", r->join * 1e3,
-           mark(r->join < 0.1));
+    printf("  join with full validation, wall < 100 ms : %8.2f ms  %s\n", r->join_wall * 1e3,
+           mark(r->join_wall < 0.1));
     printf("  add-one commit created          <   3 ms : %8.2f ms  %s\n", r->add_create * 1e3,
            mark(r->add_create < 0.003));
     printf("  add-one commit processed        <   1 ms : %8.2f ms  %s\n", r->add_process * 1e3,
            mark(r->add_process < 0.001));
-    printf("  commit with path processed      <   2 ms : %8.2f ms  %s\n", r->upd_process * 1e3,
-           mark(r->upd_process < 0.002));
-    printf("  state per member                <  1 KB  : %8.0f B   %s\n", r->state_per_member,
-           mark(r->state_per_member < 1024));
-    printf("  every step within 2x of floor            : worst %.2fx  %s\n", r->worst_ratio,
-           mark(r->worst_ratio <= 2.0));
+    printf("  commit with path processed      <   2 ms : %8.2f ms  %s (steady state)\n",
+           r->upd_process * 1e3, mark(r->upd_process < 0.002));
+    printf("  heap per member, basic creds    <  1 KB  : %8.0f B   %s (steady state)\n",
+           r->heap_per_member, mark(r->heap_per_member < 1024));
+    printf("  every step within 2x of floor            : worst %.2fx  %s (%s)\n", r->worst_ratio,
+           mark(r->worst_ratio <= 2.0), r->worst_step);
+}
+
+/* Sizes from the arguments, else from SR_BENCH_MLS_SIZES, else the defaults. */
+static size_t parse_sizes(int argc, char **argv, unsigned *sizes)
+{
+    static const unsigned dflt[] = { 10, 100, 1000, 5000 };
+    const char *env = getenv("SR_BENCH_MLS_SIZES");
+    size_t n = 0;
+    if (argc > 1) {
+        for (int i = 1; i < argc && n < MAX_SIZES; i++) {
+            sizes[n++] = (unsigned)strtoul(argv[i], NULL, 10);
+        }
+    } else if (env != NULL && *env != '\0') {
+        char *end = NULL;
+        for (const char *p = env; *p != '\0' && n < MAX_SIZES; p = end) {
+            sizes[n++] = (unsigned)strtoul(p, &end, 10);
+            if (end == p) {
+                return 0;
+            }
+            end += *end == ',';
+        }
+    } else {
+        memcpy(sizes, dflt, sizeof(dflt));
+        n = sizeof(dflt) / sizeof(dflt[0]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (sizes[i] < 2 || sizes[i] > MAX_N) {
+            return 0;
+        }
+    }
+    return n;
 }
 
 int main(int argc, char **argv)
 {
-    unsigned sizes[MAX_SIZES] = { 10, 100, 1000, 5000 };
-    size_t n_sizes = 4;
+    unsigned sizes[MAX_SIZES];
     struct result at1000 = { 0 };
     bool have1000 = false;
-    if (argc > 1) {
-        n_sizes = 0;
-        for (int i = 1; i < argc && n_sizes < MAX_SIZES; i++) {
-            unsigned long v = strtoul(argv[i], NULL, 10);
-            if (v < 2 || v > MAX_N) {
-                fprintf(stderr, "usage: bench_mls_group [members 2..%u]...\n", MAX_N);
-                return 2;
-            }
-            sizes[n_sizes++] = (unsigned)v;
-        }
+    size_t n_sizes = parse_sizes(argc, argv, sizes);
+    if (n_sizes == 0) {
+        fprintf(stderr, "usage: bench_mls_group [members 2..%u]... (or SR_BENCH_MLS_SIZES=a,b)\n",
+                MAX_N);
+        return 2;
     }
     for (uint16_t suite = 1; suite <= 2; suite++) {
         struct unit u;
         measure_units(sr_suite_get(suite), &u);
-        printf("== suite %u (%s): sign %.1f us, verify %.1f us, seal %.1f us, open %.1f us\n\n",
+        printf("== suite %u (%s): sign %.1f us, verify %.1f us, seal %.1f us, open %.1f us, "
+               "derive %.1f us\n\n",
                suite, sr_suite_get(suite)->name, u.sign * 1e6, u.verify * 1e6, u.seal * 1e6,
-               u.open * 1e6);
+               u.open * 1e6, u.derive * 1e6);
         for (size_t i = 0; i < n_sizes; i++) {
             struct result r;
             run_size(suite, sizes[i], &u, &r);
