@@ -82,7 +82,7 @@ static bool parse_uint(const char *s, unsigned long lo, unsigned long hi, unsign
 /* -1 to run, otherwise the exit status. */
 static int parse(int argc, char **argv, struct demo_opts *opts)
 {
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *opt = argv[i];
         unsigned long v;
         if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
@@ -103,7 +103,6 @@ static int parse(int argc, char **argv, struct demo_opts *opts)
             usage(stderr);
             return 2;
         }
-        i++;
     }
     return -1;
 }
