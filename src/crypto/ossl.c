@@ -3,7 +3,8 @@
  * One-time fetch of the digests, ciphers and curve groups crypto/ uses. Fetching through
  * OpenSSL 3's provider store costs a lock and a look-up; done per call it would dominate
  * short HKDF and AEAD operations, so it happens once under pthread_once and the objects
- * live until exit (OpenSSL's own cleanup at exit reclaims nothing we need later).
+ * live until exit (OpenSSL's own cleanup at exit reclaims nothing we need later). Also the
+ * DER encoder of certificates that several crypto/ files share.
  */
 #include "crypto/ossl.h"
 
@@ -103,4 +104,14 @@ const char *sr_ossl_ecx_name(enum sr_curve curve)
     default:
         return NULL;
     }
+}
+
+sr_err sr_ossl_x509_der_append(X509 *x, struct sr_buf *der)
+{
+    int len = i2d_X509(x, NULL);
+    SR_CHECK(len > 0, SR_ERR_CRYPTO);
+    SR_TRY(sr_buf_reserve(der, (size_t)len));
+    unsigned char *p = der->p + der->len;
+    der->len += (size_t)i2d_X509(x, &p);
+    return SR_OK;
 }

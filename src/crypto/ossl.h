@@ -9,7 +9,9 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
+#include <sealroom/buf.h>
 #include <sealroom/err.h>
 
 #include "crypto/suite.h"
@@ -28,6 +30,9 @@ const EC_GROUP *sr_ossl_group(enum sr_curve curve);
 
 /** OpenSSL's key type name for X25519/X448/Ed25519/Ed448, or NULL. */
 const char *sr_ossl_ecx_name(enum sr_curve curve);
+
+/** Append the DER encoding of certificate `x` to `der`. SR_ERR_CRYPTO when it has none. */
+SR_MUST_USE sr_err sr_ossl_x509_der_append(X509 *x, struct sr_buf *der);
 
 /** Drop OpenSSL's error queue and return `err`: every OpenSSL failure leaves through here. */
 static inline sr_err sr_ossl_fail(sr_err err)

@@ -41,16 +41,6 @@ static bool at_end(void)
     return ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
 }
 
-static sr_err append_der(X509 *x, struct sr_buf *der)
-{
-    int len = i2d_X509(x, NULL);
-    SR_CHECK(len > 0, SR_ERR_DECODE);
-    SR_TRY(sr_buf_reserve(der, (size_t)len));
-    unsigned char *p = der->p + der->len;
-    der->len += (size_t)i2d_X509(x, &p);
-    return SR_OK;
-}
-
 sr_err sr_crypto_pem_chain_read(struct sr_slice pem, struct sr_pem_chain *out)
 {
     memset(out, 0, sizeof(*out));
@@ -65,7 +55,8 @@ sr_err sr_crypto_pem_chain_read(struct sr_slice pem, struct sr_pem_chain *out)
             err = at_end() && out->count > 0 ? SR_OK : SR_ERR_DECODE;
             break;
         }
-        err = out->count < SR_PEM_CHAIN_MAX ? append_der(x, &out->der[out->count]) : SR_ERR_LIMIT;
+        err = out->count < SR_PEM_CHAIN_MAX ? sr_ossl_x509_der_append(x, &out->der[out->count])
+                                            : SR_ERR_LIMIT;
         X509_free(x);
         if (err != SR_OK) {
             break;

@@ -375,15 +375,7 @@ sr_err sr_crypto_x509_test_issue(const struct sr_x509_test_cert *c, struct sr_bu
     if (!fill_cert(x, issuer, c, subj) || X509_sign(x, iss, md) <= 0) {
         goto out;
     }
-    int len = i2d_X509(x, NULL);
-    if (len <= 0) {
-        goto out;
-    }
-    err = sr_buf_reserve(der, (size_t)len);
-    if (err == SR_OK) {
-        unsigned char *p = der->p + der->len;
-        der->len += (size_t)i2d_X509(x, &p);
-    }
+    err = sr_ossl_x509_der_append(x, der);
 out:
     X509_free(x);
     X509_free(issuer);

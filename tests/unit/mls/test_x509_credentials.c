@@ -395,13 +395,19 @@ static void levels_for(uint16_t suite, bool tree)
     pki_cleanup(&p);
 }
 
+/* Run `fn` for suites 1 to 3, with the ratchet tree in the Welcome and out of band. */
+static void each_suite_and_tree(void (*fn)(uint16_t suite, bool tree))
+{
+    for (uint16_t suite = 1; suite <= 3; suite++) {
+        fn(suite, true);
+        fn(suite, false);
+    }
+}
+
 static void levels_after_welcome(void **state)
 {
     (void)state;
-    for (uint16_t suite = 1; suite <= 3; suite++) {
-        levels_for(suite, true);
-        levels_for(suite, false);
-    }
+    each_suite_and_tree(levels_for);
 }
 
 /*
@@ -462,10 +468,7 @@ static void bad_tree_for(uint16_t suite, bool tree)
 static void bad_tree_on_join(void **state)
 {
     (void)state;
-    for (uint16_t suite = 1; suite <= 3; suite++) {
-        bad_tree_for(suite, true);
-        bad_tree_for(suite, false);
-    }
+    each_suite_and_tree(bad_tree_for);
 }
 
 static sr_err join_external(const struct sr_mls_group *from, const struct cred *c,
