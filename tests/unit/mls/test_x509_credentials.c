@@ -353,6 +353,37 @@ static void check_certificates(const struct sr_mls_group *g, const struct cred *
     sr_buf_cleanup(&der);
 }
 
+/* Every member but `from` processes `msg` successfully. */
+static void deliver(struct sr_mls_group *const *m, size_t n, size_t from, const struct sr_buf *msg)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct sr_mls_processed pr = { 0 };
+        if (i != from) {
+            assert_int_equal(sr_mls_group_process(m[i], sr_buf_slice(msg), &pr), SR_OK);
+        }
+        sr_mls_processed_cleanup(&pr);
+    }
+}
+
+/* X.509 members' Updates and commit paths pass every member's checks. */
+static void update_and_path(struct sr_mls_group *const *m)
+{
+    struct sr_buf prop = { 0 }, commit = { 0 };
+    struct sr_mls_commit_params by_ref = { .by_reference = true };
+    struct sr_mls_commit_params path = { .path = true };
+    assert_int_equal(sr_mls_group_propose_update(m[2], false, &prop), SR_OK);
+    deliver(m, ROSTER, 2, &prop);
+    assert_int_equal(sr_mls_group_commit(m[1], &by_ref, &commit, NULL), SR_OK);
+    assert_int_equal(sr_mls_group_commit_merge(m[1]), SR_OK);
+    deliver(m, ROSTER, 1, &commit);
+    sr_buf_reset(&commit);
+    assert_int_equal(sr_mls_group_commit(m[0], &path, &commit, NULL), SR_OK);
+    assert_int_equal(sr_mls_group_commit_merge(m[0]), SR_OK);
+    deliver(m, ROSTER, 0, &commit);
+    sr_buf_cleanup(&prop);
+    sr_buf_cleanup(&commit);
+}
+
 static void levels_for(uint16_t suite, bool tree)
 {
     struct pki p;
@@ -369,6 +400,8 @@ static void levels_for(uint16_t suite, bool tree)
     }
     check_roster(m);
     check_certificates(m[2], c);
+    update_and_path(m);
+    check_roster(m);
 
     /* A certificate for another key, or one that has expired, cannot come in by an Add. */
     mismatched_cred(suite, &p, &bad);
