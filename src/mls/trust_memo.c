@@ -72,7 +72,7 @@ static void put_be32(uint8_t *p, size_t v)
 
 /* SHA-256 over scheme, chain and key, each length-prefixed so no two inputs collide. */
 static bool memo_digest(const struct sr_suite *suite, const struct sr_mls_credential *cred,
-                     struct sr_slice signature_key, uint8_t digest[MEMO_DIGEST_LEN])
+                        struct sr_slice signature_key, uint8_t digest[MEMO_DIGEST_LEN])
 {
     if (cred->type != SR_MLS_CREDENTIAL_X509 || cred->cert_count == 0 ||
         cred->cert_count > MEMO_CERTS_MAX) {
