@@ -313,8 +313,8 @@ static void lifecycle(uint16_t suite)
     commit(&w, 0, &byref, NULL, NULL, 0);
     sr_buf_cleanup(&up);
     save_restore(&w, 3);
-    struct sr_mls_commit_params pub_upd = { .path = true };
-    commit(&w, 3, &pub_upd, NULL, NULL, 0); /* the restored member commits */
+    struct sr_mls_commit_params priv_upd = { .path = true, .private_message = true };
+    commit(&w, 3, &priv_upd, NULL, NULL, 0); /* the restored member commits, in private */
     /* 4 leaves: it proposes its own removal and the external joiner (1) commits it. */
     struct sr_buf bye = { 0 };
     assert_int_equal(
