@@ -21,6 +21,7 @@
 
 #define PEM_MAX        ((size_t)64 * 1024)
 #define DEV_VALIDITY_S ((int64_t)825 * 24 * 3600) /* the longest a TLS leaf may live */
+#define DEV_RENEW_S    ((int64_t)30 * 24 * 3600)  /* remake it this long before it ends */
 
 /* A JWK member (base64url) decoded into `out`. */
 static bool member(const json_t *jwk, const char *name, struct sr_buf *out)
@@ -89,19 +90,15 @@ static bool self_issue(const struct kms_config *cfg, const struct sr_jose_key *k
     if (!ok) {
         fprintf(stderr, "sealroomd: cannot write the static key's certificate %s: %s\n", path,
                 strerror(errno));
-    } else {
-        fprintf(stderr,
-                "sealroomd: WARNING: the static key has a self-issued DEVELOPMENT certificate "
-                "%s; give --static-cert in production\n",
-                path);
     }
     return ok;
 }
 
-/* Read the PEM chain at `path` and check its leaf is the key, for the KMS name; `quiet`: no
- * messages (a development certificate that no longer fits is simply made again). */
+/* Read the PEM chain at `path` and check its leaf is the key, for the KMS name, and lasts past
+ * `until` (seconds); `quiet`: no messages (a development certificate that no longer fits is
+ * simply made again). */
 static bool read_chain(const struct kms_config *cfg, const char *path, const json_t *pub,
-                       bool quiet, struct sr_pem_chain *out)
+                       int64_t until, bool quiet, struct sr_pem_chain *out)
 {
     char *text = NULL;
     size_t len = 0;
@@ -113,7 +110,7 @@ static bool read_chain(const struct kms_config *cfg, const char *path, const jso
             out->count <= SR_KMS_X5C_MAX &&
             sr_crypto_x509_jwk_key(sr_buf_slice(&out->der[0]), leaf) == SR_OK &&
             sr_crypto_x509_for_host(sr_buf_slice(&out->der[0]), cfg->kms_name, &host) == SR_OK;
-    bool fits = parsed && host && sr_kms_jwk_is_key(pub, leaf);
+    bool fits = parsed && host && sr_kms_jwk_is_key(pub, leaf) && leaf->not_after > until;
     if (quiet || fits) {
         /* nothing to say */
     } else if (!read) {
@@ -151,11 +148,17 @@ bool kms_static_chain(const struct kms_config *cfg, unsigned n, const struct sr_
          (pub = json_loads(pub_text, 0, NULL)) != NULL;
     /* A development certificate is made again when the key or --kms-name changed. */
     bool dev = cfg->static_cert[0] == '\0';
-    if (ok && dev && !read_chain(cfg, path, pub, true, &ch)) {
+    if (ok && dev && !read_chain(cfg, path, pub, now_ms / 1000 + DEV_RENEW_S, true, &ch)) {
         sr_crypto_pem_chain_cleanup(&ch);
-        ok = self_issue(cfg, key, now_ms, path) && read_chain(cfg, path, pub, false, &ch);
+        ok = self_issue(cfg, key, now_ms, path) && read_chain(cfg, path, pub, 0, false, &ch);
     } else if (ok && !dev) {
-        ok = read_chain(cfg, path, pub, false, &ch);
+        ok = read_chain(cfg, path, pub, 0, false, &ch);
+    }
+    if (ok && dev) {
+        fprintf(stderr,
+                "sealroomd: WARNING: the static key has a self-issued DEVELOPMENT certificate "
+                "%s; give --static-cert in production\n",
+                path);
     }
     ok = ok && (*x5c = json_array()) != NULL;
     for (size_t i = 0; ok && i < ch.count; i++) {
