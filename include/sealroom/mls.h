@@ -70,7 +70,10 @@ enum sr_mls_identity_level {
 /** Trust anchors and policy for the built-in validator; shared, read-only once in use. */
 struct sr_mls_trust;
 
-/** An empty trust configuration: no anchors, unverified members accepted, system clock. */
+/**
+ * An empty trust configuration: no anchors, unverified members accepted, the group's clock.
+ * SR_ERR_NOMEM.
+ */
 SR_API SR_MUST_USE sr_err sr_mls_trust_new(struct sr_mls_trust **out);
 
 /** Free a trust configuration; NULL is a no-op. Groups using it must be freed first. */
@@ -90,7 +93,10 @@ SR_API SR_MUST_USE sr_err sr_mls_trust_add_anchor(struct sr_mls_trust *t, struct
  */
 SR_API void sr_mls_trust_require_verified(struct sr_mls_trust *t, bool require);
 
-/** Check certificate validity at `now` (seconds since the Unix epoch; 0: the system clock). */
+/**
+ * Check certificate validity at `now` (seconds since the Unix epoch). 0 (the default): the
+ * clock of the group judging (sr_mls_group_set_time, a join's `now`), else the system clock.
+ */
 SR_API void sr_mls_trust_set_time(struct sr_mls_trust *t, uint64_t now);
 
 /**
@@ -163,8 +169,10 @@ struct sr_mls_group_join_params {
     const struct sr_mls_psk *psks;    /* external PSKs the Welcome may need; kept by the group */
     size_t psk_count;
     const struct sr_mls_group_limits *limits; /* NULL: defaults */
-    uint64_t now; /* seconds since the Unix epoch for lifetime checks; 0: skip them */
-    sr_mls_identity_check_fn identity_check; /* NULL: credentials are not checked */
+    uint64_t now; /* seconds since the Unix epoch for lifetime checks; 0: skip them (and
+                     judge certificates by the trust's or the system clock) */
+    sr_mls_identity_check_fn identity_check; /* NULL: none (X.509 credentials are still
+                                                checked for form, validity and key) */
     void *identity_arg;
     const struct sr_mls_trust *trust; /* built-in validator (borrowed, kept); NULL: none */
 };
@@ -200,7 +208,10 @@ SR_API void sr_mls_group_set_identity_check(struct sr_mls_group *g, sr_mls_ident
  */
 SR_API void sr_mls_group_set_trust(struct sr_mls_group *g, const struct sr_mls_trust *t);
 
-/** Set the clock used for KeyPackage lifetime checks (0: do not check lifetimes). */
+/**
+ * Set the clock used for KeyPackage lifetime checks (0: do not check lifetimes) and, unless
+ * the trust has its own, for certificate validity (0: the system clock).
+ */
 SR_API void sr_mls_group_set_time(struct sr_mls_group *g, uint64_t now);
 
 /** What processing one message did. */
@@ -445,8 +456,10 @@ struct sr_mls_external_join_params {
     bool resync;                      /* also remove our old leaf (we lost our state) */
     uint32_t old_leaf;
     const struct sr_mls_group_limits *limits; /* NULL: defaults */
-    uint64_t now; /* seconds since the Unix epoch for lifetime checks; 0: skip them */
-    sr_mls_identity_check_fn identity_check; /* NULL: credentials are not checked */
+    uint64_t now; /* seconds since the Unix epoch for lifetime checks; 0: skip them (and
+                     judge certificates by the trust's or the system clock) */
+    sr_mls_identity_check_fn identity_check; /* NULL: none (X.509 credentials are still
+                                                checked for form, validity and key) */
     void *identity_arg;
     const struct sr_mls_trust *trust; /* built-in validator (borrowed, kept); NULL: none */
 };
