@@ -129,16 +129,6 @@ sr_err sr_crypto_x509_trust_add_pem(struct sr_x509_trust *t, struct sr_slice pem
     return err;
 }
 
-static sr_err append_der(X509 *x, struct sr_buf *der)
-{
-    int len = i2d_X509(x, NULL);
-    SR_CHECK(len > 0, SR_ERR_CRYPTO);
-    SR_TRY(sr_buf_reserve(der, (size_t)len));
-    unsigned char *p = der->p + der->len;
-    der->len += (size_t)i2d_X509(x, &p);
-    return SR_OK;
-}
-
 static enum sr_x509_refusal refusal_of(int code)
 {
     switch (code) {
@@ -417,7 +407,7 @@ sr_err sr_crypto_x509_self_issue_rsa(const struct sr_x509_self_rsa *c, struct sr
     X509 *x = X509_new();
     sr_err err = SR_ERR_CRYPTO;
     if (pk != NULL && x != NULL && fill_self(x, c, pk)) {
-        err = append_der(x, der);
+        err = sr_ossl_x509_der_append(x, der);
     }
     X509_free(x);
     EVP_PKEY_free(pk);
