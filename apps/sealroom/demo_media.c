@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sealroom/sframe.h>
+
 #include "demo.h"
 
 #define SENDERS_MAX  5
@@ -109,8 +111,16 @@ bool demo_media_removed(struct demo_world *w)
                                              sizeof(out), &len, NULL);
     sr_err send = sr_meeting_media_protect(gone->m, sr_slice_of(NULL, 0),
                                            sr_slice_of(pt, sizeof(pt)), wire, sizeof(wire), &len);
-    return demo_check(read != SR_OK && send != SR_OK,
-                      "removed %s can neither decrypt it (%s) nor send in the new epoch (%s)",
-                      gone->name, sr_err_name(read), sr_err_name(send)) &&
+    /* Below the meeting's own refusal: its SFrame keys, used directly, lack the new epoch. */
+    struct sr_sframe_ctx *keys = sr_meeting_get0_sframe(gone->m);
+    sr_err raw = keys == NULL ? SR_ERR_NOT_FOUND
+                              : sr_sframe_ctx_unprotect(keys, sr_slice_of(NULL, 0), msg.wire, out,
+                                                        sizeof(out), &len, NULL);
+    ok = demo_check(read != SR_OK && send != SR_OK,
+                    "removed %s can neither decrypt it (%s) nor send in the new epoch (%s)",
+                    gone->name, sr_err_name(read), sr_err_name(send)) &&
+         ok;
+    return demo_check(raw != SR_OK, "nor can its SFrame keys, used directly (%s)",
+                      sr_err_name(raw)) &&
            ok;
 }
