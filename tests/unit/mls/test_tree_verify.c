@@ -2,15 +2,19 @@
 /*
  * Leaf signatures of a ratchet tree verified on a pool of threads (tree_verify.c): whatever
  * the thread count, the answer is the serial one, including which error wins when several
- * leaves fail in different ways, blank leaves and trees too small to use threads.
+ * leaves fail in different ways, blank leaves and trees too small to use threads; and a
+ * join through the public API ends in the same epoch for every limits.verify_threads.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <sealroom/mls.h>
 
 #include "crypto/labels.h"
 #include "crypto/sig.h"
@@ -165,12 +169,71 @@ static void test_small_and_odd_sizes(void **state)
     leaf_free(&s);
 }
 
+/* A 70-member group joined with 1, 2, 3 and the default verification threads: the same
+ * epoch every time. */
+static void test_join_any_thread_count(void **state)
+{
+    (void)state;
+    enum {
+        N = 70
+    };
+    static const uint32_t threads[] = { 1, 2, 3, 0 };
+    struct sr_buf kp[N], priv[N], commit, welcome, want, got;
+    struct sr_slice add[N - 1];
+    struct sr_mls_group *creator = NULL;
+    for (unsigned i = 0; i < N; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "m%u", i);
+        sr_buf_init(&kp[i], 0, 0);
+        sr_buf_init(&priv[i], 0, SR_BUF_WIPE);
+        assert_int_equal(
+                sr_mls_key_package_new(1, sr_slice_of(id, strlen(id)), 0, &kp[i], &priv[i]), SR_OK);
+        if (i > 0) {
+            add[i - 1] = sr_buf_slice(&kp[i]);
+        }
+    }
+    struct sr_mls_group_create_params cp = { .key_package_priv = sr_buf_slice(&priv[0]),
+                                             .group_id = sr_slice_of("g", 1) };
+    assert_int_equal(sr_mls_group_create(&cp, &creator), SR_OK);
+    sr_buf_init(&commit, 0, 0);
+    sr_buf_init(&welcome, 0, 0);
+    sr_buf_init(&want, 0, 0);
+    sr_buf_init(&got, 0, 0);
+    struct sr_mls_commit_params p = { .add = add, .add_count = N - 1, .ratchet_tree = true };
+    assert_int_equal(sr_mls_group_commit(creator, &p, &commit, &welcome), SR_OK);
+    assert_int_equal(sr_mls_group_commit_merge(creator), SR_OK);
+    assert_int_equal(sr_mls_group_epoch_authenticator(creator, &want), SR_OK);
+    for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+        struct sr_mls_group_limits lim = { .verify_threads = threads[t] };
+        struct sr_mls_group_join_params jp = { .welcome = sr_buf_slice(&welcome),
+                                               .key_package_priv = sr_buf_slice(&priv[N - 1]),
+                                               .limits = &lim };
+        struct sr_mls_group *g = NULL;
+        assert_int_equal(sr_mls_group_join(&jp, &g), SR_OK);
+        sr_buf_reset(&got);
+        assert_int_equal(sr_mls_group_epoch_authenticator(g, &got), SR_OK);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.p, want.p, want.len);
+        sr_mls_group_free(g);
+    }
+    sr_mls_group_free(creator);
+    for (unsigned i = 0; i < N; i++) {
+        sr_buf_cleanup(&kp[i]);
+        sr_buf_cleanup(&priv[i]);
+    }
+    sr_buf_cleanup(&commit);
+    sr_buf_cleanup(&welcome);
+    sr_buf_cleanup(&want);
+    sr_buf_cleanup(&got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lowest_failure_wins),
         cmocka_unit_test(test_blank_leaves),
         cmocka_unit_test(test_small_and_odd_sizes),
+        cmocka_unit_test(test_join_any_thread_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
