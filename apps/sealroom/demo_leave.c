@@ -48,9 +48,9 @@ static bool leave_step(struct demo_world *w, const unsigned *who, unsigned count
                self ? "asks to leave" : "drops and the relay proposes its Remove",
                w->people[c].name);
     } else {
-        printf("   - %u participants leave at once (%s, ...): the relay proposes their Removes,\n"
-               "     %s commits them\n",
-               count, p0->name, w->people[c].name);
+        printf("   - %u participants leave at once: %s asks to leave, the relay proposes\n"
+               "     the %u others' Removes (dropped), %s commits them all\n",
+               count, p0->name, count - 1, w->people[c].name);
     }
     ok = demo_check(ok && out == count,
                     "%u of %u leavers were told by the commit that they are out", out, count) &&
