@@ -49,7 +49,7 @@ static bool leave_step(struct demo_world *w, const unsigned *who, unsigned count
                w->people[c].name);
     } else {
         printf("   - %u participants leave at once: %s asks to leave, the relay proposes\n"
-               "     the %u others' Removes (dropped), %s commits them all\n",
+               "     Removes for %u whose connections dropped, %s commits them all\n",
                count, p0->name, count - 1, w->people[c].name);
     }
     ok = demo_check(ok && out == count,
