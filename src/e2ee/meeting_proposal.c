@@ -124,6 +124,9 @@ sr_err sr_meeting_vet_proposal(struct sr_mls_group *g, size_t n_before)
      * may carry only one of them (§12.2), so the second is dropped without complaint. */
     if (err != SR_OK || repeats(g, p, n_before)) {
         drop_last(g);
+    } else if (p->type == SR_MLS_PROPOSAL_ADD) {
+        /* check_add verified its signatures: the commit need not verify them again. */
+        g->ep.pending[n_before].signatures_verified = true;
     }
     return err;
 }

@@ -59,6 +59,9 @@
 struct sr_mls_group_pending {
     uint8_t ref[SR_HASH_MAX];
     struct sr_mls_authenticated_content ac; /* owns its bytes (_dup) */
+    /* An Add whose KeyPackage and LeafNode signatures were verified on arrival (by whoever
+     * vetted it); a commit referencing it need not verify the same bytes again. */
+    bool signatures_verified;
 };
 
 /* Update proposals of our own we keep keys for, per epoch. */
@@ -182,6 +185,7 @@ SR_MUST_USE sr_err sr_mls_group_psk_find(const struct sr_mls_group *g,
 struct sr_mls_group_prop {
     const struct sr_mls_proposal *p;
     struct sr_mls_sender sender;
+    bool signatures_verified; /* from struct sr_mls_group_pending */
 };
 
 /** What applying a proposal list produced. */

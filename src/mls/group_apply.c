@@ -237,12 +237,16 @@ static sr_err apply_update(struct sr_mls_group *g, struct sr_mls_group_epoch *ne
 }
 
 static sr_err apply_add(struct sr_mls_group *g, struct sr_mls_group_epoch *ne,
-                        const struct sr_mls_proposal *p,
+                        const struct sr_mls_group_prop *gp,
                         const struct sr_mls_required_capabilities *rc, uint32_t *leaf)
 {
+    const struct sr_mls_proposal *p = gp->p;
     struct sr_mls_leaf_validate_ctx v;
     uint32_t other;
     leaf_ctx(g, rc, SR_MLS_LEAF_SOURCE_KEY_PACKAGE, 0, &v);
+    /* Every other check runs again: lifetime, capabilities and credential may judge
+     * differently now, but signatures over the same bytes cannot. */
+    v.signature_verified = gp->signatures_verified;
     SR_TRY(sr_mls_key_package_validate(&p->u.add, &v, NULL));
     /* §12.2: the client is not in the group already (after this commit's Removes). */
     SR_CHECK(sr_mls_tree_find_signature_key(&ne->tree, p->u.add.leaf_node.signature_key, &other) ==
@@ -275,7 +279,7 @@ static sr_err apply_tree(struct sr_mls_group *g, struct sr_mls_group_epoch *ne,
     }
     for (size_t i = 0; i < n; i++) {
         if (props[i].p->type == SR_MLS_PROPOSAL_ADD) {
-            SR_TRY(apply_add(g, ne, props[i].p, rc, &out->added[out->n_added]));
+            SR_TRY(apply_add(g, ne, &props[i], rc, &out->added[out->n_added]));
             out->n_added++;
         }
     }

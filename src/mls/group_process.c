@@ -92,6 +92,7 @@ static sr_err resolve(const struct sr_mls_group *g, const struct sr_mls_commit *
         if (por->type == SR_MLS_PROPOSAL_OR_REF_PROPOSAL) {
             props[i].p = &por->proposal;
             props[i].sender = *committer;
+            props[i].signatures_verified = false;
             continue;
         }
         /* §12.4.3.2: an external joiner cannot know our proposals: values only. */
@@ -101,6 +102,7 @@ static sr_err resolve(const struct sr_mls_group *g, const struct sr_mls_commit *
             if (memcmp(g->ep.pending[k].ref, por->reference.p, nh) == 0) {
                 props[i].p = &g->ep.pending[k].ac.content.proposal;
                 props[i].sender = g->ep.pending[k].ac.content.sender;
+                props[i].signatures_verified = g->ep.pending[k].signatures_verified;
             }
         }
         SR_CHECK(props[i].p != NULL, SR_ERR_INVALID);

@@ -41,7 +41,8 @@ struct sr_mls_leaf_validate_ctx {
     /* The credential validator; NULL skips credential validation (the caller does it). */
     const struct sr_mls_credential_check *credential;
     /* The caller has already verified the signature over LeafNodeTBS with this group_id and
-     * leaf_index (sr_mls_tree_validate does it for a whole tree); skip it. Set it only then. */
+     * leaf_index (sr_mls_tree_validate does it for a whole tree); skip it. Set it only then.
+     * For sr_mls_key_package_validate: the KeyPackage's signature as well. */
     bool signature_verified;
 };
 
