@@ -40,6 +40,7 @@
 #include <sealroom/mls.h>
 
 #include "core/alloc.h"
+#include "crypto/hash.h"
 #include "crypto/labels.h"
 #include "crypto/sig.h"
 #include "hpke/hpke.h"
@@ -114,7 +115,35 @@ static double median(double *v, size_t n)
 /* Per-operation cost of the primitives, in seconds. */
 struct unit {
     double sign, verify, seal, open, derive; /* derive: DeriveKeyPair of a path node */
+    double hash_byte;                        /* the suite's hash, per byte of a long input */
 };
+
+/*
+ * A handshake message is signed or verified, MACed (membership_tag) and hashed into the
+ * transcript (RFC 9420 §6.1, §6.2, §8.2): three passes of the hash over its bytes, which the
+ * unit costs above (measured on short inputs) leave out.
+ */
+#define MESSAGE_HASH_PASSES 3
+
+/* Seconds per byte of the suite's hash over 64 KiB inputs. */
+static double measure_hash(const struct sr_suite *suite)
+{
+    enum {
+        LEN = 1 << 16
+    };
+    uint8_t *in = must_calloc(LEN, 1), out[SR_HASH_MAX];
+    double best = 1e9;
+    for (int r = 0; r < RUNS; r++) {
+        double t0 = cpu_s();
+        for (int i = 0; i < UNIT_OPS; i++) {
+            in[0] = (uint8_t)i;
+            ok(sr_hash(suite->hash, sr_slice_of(in, LEN), out), "hash");
+        }
+        best = best_of(best, (cpu_s() - t0) / UNIT_OPS / LEN);
+    }
+    sr_free(in);
+    return best;
+}
 
 static void measure_units(const struct sr_suite *suite, struct unit *u)
 {
@@ -131,7 +160,7 @@ static void measure_units(const struct sr_suite *suite, struct unit *u)
     struct sr_slice m = sr_slice_of(msg, sizeof(msg)), pks = sr_slice_of(pk, suite->kem->pk_len);
     struct sr_slice s = sr_slice_of(secret, suite->hash->len);
     struct sr_secret node_sk;
-    *u = (struct unit){ 1e9, 1e9, 1e9, 1e9, 1e9 };
+    *u = (struct unit){ 1e9, 1e9, 1e9, 1e9, 1e9, measure_hash(suite) };
     for (int r = 0; r < RUNS; r++) {
         double t0 = cpu_s();
         for (int i = 0; i < UNIT_OPS; i++) {
@@ -178,6 +207,12 @@ static void measure_units(const struct sr_suite *suite, struct unit *u)
     sr_buf_cleanup(&kem);
     sr_buf_cleanup(&ct);
     sr_buf_cleanup(&pt);
+}
+
+/* The hash passes over a handshake message of `len` bytes. */
+static double message_floor(const struct unit *u, size_t len)
+{
+    return MESSAGE_HASH_PASSES * (double)len * u->hash_byte;
 }
 
 static double floor_of(const struct unit *u, size_t signs, size_t verifies, size_t seals,
@@ -311,7 +346,7 @@ static double deliver(struct members *m, size_t committer, const struct sr_buf *
         double t0 = cpu_s();
         ok(sr_mls_group_process(m->g[i], sr_buf_slice(msg), &pr), "process");
         t[k] = cpu_s() - t0;
-        fl[k++] = floor_of(u, 0, verifies, 0, path, derives);
+        fl[k++] = floor_of(u, 0, verifies, 0, path, derives) + message_floor(u, msg->len);
         sr_mls_processed_cleanup(&pr);
     }
     double med = median(t, k);
@@ -358,7 +393,8 @@ static void build(unsigned n, struct client *cl, bool inline_tree, struct sr_mls
     }
     /* per Add: KeyPackage and LeafNode signatures verified, GroupSecrets sealed; per commit:
      * the commit and the GroupInfo signed */
-    double fl = floor_of(u, 2 * commits, 2 * (size_t)(n - 1), n - 1, 0, 0);
+    double fl = floor_of(u, 2 * commits, 2 * (size_t)(n - 1), n - 1, 0, 0) +
+                message_floor(u, commit_bytes);
     char crypto[64], extra[96];
     snprintf(crypto, sizeof(crypto), "%zu sign %u verify %u seal", 2 * commits, 2 * (n - 1), n - 1);
     snprintf(extra, sizeof(extra), "%zu commit(s) %zu B, last Welcome %zu B", commits, commit_bytes,
@@ -456,7 +492,8 @@ static void fresh_update(struct members *m, size_t a, const struct unit *u, stru
     snprintf(extra, sizeof(extra), "commit %zu B", c.len);
     /* LeafNode and commit signed, leaf and path key pairs derived, the path secrets sealed to
      * the copath resolutions */
-    row(res, name, tc, floor_of(u, 2, 0, seals, 0, nodes + 1), crypto, extra);
+    row(res, name, tc, floor_of(u, 2, 0, seals, 0, nodes + 1) + message_floor(u, c.len), crypto,
+        extra);
     snprintf(name, sizeof(name), "fresh, update by %u: process", leaf);
     /* the commit's and the LeafNode's signatures, our path secret, the key pairs above it */
     row(res, name, tp, flp, "2 verify 1 open k derive", "median of the others");
@@ -484,7 +521,7 @@ static void steady_commit(struct members *m, size_t a, const struct unit *u, str
     ok(sr_mls_group_commit_merge(m->g[a]), "update merge");
     s->process = deliver(m, a, &c, u, 2, true, &s->fl_process);
     s->derives = nodes + 1;
-    s->fl_create = floor_of(u, 2, 0, s->seals, 0, s->derives);
+    s->fl_create = floor_of(u, 2, 0, s->seals, 0, s->derives) + message_floor(u, c.len);
     s->bytes = c.len;
     sr_buf_cleanup(&c);
 }
@@ -545,7 +582,8 @@ static void add_one(uint16_t suite, unsigned n, struct members *m, const struct 
     snprintf(extra, sizeof(extra), "commit %zu B, Welcome %zu B", c.len, wl.len);
     /* committer: KeyPackage and LeafNode verified, GroupSecrets sealed, commit and GroupInfo
      * signed; receiver: the two KeyPackage signatures and the commit's */
-    row(res, "add one: create", tc, floor_of(u, 2, 2, 1, 0, 0), "2 sign 2 verify 1 seal", extra);
+    row(res, "add one: create", tc, floor_of(u, 2, 2, 1, 0, 0) + message_floor(u, c.len),
+        "2 sign 2 verify 1 seal", extra);
     row(res, "add one: process", tp, flp, "3 verify", "median of the others");
     res->add_create = tc;
     res->add_process = tp;
@@ -730,9 +768,11 @@ int main(int argc, char **argv)
         struct unit u;
         measure_units(sr_suite_get(suite), &u);
         printf("== suite %u (%s): sign %.1f us, verify %.1f us, seal %.1f us, open %.1f us, "
-               "derive %.1f us\n\n",
+               "derive %.1f us, hash %.0f MB/s\n",
                suite, sr_suite_get(suite)->name, u.sign * 1e6, u.verify * 1e6, u.seal * 1e6,
-               u.open * 1e6, u.derive * 1e6);
+               u.open * 1e6, u.derive * 1e6, 1e-6 / u.hash_byte);
+        printf("   (floors of commits add %d hash passes over the message bytes)\n\n",
+               MESSAGE_HASH_PASSES);
         for (size_t i = 0; i < n_sizes; i++) {
             struct result r;
             run_size(suite, sizes[i], &u, &r);
