@@ -51,30 +51,60 @@ static sr_err fill(const struct sr_kms_req *rq, struct sr_store_audit *row)
     return SR_OK;
 }
 
-sr_err sr_kms_audit_write(struct sr_kms_req *rq)
+/* The chain's tip: remembered after our own committed appends, else read from the store. */
+static sr_err tip(struct sr_kms_server *srv, struct sr_store_audit *row)
 {
-    struct sr_store_audit *row = sr_calloc(1, sizeof(*row));
-    struct sr_buf mac_in;
-    SR_CHECK(row != NULL, SR_ERR_NOMEM);
-    sr_buf_init(&mac_in, 0, 0);
-    sr_err err = fill(rq, row);
-    if (err == SR_OK) {
-        err = sr_store_audit_last(rq->srv->store, row->chain, &row->seq, row->prev_mac);
+    if (srv->audit_tip_known) {
+        row->seq = srv->audit_tip_seq;
+        memcpy(row->prev_mac, srv->audit_tip_mac, SR_STORE_MAC_LEN);
+        return SR_OK;
     }
+    return sr_store_audit_last(srv->store, row->chain, &row->seq, row->prev_mac);
+}
+
+/* Chain `row` onto the tip, MAC it and append it. */
+static sr_err chain_and_append(struct sr_kms_req *rq, struct sr_store_audit *row)
+{
+    struct sr_kms_server *srv = rq->srv;
+    struct sr_buf mac_in;
+    sr_buf_init(&mac_in, 0, 0);
+    sr_err err = tip(srv, row);
     if (err == SR_OK) {
         row->seq++;
         err = sr_store_audit_mac_input(row, &mac_in);
     }
     if (err == SR_OK) {
-        err = sr_hmac(&sr_hash_sha256, sr_slice_of(rq->srv->audit_key, SR_KMS_AUDIT_KEY_LEN),
+        err = sr_hmac(&sr_hash_sha256, sr_slice_of(srv->audit_key, SR_KMS_AUDIT_KEY_LEN),
                       sr_buf_slice(&mac_in), row->mac);
     }
-    if (err == SR_OK && sr_store_in_txn(rq->srv->store)) {
-        err = sr_store_audit_append(rq->srv->store, row);
+    bool in_txn = sr_store_in_txn(srv->store);
+    if (err == SR_OK && in_txn) {
+        err = sr_store_audit_append(srv->store, row);
     } else if (err == SR_OK) {
-        err = sr_store_audit_append_deferred(rq->srv->store, row, &rq->audit_ticket);
+        err = sr_store_audit_append_deferred(srv->store, row, &rq->audit_ticket);
+    }
+    /* A row inside a transaction may yet be rolled back: only a committed one is the tip. */
+    srv->audit_tip_known = err == SR_OK && !in_txn;
+    if (srv->audit_tip_known) {
+        srv->audit_tip_seq = row->seq;
+        memcpy(srv->audit_tip_mac, row->mac, SR_STORE_MAC_LEN);
     }
     sr_buf_cleanup(&mac_in);
+    return err;
+}
+
+sr_err sr_kms_audit_write(struct sr_kms_req *rq)
+{
+    struct sr_store_audit *row = sr_calloc(1, sizeof(*row));
+    SR_CHECK(row != NULL, SR_ERR_NOMEM);
+    bool cached = rq->srv->audit_tip_known;
+    sr_err err = fill(rq, row);
+    if (err == SR_OK) {
+        err = chain_and_append(rq, row);
+    }
+    if (err == SR_ERR_STATE && cached) {
+        err = chain_and_append(rq, row); /* the remembered tip was stale: read it again */
+    }
     sr_free(row->released);
     sr_free(row);
     return err;

@@ -85,6 +85,10 @@ struct sr_kms_server {
     size_t n_rates, rates_max;
     uint32_t handshakes_per_min, requests_per_s;
     struct sr_kms_seen seen[SR_KMS_SEEN_SLOTS];
+    /* This node's audit chain tip after its last committed append (server_audit.c). */
+    bool audit_tip_known;
+    int64_t audit_tip_seq;
+    uint8_t audit_tip_mac[SR_STORE_MAC_LEN];
 };
 
 /** One request being served: its parsed input and the response being built. */
