@@ -1281,6 +1281,61 @@ static void test_audit_failure_withholds_keys(void **state)
     json_decref(keys);
 }
 
+/*
+ * Group commit (KMS.md §8): when the flush that makes audit rows durable fails (here the
+ * WAL is taken away), answers that would release keys become 500 without them, and so do
+ * all later ones. On an engine and store of its own, as the failure is for good.
+ */
+static void test_flush_failure_withholds_keys(void **state)
+{
+    static const uint8_t audit_key[SR_KMS_AUDIT_KEY_LEN] = { 7 };
+    struct sr_kms_server *main_srv = srv;
+    struct sr_store *st2 = NULL;
+    char url[600], path[400], wal[420];
+    (void)state;
+    (void)snprintf(path, sizeof(path), "%s/flush.db", dir);
+    (void)snprintf(wal, sizeof(wal), "%s-wal", path);
+    (void)snprintf(url, sizeof(url), "sqlite:%s", path);
+    assert_int_equal(sr_store_open(url, &st2), SR_OK);
+    struct sr_kms_server_config cfg = {
+        .host = HOST,
+        .region = "eu",
+        .store = st2,
+        .cmk = prov,
+        .keywrap = kw,
+        .authn = authn,
+        .static_key = static_key,
+        .static_kid = KID,
+        .audit_key = sr_slice_of(audit_key, sizeof(audit_key)),
+        .audit_chain = "node-1",
+        .handshakes_per_min = 1000,
+        .requests_per_s = 1000,
+    };
+    assert_int_equal(sr_kms_server_new(&cfg, &srv), SR_OK);
+    token(&alice, false);
+    handshake(&alice);
+    json_t *keys = create_keys(&alice, 1);
+    expect(retrieve(&alice, key_uri(keys, 0)), 200, "");
+    assert_int_equal(unlink(wal), 0);
+    for (int i = 0; i < 2; i++) {
+        json_t *p = retrieve(&alice, key_uri(keys, 0));
+        assert_int_equal(status_of(p), 500);
+        assert_string_equal(code_of(p), "INTERNAL");
+        assert_string_equal(json_string_value(json_object_get(p, "requestId")), "r-1");
+        assert_null(json_object_get(p, "key"));
+        json_decref(p);
+    }
+    json_t *p = call(&alice, json_pack("{s:s,s:s,s:s}", "method", "create", "uri", "/keys",
+                                       "requestId", "k"));
+    assert_int_equal(status_of(p), 500);
+    assert_null(json_object_get(p, "keys"));
+    json_decref(p);
+    json_decref(keys);
+    sr_kms_server_free(srv);
+    srv = main_srv;
+    sr_store_close(st2);
+}
+
 /* KMS.md §2: a new static key takes the next kid; the old one answers handshakes for 24 h. */
 static void test_static_key_rotation(void **state)
 {
@@ -1591,6 +1646,7 @@ int main(void)
         cmocka_unit_test(test_rate_limits),
         cmocka_unit_test(test_sweep),
         cmocka_unit_test(test_audit_failure_withholds_keys),
+        cmocka_unit_test(test_flush_failure_withholds_keys),
         cmocka_unit_test(test_static_key_rotation),
         cmocka_unit_test(test_shared_channels),
         cmocka_unit_test(test_recordings_key),
