@@ -99,6 +99,7 @@ struct sr_mls_tree_parent *sr_mls_tree_parent_new(size_t key_len, size_t hash_ca
     }
     struct sr_mls_tree_parent *p = sr_calloc(1, sizeof(*p) + key_len + hash_cap);
     if (p != NULL) {
+        atomic_init(&p->refs, 1);
         p->encryption_key = p->data;
         p->parent_hash = p->data + key_len;
         p->key_len = (uint8_t)key_len;
@@ -109,10 +110,45 @@ struct sr_mls_tree_parent *sr_mls_tree_parent_new(size_t key_len, size_t hash_ca
 
 void sr_mls_tree_parent_free(struct sr_mls_tree_parent *p)
 {
-    if (p != NULL) {
+    if (p != NULL && atomic_fetch_sub(&p->refs, 1) == 1) {
         sr_free(p->unmerged);
         sr_free(p);
     }
+}
+
+/* A private copy of `src` with one reference. */
+static struct sr_mls_tree_parent *parent_dup(const struct sr_mls_tree_parent *src)
+{
+    struct sr_mls_tree_parent *p = sr_mls_tree_parent_new(src->key_len, src->hash_cap);
+    if (p == NULL) {
+        return NULL;
+    }
+    memcpy(p->data, src->data, (size_t)src->key_len + src->hash_cap);
+    p->hash_len = src->hash_len;
+    if (src->unmerged_count > 0) {
+        p->unmerged = sr_malloc(src->unmerged_count * sizeof(uint32_t));
+        if (p->unmerged == NULL) {
+            sr_mls_tree_parent_free(p);
+            return NULL;
+        }
+        memcpy(p->unmerged, src->unmerged, src->unmerged_count * sizeof(uint32_t));
+        p->unmerged_count = src->unmerged_count;
+    }
+    return p;
+}
+
+sr_err sr_mls_tree_parent_own(struct sr_mls_tree *t, uint32_t x, struct sr_mls_tree_parent **out)
+{
+    struct sr_mls_tree_parent *p = t->nodes[x].parent;
+    SR_CHECK(p != NULL, SR_ERR_STATE);
+    if (atomic_load(&p->refs) > 1) {
+        struct sr_mls_tree_parent *mine = parent_dup(p);
+        SR_CHECK(mine != NULL, SR_ERR_NOMEM);
+        sr_mls_tree_parent_free(p);
+        t->nodes[x].parent = p = mine;
+    }
+    *out = p;
+    return SR_OK;
 }
 
 static void free_parent(struct sr_mls_tree_parent *p)
@@ -377,35 +413,16 @@ sr_err sr_mls_tree_export(const struct sr_mls_tree *t, struct sr_buf *w)
     return err;
 }
 
-static sr_err copy_node(struct sr_mls_tree_node *dst, const struct sr_mls_tree_node *src)
+static void copy_node(struct sr_mls_tree_node *dst, const struct sr_mls_tree_node *src)
 {
-    dst->hash_ok = src->hash_ok;
-    dst->enc_fp = src->enc_fp;
-    dst->sig_fp = src->sig_fp;
+    *dst = *src;
+    /* shared, not duplicated: leaves in a tree are immutable, parents copied on write */
     if (src->leaf != NULL) {
-        /* shared, not duplicated: leaves in a tree are immutable */
         atomic_fetch_add(&shared_of(src->leaf)->refs, 1);
-        dst->leaf = src->leaf;
-        return SR_OK;
     }
     if (src->parent != NULL) {
-        const struct sr_mls_tree_parent *sp = src->parent;
-        if ((dst->parent = sr_mls_tree_parent_new(sp->key_len, sp->hash_cap)) == NULL) {
-            return SR_ERR_NOMEM;
-        }
-        memcpy(dst->parent->data, sp->data, (size_t)sp->key_len + sp->hash_cap);
-        dst->parent->hash_len = sp->hash_len;
-        dst->parent->unmerged_count = sp->unmerged_count;
-        uint32_t n = src->parent->unmerged_count;
-        if (n > 0) {
-            if ((dst->parent->unmerged = sr_malloc(n * sizeof(uint32_t))) == NULL) {
-                dst->parent->unmerged_count = 0;
-                return SR_ERR_NOMEM;
-            }
-            memcpy(dst->parent->unmerged, src->parent->unmerged, n * sizeof(uint32_t));
-        }
+        atomic_fetch_add(&src->parent->refs, 1);
     }
-    return SR_OK;
 }
 
 sr_err sr_mls_tree_copy(struct sr_mls_tree *dst, const struct sr_mls_tree *src)
@@ -420,8 +437,8 @@ sr_err sr_mls_tree_copy(struct sr_mls_tree *dst, const struct sr_mls_tree *src)
         goto out;
     }
     memcpy(dst->hashes, src->hashes, (size_t)w * src->suite->hash->len);
-    for (uint32_t i = 0; i < w && err == SR_OK; i++) {
-        err = copy_node(&dst->nodes[i], &src->nodes[i]);
+    for (uint32_t i = 0; i < w; i++) {
+        copy_node(&dst->nodes[i], &src->nodes[i]);
     }
 out:
     if (err != SR_OK) {

@@ -16,6 +16,7 @@
  */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -26,15 +27,21 @@
 #include "mls/tree_math.h"
 #include "mls/wire_leaf_node.h"
 
-/* A parent node in one allocation: the key and hash bytes follow the struct (about 100 bytes
- * for suite 1 rather than room for the largest suite). Made by sr_mls_tree_parent_new. */
 /* The largest tree accepted from the wire or grown by adds: 2^17 leaves. It bounds what a
  * ratchet_tree of mostly blank nodes can make a joiner allocate (about 23 MB). */
 #ifndef SR_MLS_TREE_MAX_IMPORT_LEAVES
 #define SR_MLS_TREE_MAX_IMPORT_LEAVES (1u << 17)
 #endif
 
+/*
+ * A parent node in one allocation: the key and hash bytes follow the struct (about 100 bytes
+ * for suite 1 rather than room for the largest suite). Made by sr_mls_tree_parent_new.
+ * Reference counted like leaves, so that the staging copy a group makes for every commit
+ * shares the parents instead of allocating each again; a tree writes to a parent only
+ * through sr_mls_tree_parent_own, which first gives it a copy of its own when shared.
+ */
 struct sr_mls_tree_parent {
+    atomic_uint refs;
     uint8_t *encryption_key; /* key_len bytes of data[] */
     uint8_t *parent_hash;    /* hash_len bytes of data[], room for hash_cap */
     uint32_t *unmerged;      /* leaf indices, strictly increasing (§7.1) */
@@ -55,10 +62,14 @@ SR_MUST_USE sr_err sr_mls_tree_leaf_new(const struct sr_mls_leaf_node *src,
                                         struct sr_mls_leaf_node **out);
 void sr_mls_tree_leaf_release(struct sr_mls_leaf_node *ln);
 
-/** A blank-valued parent with room for a key of `key_len` and a hash of `hash_cap` bytes. */
+/**
+ * A blank-valued parent with room for a key of `key_len` and a hash of `hash_cap` bytes, with
+ * one reference.
+ */
 struct sr_mls_tree_parent *sr_mls_tree_parent_new(size_t key_len, size_t hash_cap);
 
-/** Free a parent and its unmerged list (NULL is fine). */
+/** Drop one reference to a parent, freeing it and its unmerged list with the last (NULL is
+ * fine). */
 void sr_mls_tree_parent_free(struct sr_mls_tree_parent *p);
 
 /**
@@ -166,6 +177,13 @@ SR_MUST_USE sr_err sr_mls_tree_copy(struct sr_mls_tree *dst, const struct sr_mls
 
 /** Exchange two trees (commit a staged copy). */
 void sr_mls_tree_swap(struct sr_mls_tree *a, struct sr_mls_tree *b);
+
+/**
+ * Parent node `x` (non-blank) ready to be written: a copy of its own first when another tree
+ * shares it. SR_ERR_NOMEM leaves the tree as it was.
+ */
+SR_MUST_USE sr_err sr_mls_tree_parent_own(struct sr_mls_tree *t, uint32_t x,
+                                          struct sr_mls_tree_parent **out);
 
 /** Mark node `x` and its ancestors as needing a new tree hash. */
 void sr_mls_tree_touch(struct sr_mls_tree *t, uint32_t x);

@@ -166,8 +166,8 @@ sr_err sr_mls_tree_set_path_parent_hashes(struct sr_mls_tree *t, const uint32_t 
     size_t nh = t->suite->hash->len;
     /* §7.9: computed from the root down; the root's parent_hash is empty. */
     for (size_t i = len; i-- > 0;) {
-        struct sr_mls_tree_parent *p = t->nodes[path[i]].parent;
-        SR_CHECK(p != NULL, SR_ERR_STATE);
+        struct sr_mls_tree_parent *p = NULL;
+        SR_TRY(sr_mls_tree_parent_own(t, path[i], &p));
         if (i == len - 1) {
             p->hash_len = 0;
             sr_mls_tree_touch(t, path[i]);
@@ -177,8 +177,9 @@ sr_err sr_mls_tree_set_path_parent_hashes(struct sr_mls_tree *t, const uint32_t 
         if (i == 0) {
             memcpy(leaf_ph, ph, nh);
         } else {
-            struct sr_mls_tree_parent *below = t->nodes[path[i - 1]].parent;
-            SR_CHECK(below != NULL && below->hash_cap >= nh, SR_ERR_STATE);
+            struct sr_mls_tree_parent *below = NULL;
+            SR_TRY(sr_mls_tree_parent_own(t, path[i - 1], &below));
+            SR_CHECK(below->hash_cap >= nh, SR_ERR_STATE);
             memcpy(below->parent_hash, ph, nh);
             below->hash_len = (uint8_t)nh;
             sr_mls_tree_touch(t, path[i - 1]);

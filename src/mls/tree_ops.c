@@ -27,10 +27,11 @@ static void put_leaf(struct sr_mls_tree *t, uint32_t leaf, struct sr_mls_leaf_no
 static sr_err reserve_unmerged(struct sr_mls_tree *t, const uint32_t *path, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        struct sr_mls_tree_parent *p = t->nodes[path[i]].parent;
-        if (p == NULL) {
+        struct sr_mls_tree_parent *p = NULL;
+        if (t->nodes[path[i]].parent == NULL) {
             continue;
         }
+        SR_TRY(sr_mls_tree_parent_own(t, path[i], &p));
         uint32_t *v = sr_realloc(p->unmerged, ((size_t)p->unmerged_count + 1) * sizeof(uint32_t));
         if (v == NULL) {
             return SR_ERR_NOMEM;

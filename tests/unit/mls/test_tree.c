@@ -352,7 +352,10 @@ static void validation_rejects_tampering(void **state)
     /* a parent hash flipped: that parent is no longer parent-hash valid (§7.9.2) */
     assert_int_equal(sr_mls_tree_copy(&t, &f.tree), SR_OK);
     uint32_t x = some_parent(&t, true);
-    t.nodes[x].parent->parent_hash[3] ^= 0x40;
+    struct sr_mls_tree_parent *p = NULL;
+    assert_int_equal(sr_mls_tree_parent_own(&t, x, &p), SR_OK); /* not f.tree's any more */
+    assert_ptr_not_equal(p, f.tree.nodes[x].parent);
+    p->parent_hash[3] ^= 0x40;
     sr_mls_tree_touch(&t, x);
     assert_int_equal(validate_unchanged(&t), SR_ERR_INVALID);
     sr_mls_tree_cleanup(&t);
@@ -360,7 +363,8 @@ static void validation_rejects_tampering(void **state)
     /* a parent's key replaced: the chain below it no longer matches */
     assert_int_equal(sr_mls_tree_copy(&t, &f.tree), SR_OK);
     x = some_parent(&t, false);
-    t.nodes[x].parent->encryption_key[0] ^= 1;
+    assert_int_equal(sr_mls_tree_parent_own(&t, x, &p), SR_OK);
+    p->encryption_key[0] ^= 1;
     sr_mls_tree_touch(&t, x);
     assert_int_equal(validate_unchanged(&t), SR_ERR_INVALID);
     sr_mls_tree_cleanup(&t);
@@ -387,7 +391,8 @@ static void validation_rejects_tampering(void **state)
     sr_mls_tree_cleanup(&t);
     assert_int_equal(sr_mls_tree_copy(&t, &f.tree), SR_OK);
     x = some_parent(&t, false);
-    memcpy(t.nodes[x].parent->encryption_key, t.nodes[0].leaf->encryption_key.p, 32);
+    assert_int_equal(sr_mls_tree_parent_own(&t, x, &p), SR_OK);
+    memcpy(p->encryption_key, t.nodes[0].leaf->encryption_key.p, 32);
     sr_mls_tree_touch(&t, x);
     assert_int_equal(validate_unchanged(&t), SR_ERR_INVALID);
     sr_mls_tree_cleanup(&t);
@@ -397,12 +402,17 @@ static void validation_rejects_tampering(void **state)
     x = 7; /* the root of 8 leaves, set by 6's commit; leaf 3 is unmerged there */
     assert_non_null(t.nodes[x].parent);
     assert_int_equal(t.nodes[x].parent->unmerged_count, 1);
-    t.nodes[x].parent->unmerged[0] = 2; /* 2 is merged below: 1's node lacks it */
+    assert_int_equal(sr_mls_tree_parent_own(&t, x, &p), SR_OK);
+    p->unmerged[0] = 2; /* 2 is merged below: 1's node lacks it */
     sr_mls_tree_touch(&t, x);
     assert_int_equal(validate_unchanged(&t), SR_ERR_INVALID);
-    t.nodes[x].parent->unmerged[0] = 9; /* beyond the tree */
+    p->unmerged[0] = 9; /* beyond the tree */
     assert_int_equal(validate_unchanged(&t), SR_ERR_INVALID);
     sr_mls_tree_cleanup(&t);
+
+    /* the copies share f.tree's parents until they write: none of the writes reached it */
+    th[0] ^= 1;
+    assert_int_equal(sr_mls_tree_validate(&f.tree, gid, sr_slice_of(th, 32), 0), SR_OK);
     fx_free(&f);
 }
 
