@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The in-memory channel table (KMS.md §2): channel URI -> K, the identity bound at the
- * handshake, the expiry, and the IVs seen so far (a repeat is 409 REPLAY). Expired channels
+ * handshake, the expiry, and the IVs seen so far (a repeat is 409 REPLAY), kept in a hash
+ * set so the check costs the same for the first request and the 65536th. Expired channels
  * are dropped when their slot is needed; a full table refuses new handshakes.
  */
 #include <string.h>
 
 #include "core/alloc.h"
+#include "crypto/rand.h"
 #include "kms/server_int.h"
 
 void sr_kms_channel_cleanup(struct sr_kms_channel *ch)
@@ -73,6 +75,7 @@ sr_err sr_kms_channel_put(struct sr_kms_server *srv, const struct sr_store_chann
     SR_CHECK(copy_id(ch.uri, row->uri) && copy_id(ch.user_id, row->user_id) &&
                      copy_id(ch.org_id, row->org_id) && copy_id(ch.client_id, row->client_id),
              SR_ERR_LIMIT);
+    SR_TRY(sr_rand_bytes((uint8_t *)&ch.iv_key, sizeof(ch.iv_key)));
     SR_TRY(sr_jose_key_oct(k, &ch.key));
     ch.created = row->created;
     ch.expires = row->expires;
@@ -104,21 +107,69 @@ sr_err sr_kms_channel_add(struct sr_kms_server *srv, const struct sr_kms_req *rq
     return SR_OK;
 }
 
-sr_err sr_kms_channel_see_iv(struct sr_kms_channel *ch, const uint8_t iv[SR_JOSE_IV_LEN])
+static size_t iv_slot(const struct sr_kms_channel *ch, const uint8_t *iv)
 {
-    for (size_t i = 0; i < ch->n_ivs; i++) {
-        if (memcmp(ch->ivs[i], iv, SR_JOSE_IV_LEN) == 0) {
-            return SR_ERR_REPLAY;
+    uint64_t a, b = 0;
+    memcpy(&a, iv, 8);
+    memcpy(&b, iv + 8, 4);
+    uint64_t h = (a ^ ch->iv_key) * 0x9E3779B97F4A7C15u;
+    h ^= (b ^ (h >> 29)) * 0xBF58476D1CE4E5B9u;
+    return (size_t)(h ^ (h >> 32)) & (ch->cap_ivs - 1);
+}
+
+static bool iv_zero(const uint8_t *iv)
+{
+    uint8_t any = 0;
+    for (size_t i = 0; i < SR_JOSE_IV_LEN; i++) {
+        any |= iv[i];
+    }
+    return any == 0;
+}
+
+/* The slot holding `iv`, or the free slot where it belongs. */
+static uint8_t *iv_find(const struct sr_kms_channel *ch, const uint8_t *iv)
+{
+    size_t i = iv_slot(ch, iv);
+    while (!iv_zero(ch->ivs[i]) && memcmp(ch->ivs[i], iv, SR_JOSE_IV_LEN) != 0) {
+        i = (i + 1) & (ch->cap_ivs - 1);
+    }
+    return ch->ivs[i];
+}
+
+/* Double the set (or make its first 64 slots) and put every IV back. */
+static sr_err iv_grow(struct sr_kms_channel *ch)
+{
+    struct sr_kms_channel bigger = *ch;
+    bigger.cap_ivs = ch->cap_ivs == 0 ? 64 : ch->cap_ivs * 2;
+    bigger.ivs = sr_calloc(bigger.cap_ivs, SR_JOSE_IV_LEN);
+    SR_CHECK(bigger.ivs != NULL, SR_ERR_NOMEM);
+    for (size_t i = 0; i < ch->cap_ivs; i++) {
+        if (!iv_zero(ch->ivs[i])) {
+            memcpy(iv_find(&bigger, ch->ivs[i]), ch->ivs[i], SR_JOSE_IV_LEN);
         }
     }
-    if (ch->n_ivs == ch->cap_ivs) {
-        SR_CHECK(ch->cap_ivs < SR_KMS_IVS_MAX, SR_ERR_LIMIT);
-        size_t cap = ch->cap_ivs == 0 ? 16 : ch->cap_ivs * 2;
-        void *p = sr_realloc(ch->ivs, cap * SR_JOSE_IV_LEN);
-        SR_CHECK(p != NULL, SR_ERR_NOMEM);
-        ch->ivs = p;
-        ch->cap_ivs = cap;
+    sr_free(ch->ivs);
+    ch->ivs = bigger.ivs;
+    ch->cap_ivs = bigger.cap_ivs;
+    return SR_OK;
+}
+
+sr_err sr_kms_channel_see_iv(struct sr_kms_channel *ch, const uint8_t iv[SR_JOSE_IV_LEN])
+{
+    if (iv_zero(iv)) {
+        SR_CHECK(!ch->zero_iv_seen, SR_ERR_REPLAY);
+    } else if (ch->cap_ivs != 0 && !iv_zero(iv_find(ch, iv))) {
+        return SR_ERR_REPLAY;
     }
-    memcpy(ch->ivs[ch->n_ivs++], iv, SR_JOSE_IV_LEN);
+    SR_CHECK(ch->n_ivs < SR_KMS_IVS_MAX, SR_ERR_LIMIT);
+    if (iv_zero(iv)) {
+        ch->zero_iv_seen = true;
+    } else {
+        if ((ch->n_ivs + 1) * 2 > ch->cap_ivs) {
+            SR_TRY(iv_grow(ch));
+        }
+        memcpy(iv_find(ch, iv), iv, SR_JOSE_IV_LEN);
+    }
+    ch->n_ivs++;
     return SR_OK;
 }

@@ -28,8 +28,12 @@ struct sr_kms_channel {
     bool has_thumb;
     struct sr_jose_key *key; /* K */
     int64_t created, expires;
+    /* The IVs seen: an open-addressing set of cap_ivs slots (a power of two, at most half
+     * full) where all-zero marks a free slot, so the all-zero IV is kept aside. */
     uint8_t (*ivs)[SR_JOSE_IV_LEN];
     size_t n_ivs, cap_ivs;
+    bool zero_iv_seen;
+    uint64_t iv_key; /* random: the slots of an attacker's IVs cannot be foreseen */
 };
 
 /** One principal's rate windows (server_rate.c). */
