@@ -44,8 +44,9 @@ static bool leave_step(struct demo_world *w, const unsigned *who, unsigned count
     w->leaves += out;
     const struct demo_person *p0 = &w->people[who[0]];
     if (count == 1) {
-        printf("   - %s %s; %s commits the Remove\n", p0->name,
-               self ? "asks to leave" : "drops and the relay proposes its Remove",
+        printf("   - %s %s; %s commits it\n", p0->name,
+               self ? "asks to leave (proposes its own Remove)"
+                    : "drops; the relay proposes its Remove",
                w->people[c].name);
     } else {
         printf("   - %u participants leave at once: %s asks to leave, the relay proposes\n"

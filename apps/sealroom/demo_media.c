@@ -117,8 +117,8 @@ bool demo_media_removed(struct demo_world *w)
                               : sr_sframe_ctx_unprotect(keys, sr_slice_of(NULL, 0), msg.wire, out,
                                                         sizeof(out), &len, NULL);
     ok = demo_check(read != SR_OK && send != SR_OK,
-                    "removed %s can neither decrypt it (%s) nor send in the new epoch (%s)",
-                    gone->name, sr_err_name(read), sr_err_name(send)) &&
+                    "removed %s can neither read it (%s) nor send (%s)", gone->name,
+                    sr_err_name(read), sr_err_name(send)) &&
          ok;
     return demo_check(raw != SR_OK, "nor can its SFrame keys, used directly (%s)",
                       sr_err_name(raw)) &&

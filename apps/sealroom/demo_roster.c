@@ -46,9 +46,8 @@ bool demo_roster_codes(struct demo_world *w, const char *event)
         printf("      %-28s %s\n", "code shown by everyone", first);
     }
     bool fresh = strcmp(first, w->code) != 0;
-    bool ok = demo_check(
-            same == active && fresh, "%s: epoch %llu, all %u participants show the same code, %s",
-            event, (unsigned long long)epoch, active, fresh ? "new in this epoch" : "NOT NEW");
+    bool ok = demo_check(same == active && fresh, "epoch %llu (%s): all %u codes are equal, %s",
+                         (unsigned long long)epoch, event, active, fresh ? "and new" : "NOT NEW");
     snprintf(w->code, sizeof(w->code), "%s", first);
     w->codes_checked += active;
     w->epochs++;
@@ -163,7 +162,7 @@ static bool join_wave(struct demo_world *w, unsigned first, unsigned count)
     double tw = demo_now();
     char event[160];
     if (count == 1) {
-        printf("   + %s: the relay proposes Add, %s commits, the joiner uses the Welcome\n",
+        printf("   + %s joins: Add by the relay, commit by %s, then the Welcome\n",
                w->people[first].name, w->people[who].name);
         snprintf(event, sizeof(event), "%s joined", w->people[first].name);
     } else {

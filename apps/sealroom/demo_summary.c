@@ -50,8 +50,8 @@ void demo_summary(const struct demo_world *w)
            (unsigned long long)w->content_sent, (unsigned long long)w->content_opened);
     printf("   recording         %llu records, %llu bytes on disk\n",
            (unsigned long long)w->rec_records, (unsigned long long)w->rec_file_size);
-    printf("   time              PKI %.2f s, joins %.2f s, content and media %.2f s, leaves "
-           "%.2f s; total %.2f s\n",
+    printf("   time              PKI %.2f s, joins %.2f s, content %.2f s, leaves %.2f s; total "
+           "%.2f s\n",
            w->t.pki, w->t.joins, w->t.content, w->t.leaves, w->t.total);
     printf("   checks            %s\n", demo_failures() == 0 ? "all passed" : "SOME FAILED");
 }
