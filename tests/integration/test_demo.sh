@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # `sealroom demo`: the whole zero-trust meeting with defaults and with 40 participants on
 # suite 2 exits 0 and shows its key lines (codes equal after joins and leaves, levels, the
-# relay saw no plaintext, the recording reads back and plays, the summary); bad options fail.
+# relay saw no plaintext, the recording reads back and plays, the summary), every suite runs
+# the meeting with three participants, and bad options fail.
 set -euo pipefail
 
 if [[ -z ${SEALROOM:-} ]]; then
@@ -60,6 +61,12 @@ run_demo "$tmp/forty.txt" 10 --participants 40 --suite 2
 want "$tmp/forty.txt" 'MLS cipher suite 2 '
 want "$tmp/forty.txt" '\+ wave of [0-9]+ in one commit'
 want "$tmp/forty.txt" 'participants +40 joined'
+
+# Every other MLS cipher suite runs the whole meeting too, with three participants.
+for suite in 1 3 4 5 6 7; do
+    run_demo "$tmp/suite$suite.txt" 3 --participants 3 --suite "$suite"
+    want "$tmp/suite$suite.txt" "MLS cipher suite $suite "
+done
 
 # Bad options are refused with the usage text.
 for bad in "--participants 1" "--participants 1001" "--suite 8" "--suite" "--members 5"; do
