@@ -4,7 +4,7 @@
  * OpenSSL 3's provider store costs a lock and a look-up; done per call it would dominate
  * short HKDF and AEAD operations, so it happens once under pthread_once and the objects
  * live until exit (OpenSSL's own cleanup at exit reclaims nothing we need later). Also the
- * DER encoder of certificates that several crypto/ files share.
+ * DER decoder and encoder of certificates that several crypto/ files share.
  */
 #include "crypto/ossl.h"
 
@@ -104,6 +104,38 @@ const char *sr_ossl_ecx_name(enum sr_curve curve)
     default:
         return NULL;
     }
+}
+
+X509 *sr_ossl_x509_parse(struct sr_slice der)
+{
+    const unsigned char *p = der.p;
+    if (der.len == 0 || der.len > (size_t)INT32_MAX) {
+        return NULL;
+    }
+    X509 *x = d2i_X509(NULL, &p, (long)der.len);
+    if (x != NULL && p != der.p + der.len) {
+        X509_free(x); /* trailing bytes: not one DER certificate */
+        return NULL;
+    }
+    return x;
+}
+
+sr_err sr_ossl_x509_intermediates(const struct sr_slice *certs, size_t n, STACK_OF(X509) * *out)
+{
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    if (sk == NULL) {
+        return sr_ossl_fail(SR_ERR_NOMEM);
+    }
+    for (size_t i = 1; i < n; i++) {
+        X509 *x = sr_ossl_x509_parse(certs[i]);
+        if (x == NULL || sk_X509_push(sk, x) == 0) {
+            X509_free(x);
+            sk_X509_pop_free(sk, X509_free);
+            return sr_ossl_fail(x == NULL ? SR_ERR_DECODE : SR_ERR_NOMEM);
+        }
+    }
+    *out = sk;
+    return SR_OK;
 }
 
 sr_err sr_ossl_x509_der_append(X509 *x, struct sr_buf *der)

@@ -31,6 +31,16 @@ const EC_GROUP *sr_ossl_group(enum sr_curve curve);
 /** OpenSSL's key type name for X25519/X448/Ed25519/Ed448, or NULL. */
 const char *sr_ossl_ecx_name(enum sr_curve curve);
 
+/** Parse exactly one DER certificate (no trailing bytes), or NULL. */
+X509 *sr_ossl_x509_parse(struct sr_slice der);
+
+/**
+ * Parse the intermediates certs[1..n) of a chain into a new stack of untrusted certificates
+ * (free with sk_X509_pop_free(.., X509_free)). SR_ERR_DECODE, SR_ERR_NOMEM.
+ */
+SR_MUST_USE sr_err sr_ossl_x509_intermediates(const struct sr_slice *certs, size_t n,
+                                              STACK_OF(X509) * *out);
+
 /** Append the DER encoding of certificate `x` to `der`. SR_ERR_CRYPTO when it has none. */
 SR_MUST_USE sr_err sr_ossl_x509_der_append(X509 *x, struct sr_buf *der);
 

@@ -27,21 +27,6 @@ struct sr_x509_store {
     X509_STORE *st;
 };
 
-static X509 *parse_der(struct sr_slice der)
-{
-    const unsigned char *p = der.p;
-    if (der.len == 0 || der.len > (size_t)INT32_MAX) {
-        return NULL;
-    }
-    X509 *x = d2i_X509(NULL, &p, (long)der.len);
-    if (x != NULL && p != der.p + der.len) {
-        /* Trailing bytes after the certificate: not one DER certificate. */
-        X509_free(x);
-        return NULL;
-    }
-    return x;
-}
-
 sr_err sr_crypto_x509_store_new(struct sr_x509_store **out)
 {
     *out = NULL;
@@ -60,7 +45,7 @@ sr_err sr_crypto_x509_store_new(struct sr_x509_store **out)
 
 sr_err sr_crypto_x509_store_add_der(struct sr_x509_store *store, struct sr_slice der)
 {
-    X509 *x = parse_der(der);
+    X509 *x = sr_ossl_x509_parse(der);
     if (x == NULL) {
         return sr_ossl_fail(SR_ERR_DECODE);
     }
@@ -128,32 +113,13 @@ static sr_err check_key_x509(X509 *x, const struct sr_sig_alg *alg, struct sr_sl
 sr_err sr_crypto_x509_check_key(struct sr_slice der, const struct sr_sig_alg *alg,
                                 struct sr_slice sig_pub)
 {
-    X509 *x = parse_der(der);
+    X509 *x = sr_ossl_x509_parse(der);
     if (x == NULL) {
         return sr_ossl_fail(SR_ERR_DECODE);
     }
     sr_err err = check_key_x509(x, alg, sig_pub);
     X509_free(x);
     return err;
-}
-
-/* Parse certs[1..n) into a stack of untrusted intermediates. */
-static sr_err parse_chain(const struct sr_slice *certs, size_t n, STACK_OF(X509) * *out)
-{
-    STACK_OF(X509) *sk = sk_X509_new_null();
-    if (sk == NULL) {
-        return sr_ossl_fail(SR_ERR_NOMEM);
-    }
-    for (size_t i = 1; i < n; i++) {
-        X509 *x = parse_der(certs[i]);
-        if (x == NULL || sk_X509_push(sk, x) == 0) {
-            X509_free(x);
-            sk_X509_pop_free(sk, X509_free);
-            return sr_ossl_fail(x == NULL ? SR_ERR_DECODE : SR_ERR_NOMEM);
-        }
-    }
-    *out = sk;
-    return SR_OK;
 }
 
 static sr_err verify_chain(X509_STORE *st, X509 *leaf, STACK_OF(X509) * chain, int64_t now)
@@ -179,12 +145,12 @@ sr_err sr_crypto_x509_verify(const struct sr_x509_store *store, const struct sr_
 {
     SR_CHECK(store != NULL && alg != NULL && n > 0, SR_ERR_ARG);
     STACK_OF(X509) *chain = NULL;
-    X509 *leaf = parse_der(certs[0]);
+    X509 *leaf = sr_ossl_x509_parse(certs[0]);
     sr_err err = SR_ERR_DECODE;
     if (leaf == NULL) {
         goto out;
     }
-    err = parse_chain(certs, n, &chain);
+    err = sr_ossl_x509_intermediates(certs, n, &chain);
     if (err != SR_OK) {
         goto out;
     }
@@ -279,7 +245,7 @@ static sr_err serial_of(X509 *x, char *out, size_t cap)
 sr_err sr_crypto_x509_info(struct sr_slice der, struct sr_x509_info *out)
 {
     memset(out, 0, sizeof(*out));
-    X509 *x = parse_der(der);
+    X509 *x = sr_ossl_x509_parse(der);
     if (x == NULL) {
         return sr_ossl_fail(SR_ERR_DECODE);
     }
@@ -367,7 +333,7 @@ sr_err sr_crypto_x509_test_issue(const struct sr_x509_test_cert *c, struct sr_bu
         pkey_from_priv(c->issuer_alg, c->issuer_priv, &iss) != SR_OK) {
         goto out;
     }
-    if (c->issuer_der.len > 0 && (issuer = parse_der(c->issuer_der)) == NULL) {
+    if (c->issuer_der.len > 0 && (issuer = sr_ossl_x509_parse(c->issuer_der)) == NULL) {
         err = SR_ERR_DECODE;
         goto out;
     }

@@ -23,20 +23,6 @@ struct sr_x509_trust {
     bool has_crls;
 };
 
-static X509 *cert_of(struct sr_slice der)
-{
-    const unsigned char *p = der.p;
-    if (der.len == 0 || der.len > (size_t)INT32_MAX) {
-        return NULL;
-    }
-    X509 *x = d2i_X509(NULL, &p, (long)der.len);
-    if (x != NULL && p != der.p + der.len) {
-        X509_free(x); /* trailing bytes: not one DER certificate */
-        return NULL;
-    }
-    return x;
-}
-
 sr_err sr_crypto_x509_trust_new(struct sr_x509_trust **out)
 {
     *out = NULL;
@@ -62,7 +48,7 @@ void sr_crypto_x509_trust_free(struct sr_x509_trust *t)
 
 sr_err sr_crypto_x509_trust_add_der(struct sr_x509_trust *t, struct sr_slice der)
 {
-    X509 *x = cert_of(der);
+    X509 *x = sr_ossl_x509_parse(der);
     if (x == NULL) {
         return sr_ossl_fail(SR_ERR_DECODE);
     }
@@ -146,25 +132,6 @@ static enum sr_x509_refusal refusal_of(int code)
     }
 }
 
-/* The chain's intermediates certs[1..n) as an untrusted stack. */
-static sr_err intermediates(const struct sr_slice *certs, size_t n, STACK_OF(X509) * *out)
-{
-    STACK_OF(X509) *sk = sk_X509_new_null();
-    if (sk == NULL) {
-        return sr_ossl_fail(SR_ERR_NOMEM);
-    }
-    for (size_t i = 1; i < n; i++) {
-        X509 *x = cert_of(certs[i]);
-        if (x == NULL || sk_X509_push(sk, x) == 0) {
-            X509_free(x);
-            sk_X509_pop_free(sk, X509_free);
-            return sr_ossl_fail(x == NULL ? SR_ERR_DECODE : SR_ERR_NOMEM);
-        }
-    }
-    *out = sk;
-    return SR_OK;
-}
-
 /* A leaf that states a key usage must allow signatures (X509_PURPOSE_SSL_CLIENT checks the
  * EKU and the Netscape type; this makes the key usage check exact). */
 static bool signs(X509 *leaf)
@@ -182,8 +149,8 @@ sr_err sr_crypto_x509_trust_verify(const struct sr_x509_trust *t, const struct s
     SR_CHECK(n <= SR_X509_CHAIN_MAX, SR_ERR_LIMIT);
     STACK_OF(X509) *chain = NULL;
     X509_STORE_CTX *ctx = NULL;
-    X509 *leaf = cert_of(certs[0]);
-    sr_err err = leaf != NULL ? intermediates(certs, n, &chain) : SR_ERR_DECODE;
+    X509 *leaf = sr_ossl_x509_parse(certs[0]);
+    sr_err err = leaf != NULL ? sr_ossl_x509_intermediates(certs, n, &chain) : SR_ERR_DECODE;
     if (err != SR_OK) {
         goto out;
     }
@@ -225,7 +192,7 @@ sr_err sr_crypto_x509_san_uris(struct sr_slice der, char (*out)[SR_X509_URI_MAX]
                                size_t *n)
 {
     *n = 0;
-    X509 *x = cert_of(der);
+    X509 *x = sr_ossl_x509_parse(der);
     if (x == NULL) {
         return sr_ossl_fail(SR_ERR_DECODE);
     }
@@ -261,7 +228,7 @@ sr_err sr_crypto_x509_san_uris(struct sr_slice der, char (*out)[SR_X509_URI_MAX]
 sr_err sr_crypto_x509_for_host(struct sr_slice der, const char *host, bool *match)
 {
     *match = false;
-    X509 *x = cert_of(der);
+    X509 *x = sr_ossl_x509_parse(der);
     if (x == NULL) {
         return sr_ossl_fail(SR_ERR_DECODE);
     }
@@ -318,7 +285,7 @@ static sr_err key_of(EVP_PKEY *pk, struct sr_x509_jwk_key *out)
 sr_err sr_crypto_x509_jwk_key(struct sr_slice der, struct sr_x509_jwk_key *out)
 {
     memset(out, 0, sizeof(*out));
-    X509 *x = cert_of(der);
+    X509 *x = sr_ossl_x509_parse(der);
     if (x == NULL) {
         return sr_ossl_fail(SR_ERR_DECODE);
     }
