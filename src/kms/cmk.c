@@ -147,6 +147,20 @@ sr_err sr_kms_cmk_open(struct sr_kms_cmk_provider *prov, const char *uri, const 
     return make(prov, uri, org, version, state, make_find, sr_slice_of(NULL, 0), out);
 }
 
+static sr_err make_deferred(struct sr_kms_cmk *c, struct sr_slice wrapped)
+{
+    (void)wrapped;
+    c->deferred = c->state != SR_KMS_CMK_DELETED;
+    return SR_OK;
+}
+
+sr_err sr_kms_cmk_open_deferred(struct sr_kms_cmk_provider *prov, const char *uri, const char *org,
+                                int64_t version, enum sr_kms_cmk_state state,
+                                struct sr_kms_cmk **out)
+{
+    return make(prov, uri, org, version, state, make_deferred, sr_slice_of(NULL, 0), out);
+}
+
 void sr_kms_cmk_free(struct sr_kms_cmk *cmk)
 {
     if (cmk == NULL) {
@@ -278,6 +292,22 @@ sr_err sr_kms_cmk_check_usable(const struct sr_kms_cmk *cmk, bool for_wrap)
     return err;
 }
 
+/*
+ * A deferred handle looks its key up before its first use, under the write lock and only when
+ * the state allows the use (a revoked CMK still never reaches the provider).
+ */
+static sr_err key_ready(struct sr_kms_cmk *cmk, bool for_wrap)
+{
+    (void)pthread_rwlock_wrlock(&cmk->lock);
+    sr_err err = SR_OK;
+    if (cmk->deferred && usable_locked(cmk, for_wrap) == SR_OK) {
+        err = cmk->prov->ops->find(cmk->prov->be, cmk->uri, &cmk->key);
+        cmk->deferred = err != SR_OK;
+    }
+    (void)pthread_rwlock_unlock(&cmk->lock);
+    return err;
+}
+
 static sr_err kek_aad(const struct sr_kms_cmk *cmk, const char *kek_id, struct sr_buf *aad)
 {
     const char *fields[] = { kek_label, cmk->org, kek_id, cmk->uri };
@@ -291,6 +321,7 @@ sr_err sr_kms_cmk_wrap_kek(struct sr_kms_cmk *cmk, const char *kek_id,
     sr_err err;
 
     SR_CHECK(cmk != NULL && kek_id != NULL && kek != NULL && out != NULL, SR_ERR_ARG);
+    SR_TRY(key_ready(cmk, true));
     sr_buf_init(&aad, 0, 0);
     (void)pthread_rwlock_rdlock(&cmk->lock);
     err = usable_locked(cmk, true);
@@ -317,6 +348,7 @@ sr_err sr_kms_cmk_unwrap_kek(struct sr_kms_cmk *cmk, const char *kek_id, struct 
 
     SR_CHECK(cmk != NULL && kek_id != NULL && kek != NULL, SR_ERR_ARG);
     sr_wipe(kek, SR_KMS_KEK_LEN);
+    SR_TRY(key_ready(cmk, false));
     sr_buf_init(&aad, 0, 0);
     (void)pthread_rwlock_rdlock(&cmk->lock);
     err = usable_locked(cmk, false);

@@ -123,6 +123,15 @@ SR_MUST_USE sr_err sr_kms_cmk_open(struct sr_kms_cmk_provider *prov, const char 
                                    const char *org, int64_t version, enum sr_kms_cmk_state state,
                                    struct sr_kms_cmk **out);
 
+/**
+ * Like sr_kms_cmk_open, but the provider is asked for the key only on the handle's first KEK
+ * wrap or unwrap (whose SR_ERR_NOT_FOUND then says it is missing). A key release whose KEK is
+ * cached never reaches the provider: no file read or token lookup per request.
+ */
+SR_MUST_USE sr_err sr_kms_cmk_open_deferred(struct sr_kms_cmk_provider *prov, const char *uri,
+                                            const char *org, int64_t version,
+                                            enum sr_kms_cmk_state state, struct sr_kms_cmk **out);
+
 /** Release the handle (the key stays in the provider). NULL does nothing. */
 void sr_kms_cmk_free(struct sr_kms_cmk *cmk);
 

@@ -25,6 +25,7 @@ struct sr_kms_cmk {
     bool lock_init;
     struct sr_kms_cmk_provider *prov; /* borrowed: outlives the handle */
     void *key;                        /* the provider's reference, NULL once deleted */
+    bool deferred;                    /* key not looked up yet: done on the first wrap or unwrap */
     char *uri, *org;
     int64_t version;
     enum sr_kms_cmk_state state;

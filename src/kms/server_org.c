@@ -29,13 +29,14 @@ sr_err sr_kms_org_ensure(struct sr_kms_req *rq, const char *org_id)
     return err;
 }
 
-/* Open the CMK of a store row. */
+/* The CMK of a store row, its state as the store has it now; the provider is asked for the
+ * key only when a KEK is not cached (sr_kms_cmk_open_deferred). */
 static sr_err cmk_open_row(struct sr_kms_req *rq, const struct sr_store_cmk *row,
                            struct sr_kms_cmk **out)
 {
     enum sr_kms_cmk_state state;
     SR_TRY(sr_kms_cmk_state_parse(row->state, &state));
-    return sr_kms_cmk_open(rq->srv->cmk, row->uri, row->org_id, row->version, state, out);
+    return sr_kms_cmk_open_deferred(rq->srv->cmk, row->uri, row->org_id, row->version, state, out);
 }
 
 /* A CMK for the org's first key: generated in the provider, recorded active. */

@@ -230,12 +230,49 @@ static void byok_file(void **state)
     sr_buf_cleanup(&e);
 }
 
+/* A deferred handle asks the provider only at its first unwrap, and never when revoked. */
+static void deferred_open(void **state)
+{
+    (void)state;
+    const char *uri = "kms://x/cmk/deferred";
+    uint8_t kek[32], blob[SR_KMS_KEK_BLOB_LEN], got[32];
+    struct sr_kms_cmk *cmk = NULL, *lazy = NULL;
+    struct sr_slice b = sr_slice_of(blob, sizeof(blob));
+
+    memset(kek, 0x3c, sizeof(kek));
+    assert_int_equal(sr_kms_cmk_generate(prov, uri, ORG, 1, &cmk), SR_OK);
+    assert_int_equal(sr_kms_cmk_wrap_kek(cmk, "kek-d", kek, blob), SR_OK);
+
+    assert_int_equal(sr_kms_cmk_open_deferred(prov, uri, ORG, 1, SR_KMS_CMK_REVOKED, &lazy), SR_OK);
+    assert_int_equal(sr_kms_cmk_unwrap_kek(lazy, "kek-d", b, got), SR_ERR_DENIED);
+    assert_null(lazy->key);
+    sr_kms_cmk_free(lazy);
+
+    assert_int_equal(sr_kms_cmk_open_deferred(prov, uri, ORG, 1, SR_KMS_CMK_ACTIVE, &lazy), SR_OK);
+    assert_null(lazy->key);
+    assert_int_equal(sr_kms_cmk_unwrap_kek(lazy, "kek-d", b, got), SR_OK);
+    assert_non_null(lazy->key);
+    assert_memory_equal(got, kek, 32);
+    assert_int_equal(sr_kms_cmk_unwrap_kek(lazy, "kek-d", b, got), SR_OK);
+    sr_kms_cmk_free(lazy);
+
+    /* A key the provider lacks: the open succeeds, the first use says SR_ERR_NOT_FOUND. */
+    assert_int_equal(
+            sr_kms_cmk_open_deferred(prov, "kms://x/cmk/absent", ORG, 1, SR_KMS_CMK_ACTIVE, &lazy),
+            SR_OK);
+    assert_int_equal(sr_kms_cmk_unwrap_kek(lazy, "kek-d", b, got), SR_ERR_NOT_FOUND);
+    assert_int_equal(sr_kms_cmk_wrap_kek(lazy, "kek-e", kek, blob), SR_ERR_NOT_FOUND);
+    sr_kms_cmk_free(lazy);
+    sr_kms_cmk_free(cmk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(refused_unless_allowed), cmocka_unit_test(key_file_is_private),
         cmocka_unit_test(kek_round_trip_and_aad), cmocka_unit_test(states_and_kill_switch),
         cmocka_unit_test(aad_encoding),           cmocka_unit_test(byok_file),
+        cmocka_unit_test(deferred_open),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
