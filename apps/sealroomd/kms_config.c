@@ -56,7 +56,7 @@ static const struct opt opts[] = {
     { "allow-file-cmk", OPT_FLAG, offsetof(struct kms_config, allow_file_cmk), 0, NULL,
       "allow --cmk-provider file (DEVELOPMENT ONLY: CMKs in plain files)" },
     { "jwks", OPT_STR, offsetof(struct kms_config, jwks), KMS_PATH_MAX, "FILE",
-      "identity provider keys (JWKS) for --issuer; reloaded when the file changes" },
+      "identity provider keys (JWKS) for --issuer; a changed file is used within 1 s" },
     { "issuer", OPT_STR, offsetof(struct kms_config, issuer), 256, "ISS",
       "the trusted token issuer (iss)" },
     { "audience", OPT_STR, offsetof(struct kms_config, audience), 256, "AUD",

@@ -31,6 +31,7 @@ struct kms_daemon {
     struct sr_kms_server *engine;
     pthread_mutex_t lock;
     struct timespec jwks_mtime; /* of the JWKS file last loaded */
+    int64_t jwks_checked_ms;    /* when a request last stat()ed the JWKS file */
     struct sr_net_server *http;
     pthread_t sweeper;
     bool sweeper_running;
@@ -45,10 +46,16 @@ extern const size_t kms_http_n_routes;
 
 /**
  * Load the JWKS file into the verifier when it changed since the last load (always at
- * start). At start a failure is fatal; later it is logged and the old keys stay. Call with
- * the lock held once the engine runs.
+ * start). Requests call it through kms_http_poll_jwks. At start a failure is fatal; later it is
+ * logged and the old keys stay. Call with the lock held once the engine runs.
  */
 bool kms_http_reload_jwks(struct kms_daemon *d, bool at_start);
+
+/**
+ * kms_http_reload_jwks at most once per KMS_JWKS_POLL_MS of `now_ms`: a replaced JWKS file is
+ * in use within a second, and the requests in between make no stat() call. Lock held.
+ */
+void kms_http_poll_jwks(struct kms_daemon *d, int64_t now_ms);
 
 /** Start the retention sweeper thread (none with --sweep-interval 0). kms_sweep.c */
 bool kms_sweeper_start(struct kms_daemon *d);

@@ -4,7 +4,7 @@
  * server's request to the engine under the daemon's lock (for a message batch, only its
  * serving step: the wait for durable audit rows and the sealing run unlocked), with the
  * engine's status and JSON body as the response. The engine owns every protocol decision; this file
- * only adds the clock and the JWKS reload.
+ * only adds the clock and the JWKS reload (the file is checked at most once a second).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +15,8 @@
 #include "kms_daemon.h"
 #include "kms_files.h"
 
-#define JWKS_MAX ((size_t)1 << 20)
+#define JWKS_MAX         ((size_t)1 << 20)
+#define KMS_JWKS_POLL_MS 1000
 
 int64_t kms_now_ms(void)
 {
@@ -57,6 +58,15 @@ bool kms_http_reload_jwks(struct kms_daemon *d, bool at_start)
     return true;
 }
 
+void kms_http_poll_jwks(struct kms_daemon *d, int64_t now_ms)
+{
+    /* A clock stepped back also checks, so a jump cannot stop the reloads. */
+    if (now_ms - d->jwks_checked_ms >= KMS_JWKS_POLL_MS || now_ms < d->jwks_checked_ms) {
+        d->jwks_checked_ms = now_ms;
+        (void)kms_http_reload_jwks(d, false);
+    }
+}
+
 /* Hand the engine's reply to the net server (its body buffer is reused between requests). */
 static sr_err answer(struct sr_kms_http_reply *reply, struct sr_net_http_response *resp)
 {
@@ -85,9 +95,10 @@ static sr_err on_messages(void *arg, const struct sr_net_http_request *req,
     struct kms_daemon *d = arg;
     struct sr_kms_http_reply reply;
     struct sr_kms_batch *batch = NULL;
+    int64_t now = kms_now_ms();
     pthread_mutex_lock(&d->lock);
-    (void)kms_http_reload_jwks(d, false);
-    sr_err err = sr_kms_server_messages_stage(d->engine, req->body, kms_now_ms(), &batch, &reply);
+    kms_http_poll_jwks(d, now);
+    sr_err err = sr_kms_server_messages_stage(d->engine, req->body, now, &batch, &reply);
     pthread_mutex_unlock(&d->lock);
     /* Waiting for the audit rows' fsync and sealing need no lock: the requests staged
      * meanwhile share that fsync (group commit). */

@@ -79,9 +79,10 @@ stop
 grep -Eq '^chain node1: [1-9][0-9]* rows verified$' "$tmp/verify" || fail "audit: $(cat "$tmp/verify")"
 start
 run_client after-restart "$url" "$data/tls-cert.pem" "$tmp/idp" "$tmp/state"
-# a new IdP key set replaces the old one on the next request
+# a new IdP key set replaces the old one within a second (the file is checked once a second)
 cp "$tmp/idp2/jwks.json" "$tmp/jwks.json.new"
 mv "$tmp/jwks.json.new" "$tmp/jwks.json"
+sleep 1.1
 run_client handshake "$url" "$data/tls-cert.pem" "$tmp/idp2" 201
 run_client handshake "$url" "$data/tls-cert.pem" "$tmp/idp" 401
 grep -q 'reloaded JWKS' "$tmp/err" || fail "no JWKS reload message"
