@@ -19,8 +19,11 @@
 #include "commands.h"
 #include "core/alloc.h"
 #include "kms_cli.h"
+#include "mls_cli.h"
 
 #define TOKEN_MAX ((size_t)64 * 1024)
+/* How the client library's refusals of the static key's certificate begin (client_x5c.c). */
+#define STATIC_KEY_REFUSAL "the KMS static key"
 
 static void usage(FILE *out)
 {
@@ -58,7 +61,10 @@ static void usage(FILE *out)
             "  --client-id ID     this device's id (default sealroom-cli)\n"
             "  --kms-key-thumbprint T\n"
             "                     refuse a KMS whose static key has another RFC 7638 thumbprint\n"
-            "                     ('ping' prints it; pin it once you have checked it)\n");
+            "                     ('ping' prints it; pin it once you have checked it)\n"
+            "  --kms-ca FILE      PEM trust anchors for the KMS static key's certificate (x5c):\n"
+            "                     refuse a KMS whose static key does not chain to one of them\n"
+            "                     or is not for the server's KMS name (env SEALROOM_KMS_CA)\n");
 }
 
 /* ---- options ------------------------------------------------------------------------------ */
@@ -72,13 +78,13 @@ static const char **str_slot(struct kms_opts *o, const char *a)
                                          "--uri-file",  "--scope",    "--target",
                                          "--reason",    "--org",      "--since",
                                          "--cursor",    "--key-file", "--backup-file",
-                                         "--on-behalf" };
-    const char **slots[] = { &o->server,      &o->cacert,   &o->token_file, &o->client_id,
-                             &o->kind,        &o->role,     &o->resource,   &o->message,
-                             &o->in,          &o->out,      &o->key_out,    &o->thumbprint,
-                             &o->uri_file,    &o->scope,    &o->target,     &o->reason,
-                             &o->org,         &o->since,    &o->cursor,     &o->key_file,
-                             &o->backup_file, &o->on_behalf };
+                                         "--on-behalf", "--kms-ca" };
+    const char **slots[] = { &o->server,      &o->cacert,    &o->token_file, &o->client_id,
+                             &o->kind,        &o->role,      &o->resource,   &o->message,
+                             &o->in,          &o->out,       &o->key_out,    &o->thumbprint,
+                             &o->uri_file,    &o->scope,     &o->target,     &o->reason,
+                             &o->org,         &o->since,     &o->cursor,     &o->key_file,
+                             &o->backup_file, &o->on_behalf, &o->kms_ca };
     _Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(slots) / sizeof(slots[0]),
                    "one slot per option");
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -233,6 +239,21 @@ static int read_token(const char *path, struct sr_buf *out)
     return 0;
 }
 
+/* The --kms-ca file as NUL-terminated PEM text. */
+static int read_anchors(const char *path, struct sr_buf *out)
+{
+    sr_err err = mls_read_file(path, 0, out);
+    if (err == SR_OK) {
+        err = sr_buf_append(out, "", 1);
+    }
+    if (err != SR_OK) {
+        fprintf(stderr, "sealroom kms: cannot read --kms-ca %s: %s\n", path,
+                err == SR_ERR_NOT_FOUND ? "no such file" : sr_err_str(err));
+        return 1;
+    }
+    return 0;
+}
+
 int kms_cli_fail(struct sr_kms_client *c, const char *what, sr_err err)
 {
     const struct sr_kms_client_error *e = sr_kms_client_last_error(c);
@@ -266,6 +287,12 @@ int kms_cli_fail(struct sr_kms_client *c, const char *what, sr_err err)
             : err == SR_ERR_NOT_FOUND   ? "check the URI"
             : err == SR_ERR_WRONG_GROUP ? "this is not the KMS you expect: check --server and "
                                           "--kms-key-thumbprint"
+            : err == SR_ERR_AUTH && e->status == 0 &&
+                            strncmp(e->reason, STATIC_KEY_REFUSAL, strlen(STATIC_KEY_REFUSAL)) == 0
+                    ? "the KMS's static key failed the --kms-ca check: if --server is the KMS "
+                      "you trust, give --kms-ca the CA that issued its static-key certificate "
+                      "(sealroomd --static-cert, or a development KMS's DATA_DIR/static-N.pem); "
+                      "otherwise do not use this server"
             : err == SR_ERR_IO && e->status == 0
                     ? "check --server, that 'sealroomd --role kms' runs there, and "
                       "--cacert for https"
@@ -588,10 +615,12 @@ static int run(const char *action, struct kms_opts *o)
 {
     struct sr_net_client *net = NULL;
     struct sr_kms_client *c = NULL;
-    struct sr_buf token;
+    struct sr_buf token, anchors;
     int rc = 1;
     sr_buf_init(&token, TOKEN_MAX, SR_BUF_WIPE);
-    if (read_token(o->token_file, &token) != 0) {
+    sr_buf_init(&anchors, 0, 0);
+    if (read_token(o->token_file, &token) != 0 ||
+        (o->kms_ca != NULL && read_anchors(o->kms_ca, &anchors) != 0)) {
         goto out;
     }
     /* Without --cacert, trust the system store (a KMS with a public certificate). */
@@ -615,8 +644,13 @@ static int run(const char *action, struct kms_opts *o)
         .clock = clock_ms,
         .sleep = nap,
         .static_key_thumbprint = o->thumbprint,
+        .static_key_anchors = o->kms_ca != NULL ? (const char *)anchors.p : NULL,
     };
     err = sr_kms_client_new(&cfg, &c);
+    if (err == SR_ERR_DECODE && o->kms_ca != NULL) {
+        fprintf(stderr, "sealroom kms: --kms-ca %s holds no PEM certificate\n", o->kms_ca);
+        goto out;
+    }
     if (err != SR_OK) {
         fprintf(stderr, "sealroom kms: bad client settings (--client-id is 1-128 characters): %s\n",
                 sr_err_str(err));
@@ -632,6 +666,7 @@ out:
     sr_kms_client_free(c);
     sr_net_client_free(net);
     sr_buf_cleanup(&token);
+    sr_buf_cleanup(&anchors);
     return rc;
 }
 
@@ -649,6 +684,9 @@ int cmd_kms(int argc, char **argv)
     }
     if (o.server == NULL) {
         o.server = getenv("SEALROOM_KMS_SERVER");
+    }
+    if (o.kms_ca == NULL) {
+        o.kms_ca = getenv("SEALROOM_KMS_CA");
     }
     if (o.server == NULL || o.token_file == NULL) {
         fprintf(stderr, "sealroom kms: need --server URL (or SEALROOM_KMS_SERVER) and "

@@ -17,7 +17,7 @@ struct kms_opts {
     const char *server, *cacert, *token_file, *client_id;
     const char *kind, *role, *resource, *key, *message, *in, *out, *key_out, *thumbprint;
     const char *uri_file, *scope, *target, *reason, *org, *since, *cursor, *key_file, *backup_file;
-    const char *on_behalf;
+    const char *on_behalf, *kms_ca;
     long count, ttl, new_keys, limit;
     bool all; /* audit export: follow the cursor to the end */
     const char *auth[KMS_CLI_LIST_MAX];

@@ -5,7 +5,8 @@
 # as JSON Lines with a cursor and a recorded reason, compliance retrieves with a reason and
 # on behalf of a user (named in the audit row), CMK status, rotation (old keys still
 # open), BYOK public key and import (pending, then active), the kill switch (503 with a hint,
-# ping still answers), a refused delete of a revoked CMK under an org hold, and re-activation.
+# ping still answers), a refused delete of a revoked CMK under an org hold, and re-activation;
+# --kms-ca (or SEALROOM_KMS_CA) accepts the static key's own anchor and refuses another.
 # Refusals must exit 1 with the KMS's errorCode and a hint; then the audit chain verifies.
 set -euo pipefail
 
@@ -74,6 +75,18 @@ expect_fail 2 'needs --org ORG' admin cmk status
 expect_fail 2 'needs --org ORG and --key-file' admin cmk import --org org-a
 expect_fail 2 'limit wants a number from 1 to 1000' officer audit export --limit 0
 expect_fail 2 'since takes an RFC 3339 time' officer audit export --since yesterday
+
+# --- --kms-ca: the static key's certificate must chain to the given anchor ---------------------
+grep -q -- '--kms-ca FILE' "$tmp/help" || fail "kms --help does not document --kms-ca"
+[[ -s $data/static-1.pem ]] || fail "sealroomd made no development static-key certificate"
+kms alice ping --kms-ca "$data/static-1.pem" >"$tmp/o" || fail "ping with the right --kms-ca"
+grep -q '^kms://kms.test answers' "$tmp/o" || fail "ping printed: $(cat "$tmp/o")"
+SEALROOM_KMS_CA=$data/static-1.pem kms alice ping >/dev/null || fail "ping with SEALROOM_KMS_CA"
+expect_fail 1 'does not chain to a trust anchor.*hint: .*--kms-ca the CA that issued' \
+    alice ping --kms-ca "$data/tls-cert.pem"
+SEALROOM_KMS_CA=$data/tls-cert.pem expect_fail 1 'does not chain to a trust anchor' alice ping
+expect_fail 1 'kms-ca .* holds no PEM certificate' alice ping --kms-ca "$tmp/alice.jwt"
+expect_fail 1 'cannot read --kms-ca .*no such file' alice ping --kms-ca "$tmp/none.pem"
 
 # --- holds and shredding ------------------------------------------------------------------
 kms alice resource create --kind space --new-keys 2 >"$tmp/res" || fail "resource create"
