@@ -9,9 +9,11 @@
 #                                start sealroomd on 127.0.0.1:0 (issuer https://idp.test,
 #                                name kms.test, file CMK) and wait for its port; the process
 #                                id is in $kms_cli_pid, the port in $kms_cli_port
-# The caller defines fail MESSAGE.
+# It sources kms_test_lib.sh (kms_test_init, fail, ...).
 
 kms_cli_dir=$(dirname "${BASH_SOURCE[0]}")
+# shellcheck source=kms_test_lib.sh
+. "$kms_cli_dir/kms_test_lib.sh"
 
 kms_cli_require() {
     if [[ -z ${SEALROOMD:-} || -z ${SEALROOM:-} ]]; then
@@ -44,11 +46,6 @@ kms_cli_start() { # port-file err-file options...
         --cmk-provider file --allow-file-cmk --static-key-bits 2048 --issuer https://idp.test \
         "$@" >/dev/null 2>>"$err_file" &
     kms_cli_pid=$!
-    for _ in $(seq 300); do
-        [[ -s $port_file ]] && break
-        kill -0 "$kms_cli_pid" 2>/dev/null || fail "sealroomd exited at start"
-        sleep 0.1
-    done
-    [[ -s $port_file ]] || fail "no port file after 30 s"
+    kms_test_wait_port "$port_file" "$kms_cli_pid"
     kms_cli_port=$(cat "$port_file")
 }

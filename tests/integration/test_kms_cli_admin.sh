@@ -15,21 +15,8 @@ here=$(dirname "$0")
 . "$here/kms_cli_lib.sh"
 kms_cli_require
 
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    [[ -f $tmp/err ]] && tail -n 15 "$tmp/err" | sed 's/^/  sealroomd: /' >&2
-    exit 1
-}
+kms_test_init
+kms_test_err_lines=15
 
 kms_cli_idp "$tmp/idp"
 tok() { # name sub roles
@@ -200,9 +187,7 @@ expect_fail 1 '409 LEGAL_HOLD' admin cmk delete "$v3"
 kms admin cmk activate "$v3" >/dev/null || fail "activate after the revoke"
 kms alice retrieve "${keys[0]}" >/dev/null || fail "a key after the re-activation"
 
-kill -TERM "$pid"
-wait "$pid" || fail "exit status $? after SIGTERM"
-pid=
+kms_test_stop TERM
 "$SEALROOMD" kms audit verify --data-dir "$data" >"$tmp/verify" ||
     fail "audit verify: $(cat "$tmp/verify")"
 echo "kms cli admin: ok"

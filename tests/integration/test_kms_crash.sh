@@ -16,25 +16,14 @@ here=$(dirname "$0")
 . "$here/pg_lib.sh"
 kms_cli_require
 
-tmp=$(mktemp -d)
-pid=
+kms_test_init
+kms_test_err_lines=20
 loops=()
-cleanup() {
+kms_test_on_exit() {
     for l in "${loops[@]}"; do
         kill "$l" 2>/dev/null || true
     done
-    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    fi
     pg_stop
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    [[ -f $tmp/err ]] && tail -n 20 "$tmp/err" | sed 's/^/  sealroomd: /' >&2
-    exit 1
 }
 
 kms_cli_idp "$tmp/idp"

@@ -19,18 +19,16 @@ here=$(dirname "$0")
 kms_cli_require
 pg_require "the multi-node test" || exit 77
 
-tmp=$(mktemp -d)
+kms_test_init
 pid_a=
 pid_b=
-cleanup() {
+kms_test_on_exit() {
     for p in $pid_a $pid_b; do
         kill -KILL "$p" 2>/dev/null || true
         wait "$p" 2>/dev/null || true
     done
     pg_stop
-    rm -rf "$tmp"
 }
-trap cleanup EXIT
 fail() {
     echo "FAIL: $*" >&2
     for n in a b; do

@@ -20,27 +20,10 @@ if ! command -v python3 >/dev/null; then
 fi
 client=$(dirname "$0")/kms_client.py
 
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    [[ -f $tmp/err ]] && sed 's/^/  sealroomd: /' "$tmp/err" >&2
-    exit 1
-}
-run_client() {
-    local rc=0
-    timeout 120 python3 "$client" "$@" || rc=$?
-    [[ $rc -eq 77 ]] && exit 77
-    [[ $rc -eq 0 ]] || fail "kms_client.py $1 (exit $rc)"
-}
+# shellcheck source=kms_test_lib.sh
+. "$(dirname "$0")/kms_test_lib.sh"
+kms_test_init
+run_client() { kms_test_py "$client" "$@"; }
 
 mkdir "$tmp/idp" "$tmp/idp2"
 run_client mkidp "$tmp/idp"
@@ -55,21 +38,10 @@ start() { # extra options...
         --jwks "$tmp/jwks.json" --issuer https://idp.test --sweep-interval 1 "$@" \
         >"$tmp/out" 2>"$tmp/err" &
     pid=$!
-    for _ in $(seq 300); do
-        [[ -s $tmp/port ]] && break
-        kill -0 "$pid" 2>/dev/null || fail "sealroomd exited at start"
-        sleep 0.1
-    done
-    [[ -s $tmp/port ]] || fail "no port file after 30 s"
+    kms_test_wait_port "$tmp/port" "$pid"
     url=https://localhost:$(cat "$tmp/port")
 }
-stop() {
-    kill -TERM "$pid"
-    local rc=0
-    wait "$pid" || rc=$?
-    pid=
-    [[ $rc -eq 0 ]] || fail "exit status $rc after SIGTERM"
-}
+stop() { kms_test_stop TERM; }
 
 start
 run_client flow "$url" "$data/tls-cert.pem" "$tmp/idp" "$tmp/state"

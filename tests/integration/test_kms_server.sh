@@ -15,21 +15,9 @@ if ! command -v curl >/dev/null; then
     exit 77
 fi
 
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    [[ -f $tmp/err ]] && sed 's/^/  sealroomd: /' "$tmp/err" >&2
-    exit 1
-}
+# shellcheck source=kms_test_lib.sh
+. "$(dirname "$0")/kms_test_lib.sh"
+kms_test_init
 expect_fail() { # status message-regex command...
     local want_rc=$1 want=$2 rc=0
     shift 2
@@ -81,23 +69,14 @@ start() { # extra options...
     "$SEALROOMD" --role kms --config "$tmp/kms.conf" --listen 127.0.0.1:0 \
         --port-file "$tmp/port" --data-dir "$data" --workers 2 "$@" >"$tmp/out" 2>"$tmp/err" &
     pid=$!
-    for _ in $(seq 300); do
-        [[ -s $tmp/port ]] && break
-        kill -0 "$pid" 2>/dev/null || fail "sealroomd exited at start"
-        sleep 0.1
-    done
-    [[ -s $tmp/port ]] || fail "no port file after 30 s"
+    kms_test_wait_port "$tmp/port" "$pid"
     port=$(cat "$tmp/port")
     [[ $port =~ ^[0-9]+$ && $port -gt 0 ]] || fail "bad port '$port'"
     grep -q "^listening on 127.0.0.1:$port\$" "$tmp/out" || fail "no 'listening on' line"
     base=https://localhost:$port
 }
 stop() { # signal
-    kill "-$1" "$pid"
-    local rc=0
-    wait "$pid" || rc=$?
-    pid=
-    [[ $rc -eq 0 ]] || fail "exit status $rc after SIG$1"
+    kms_test_stop "$1"
     [[ ! -e $tmp/port ]] || fail "port file left behind"
 }
 http() { # method path [body]: prints the body, then the status on the last line

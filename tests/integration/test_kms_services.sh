@@ -22,27 +22,10 @@ for tool in python3 openssl; do
 done
 here=$(dirname "$0")
 
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    [[ -f $tmp/err ]] && sed 's/^/  sealroomd: /' "$tmp/err" >&2
-    exit 1
-}
-run_py() {
-    local rc=0
-    timeout 120 python3 "$@" || rc=$?
-    [[ $rc -eq 77 ]] && exit 77
-    [[ $rc -eq 0 ]] || fail "$1 $2 (exit $rc)"
-}
+# shellcheck source=kms_test_lib.sh
+. "$(dirname "$0")/kms_test_lib.sh"
+kms_test_init
+run_py() { kms_test_py "$@"; }
 
 # ---- the test PKI -----------------------------------------------------------------------
 pki=$tmp/pki
@@ -115,21 +98,10 @@ start() { # extra options...
         --jwks "$tmp/idp/jwks.json" --issuer https://idp.test --sweep-interval 0 "$@" \
         >"$tmp/out" 2>"$tmp/err" &
     pid=$!
-    for _ in $(seq 300); do
-        [[ -s $tmp/port ]] && break
-        kill -0 "$pid" 2>/dev/null || fail "sealroomd exited at start"
-        sleep 0.1
-    done
-    [[ -s $tmp/port ]] || fail "no port file after 30 s"
+    kms_test_wait_port "$tmp/port" "$pid"
     url=https://localhost:$(cat "$tmp/port")
 }
-stop() {
-    kill -TERM "$pid"
-    local rc=0
-    wait "$pid" || rc=$?
-    pid=
-    [[ $rc -eq 0 ]] || fail "exit status $rc after SIGTERM"
-}
+stop() { kms_test_stop TERM; }
 
 # an unreadable or empty --service-ca stops the start with a message
 : >"$tmp/empty.pem"
