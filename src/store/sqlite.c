@@ -65,6 +65,28 @@ static sr_err simple(struct lite *l, const char *sql)
     return map(sqlite3_exec(l->db, sql, NULL, NULL, NULL));
 }
 
+static sr_err prepare(struct lite *l, const char *sql, sqlite3_stmt **stmt, bool *cached);
+
+/*
+ * BEGIN, COMMIT or ROLLBACK from the statement cache: sqlite3_exec would parse it again for
+ * every transaction. Not for PRAGMA synchronous, which SQLite applies when it prepares the
+ * statement, not when it steps it.
+ */
+static sr_err run_cached(struct lite *l, const char *sql)
+{
+    sqlite3_stmt *stmt = NULL;
+    bool cached = false;
+    SR_TRY(prepare(l, sql, &stmt, &cached));
+    int rc = sqlite3_step(stmt);
+    sr_err err = rc == SQLITE_DONE ? SR_OK : map(sqlite3_extended_errcode(l->db));
+    err = rc != SQLITE_DONE && err == SR_OK ? SR_ERR_STORE : err;
+    sqlite3_reset(stmt);
+    if (!cached) {
+        sqlite3_finalize(stmt);
+    }
+    return err;
+}
+
 /* Back to synchronous=NORMAL once a durable transaction has ended. */
 static sr_err relax(struct lite *l)
 {
@@ -303,7 +325,7 @@ static sr_err lite_begin(void *db, bool durable)
         SR_TRY(simple(l, "PRAGMA synchronous=FULL"));
         l->durable = true;
     }
-    sr_err err = simple(l, "BEGIN IMMEDIATE");
+    sr_err err = run_cached(l, "BEGIN IMMEDIATE");
     if (err != SR_OK) {
         (void)relax(l);
     }
@@ -313,7 +335,7 @@ static sr_err lite_begin(void *db, bool durable)
 static sr_err lite_commit(void *db)
 {
     struct lite *l = db;
-    sr_err err = simple(l, "COMMIT");
+    sr_err err = run_cached(l, "COMMIT");
     if (err == SR_OK) {
         err = relax(l);
     }
@@ -323,7 +345,7 @@ static sr_err lite_commit(void *db)
 static sr_err lite_rollback(void *db)
 {
     struct lite *l = db;
-    sr_err err = simple(l, "ROLLBACK");
+    sr_err err = run_cached(l, "ROLLBACK");
     sr_err err2 = relax(l);
     return err != SR_OK ? err : err2;
 }
