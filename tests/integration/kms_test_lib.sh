@@ -9,6 +9,10 @@
 #                          set), exit 1; a test may define its own after sourcing this
 #   kms_test_wait_port PORT-FILE PID
 #                          wait up to 30 s for the server PID to write its port
+#   kms_test_start DATA-DIR OPTIONS...
+#                          start sealroomd on 127.0.0.1:0 with DATA-DIR, name kms.test,
+#                          file CMK, 2048-bit static key and issuer https://idp.test, output
+#                          in $tmp/out and $tmp/err; sets $pid and url=https://localhost:PORT
 #   kms_test_stop [SIGNAL] stop the server in $pid (default TERM); it must exit 0
 #   kms_test_py SCRIPT ARGS...
 #                          python3 with a 120 s limit; its exit 77 skips the test
@@ -47,6 +51,18 @@ kms_test_wait_port() { # port-file pid
         sleep 0.1
     done
     fail "no port file after 30 s"
+}
+
+kms_test_start() { # data-dir options...
+    local data_dir=$1
+    shift
+    rm -f "$tmp/port"
+    "$SEALROOMD" --role kms --listen 127.0.0.1:0 --port-file "$tmp/port" --data-dir "$data_dir" \
+        --kms-name kms.test --cmk-provider file --allow-file-cmk --static-key-bits 2048 \
+        --issuer https://idp.test "$@" >"$tmp/out" 2>"$tmp/err" &
+    pid=$!
+    kms_test_wait_port "$tmp/port" "$pid"
+    url=https://localhost:$(cat "$tmp/port")
 }
 
 kms_test_stop() { # [signal]

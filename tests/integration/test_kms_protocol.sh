@@ -31,16 +31,7 @@ run_client mkidp "$tmp/idp2"
 cp "$tmp/idp/jwks.json" "$tmp/jwks.json"
 data=$tmp/data
 
-start() { # extra options...
-    rm -f "$tmp/port"
-    "$SEALROOMD" --role kms --listen 127.0.0.1:0 --port-file "$tmp/port" --data-dir "$data" \
-        --kms-name kms.test --cmk-provider file --allow-file-cmk --static-key-bits 2048 \
-        --jwks "$tmp/jwks.json" --issuer https://idp.test --sweep-interval 1 "$@" \
-        >"$tmp/out" 2>"$tmp/err" &
-    pid=$!
-    kms_test_wait_port "$tmp/port" "$pid"
-    url=https://localhost:$(cat "$tmp/port")
-}
+start() { kms_test_start "$data" --jwks "$tmp/jwks.json" --sweep-interval 1 "$@"; }
 stop() { kms_test_stop TERM; }
 
 start

@@ -91,16 +91,7 @@ cat "$tmp/ca/ca.pem" "$tmp/ca/crl.pem" >"$tmp/service-ca.pem"
 mkdir "$tmp/idp"
 run_py "$here/kms_client.py" mkidp "$tmp/idp"
 data=$tmp/data
-start() { # extra options...
-    rm -f "$tmp/port"
-    "$SEALROOMD" --role kms --listen 127.0.0.1:0 --port-file "$tmp/port" --data-dir "$data" \
-        --kms-name kms.test --cmk-provider file --allow-file-cmk --static-key-bits 2048 \
-        --jwks "$tmp/idp/jwks.json" --issuer https://idp.test --sweep-interval 0 "$@" \
-        >"$tmp/out" 2>"$tmp/err" &
-    pid=$!
-    kms_test_wait_port "$tmp/port" "$pid"
-    url=https://localhost:$(cat "$tmp/port")
-}
+start() { kms_test_start "$data" --jwks "$tmp/idp/jwks.json" --sweep-interval 0 "$@"; }
 stop() { kms_test_stop TERM; }
 
 # an unreadable or empty --service-ca stops the start with a message
